@@ -1,0 +1,26 @@
+// spdlog setup.
+#include "common/logging.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace common {
+
+bool valid_log_level(std::string_view level)
+{
+    for (auto l : {"trace", "debug", "info", "warn", "error", "off"})
+        if (level == l)
+            return true;
+    return false;
+}
+
+void setup_logging(std::string_view program, std::string_view level)
+{
+    auto logger = spdlog::stderr_color_mt(std::string(program));
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%n] %v");
+    spdlog::set_level(spdlog::level::from_str(std::string(level)));
+    spdlog::flush_on(spdlog::level::warn);
+}
+
+} // namespace common

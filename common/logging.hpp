@@ -1,0 +1,16 @@
+// Logging setup, done once in each program's main. spdlog writes to stderr so that stdout
+// stays free for machine-readable output (the "listening" lines, bench's JSON).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace common {
+
+// Levels: trace, debug, info, warn, error, off. Returns false for an unknown level.
+bool valid_log_level(std::string_view level);
+
+// Sets the default logger's level and pattern; `program` prefixes each line.
+void setup_logging(std::string_view program, std::string_view level);
+
+} // namespace common

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the suite builds and tests with. Idempotent: when every
+# package is already present it checks with dpkg and returns in well under a second.
+# Used by the README's commands, .ci/run and docker/Dockerfile alike.
+#
+#   docker/install-deps.sh            build + test dependencies
+#   docker/install-deps.sh --runtime  only what the built programs need at run time
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates curl openssl
+  libboost1.81-all-dev nlohmann-json3-dev libspdlog-dev catch2 libssl-dev
+  procps iproute2 psmisc
+)
+runtime_pkgs=(
+  libboost-json1.81.0 libspdlog1.10 libssl3 ca-certificates procps iproute2 curl
+)
+
+pkgs=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--runtime" ]]; then pkgs=("${runtime_pkgs[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
