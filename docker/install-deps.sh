@@ -5,6 +5,7 @@
 #
 #   docker/install-deps.sh            build + test dependencies
 #   docker/install-deps.sh --runtime  only what the built programs need at run time
+#   docker/install-deps.sh --bench-tools  the reference servers and tools docs/BENCHMARKS.md uses
 set -euo pipefail
 
 build_pkgs=(
@@ -13,11 +14,21 @@ build_pkgs=(
   procps iproute2 psmisc
 )
 runtime_pkgs=(
-  libboost-json1.81.0 libspdlog1.10 libssl3 ca-certificates procps iproute2 curl
+  libspdlog1.10 libfmt9 libssl3 ca-certificates procps iproute2 curl
+)
+
+bench_tool_pkgs=(
+  wrk nginx-light haproxy nghttp2-client linux-perf valgrind hyperfine util-linux
+  python3-fastapi python3-uvicorn python3-httpx
 )
 
 pkgs=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--runtime" ]]; then pkgs=("${runtime_pkgs[@]}"); fi
+case "${1:-}" in
+  --runtime) pkgs=("${runtime_pkgs[@]}") ;;
+  --bench-tools) pkgs=("${bench_tool_pkgs[@]}") ;;
+  "") ;;
+  *) echo "usage: $0 [--runtime|--bench-tools]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
