@@ -9,10 +9,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
-#include <stdexcept>
 #include <fmt/format.h>
 #include <random>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
 #include <thread>
 
 namespace mock {

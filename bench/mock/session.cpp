@@ -6,6 +6,7 @@
 #include "bench/mock/session.hpp"
 
 #include "bench/mock/dispatch.hpp"
+#include "bench/mock/request_parser.hpp"
 #include "bench/mock/worker.hpp"
 
 #include <array>
@@ -15,8 +16,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include "bench/mock/request_parser.hpp"
-
 #include <fmt/format.h>
 #include <optional>
 #include <spdlog/spdlog.h>
@@ -155,8 +154,9 @@ common::task<void> connection<Stream>::run()
                     }
                     bool expect_continue = false;
                     for (const auto& [name, value] : in_.fields)
-                        expect_continue = expect_continue || (beast::iequals(in_.view(name), "expect") &&
-                                                              beast::iequals(in_.view(value), "100-continue"));
+                        expect_continue =
+                            expect_continue || (beast::iequals(in_.view(name), "expect") &&
+                                                beast::iequals(in_.view(value), "100-continue"));
                     if (expect_continue) {
                         static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
                         if (!co_await write(net::buffer(cont.data(), cont.size())))
@@ -175,9 +175,12 @@ common::task<void> connection<Stream>::run()
             buffer_.commit(n);
         }
         if (ec) {
-            unsigned status = ec == http::error::body_limit ? 413 : ec == http::error::header_limit ? 431 : 400;
-            auto msg = status == 413 ? fmt::format("Request body too large: the limit is {} bytes.", cfg_.max_body)
-                                     : fmt::format("Malformed HTTP request: {}.", ec.message());
+            unsigned status = ec == http::error::body_limit     ? 413
+                              : ec == http::error::header_limit ? 431
+                                                                : 400;
+            auto msg = status == 413
+                           ? fmt::format("Request body too large: the limit is {} bytes.", cfg_.max_body)
+                           : fmt::format("Malformed HTTP request: {}.", ec.message());
             prepare_response(w_, out_, route::bad_request, status, error_body(status, msg), false);
             std::array<net::const_buffer, 2> bufs{net::buffer(out_.head), net::buffer(out_.body)};
             co_await write(bufs);
@@ -188,7 +191,8 @@ common::task<void> connection<Stream>::run()
         headers_.clear();
         for (const auto& [name, value] : in_.fields)
             headers_.emplace_back(in_.view(name), in_.view(value));
-        request_view view{in_.view(in_.method), in_.view(in_.target), in_.body, headers_, parser->keep_alive()};
+        request_view view{in_.view(in_.method), in_.view(in_.target), in_.body, headers_,
+                          parser->keep_alive()};
         auto act = dispatch(w_, view, out_);
         if (act.what != action::kind::respond) {
             if (!co_await send_special(act))
@@ -232,7 +236,8 @@ common::task<bool> connection<Stream>::send_special(const action& act)
         // Announce the whole length, send half of the body, close.
         if (!co_await wait(act.delay))
             co_return false;
-        std::array<net::const_buffer, 2> bufs{net::buffer(out_.head), net::buffer(out_.body.data(), out_.body.size() / 2)};
+        std::array<net::const_buffer, 2> bufs{net::buffer(out_.head),
+                                              net::buffer(out_.body.data(), out_.body.size() / 2)};
         co_await write(bufs);
         close();
         co_return false;
@@ -248,10 +253,12 @@ common::task<bool> connection<Stream>::send_stream(const action& act)
     const answer& a = act.a;
     if (!co_await wait(act.delay))
         co_return false;
-    const std::uint32_t cut_after = act.fail == failure_kind::cut ? std::max<std::uint32_t>(1, a.chunks / 2) : UINT32_MAX;
+    const std::uint32_t cut_after =
+        act.fail == failure_kind::cut ? std::max<std::uint32_t>(1, a.chunks / 2) : UINT32_MAX;
     const std::uint32_t malformed_at = act.fail == failure_kind::malformed ? a.chunks / 2 : UINT32_MAX;
     // Headers, the opening event and the first content chunk leave together at TTFT.
-    put_head(out_.head, 200, "text/event-stream; charset=utf-8", -1, act.keep_alive, "Cache-Control: no-cache\r\n");
+    put_head(out_.head, 200, "text/event-stream; charset=utf-8", -1, act.keep_alive,
+             "Cache-Control: no-cache\r\n");
     for (std::uint32_t k = 0; k < a.chunks; ++k) {
         if (k == cut_after)
             break;
@@ -295,7 +302,8 @@ common::task<bool> connection<Stream>::send_blob(const action& act)
     for (std::uint64_t off = 0; off < total;) {
         if (off > 0 && !co_await wait(act.gap))
             co_return false;
-        auto piece = blob_piece(off, static_cast<std::size_t>(std::min<std::uint64_t>(blob_piece_max, total - off)));
+        auto piece =
+            blob_piece(off, static_cast<std::size_t>(std::min<std::uint64_t>(blob_piece_max, total - off)));
         off += piece.size();
         out_.body.clear();
         if (act.blob_chunked)
@@ -306,7 +314,8 @@ common::task<bool> connection<Stream>::send_blob(const action& act)
         if (!co_await write(bufs))
             co_return false;
     }
-    if (act.blob_chunked && total == 0 && !co_await write(net::buffer(std::string_view("0\r\n\r\n").data(), 5)))
+    if (act.blob_chunked && total == 0 &&
+        !co_await write(net::buffer(std::string_view("0\r\n\r\n").data(), 5)))
         co_return false;
     if (!act.keep_alive)
         close();
