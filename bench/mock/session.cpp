@@ -12,7 +12,6 @@
 #include <array>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -25,7 +24,6 @@ namespace {
 
 using tcp = net::ip::tcp;
 using ns = std::chrono::nanoseconds;
-using common::use_nothrow;
 
 constexpr std::size_t header_limit = 64 * 1024;
 
@@ -35,31 +33,31 @@ class connection
 public:
     connection(worker& w, Stream& stream) : w_(w), cfg_(w.shared.config), stream_(stream), timer_(w.ioc) {}
 
-    common::task<void> run();
+    task<void> run();
 
 private:
-    tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
+    socket_t& socket() { return beast::get_lowest_layer(stream_); }
 
     template <class Buffers>
-    common::task<bool> write(const Buffers& buffers)
+    task<bool> write(const Buffers& buffers)
     {
         auto [ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
         co_return !ec;
     }
-    common::task<bool> wait(ns d);
-    common::task<void> close_gracefully();
-    common::task<void> hang();
+    task<bool> wait(ns d);
+    task<void> close_gracefully();
+    task<void> hang();
     void reset();
     void close();
 
-    common::task<bool> send_stream(const action& act);
-    common::task<bool> send_blob(const action& act);
-    common::task<bool> send_special(const action& act);
+    task<bool> send_stream(const action& act);
+    task<bool> send_blob(const action& act);
+    task<bool> send_special(const action& act);
 
     worker& w_;
     const config& cfg_;
     Stream& stream_;
-    net::steady_timer timer_;
+    timer_t timer_;
     beast::flat_buffer buffer_;
     request_storage in_;
     response_buffers out_;
@@ -67,7 +65,7 @@ private:
 };
 
 template <class Stream>
-common::task<bool> connection<Stream>::wait(ns d)
+task<bool> connection<Stream>::wait(ns d)
 {
     if (d.count() <= 0)
         co_return true;
@@ -79,10 +77,10 @@ common::task<bool> connection<Stream>::wait(ns d)
 // Half-close, then read and drop what the client still sends (bounded in time and size), so
 // that it sees our answer instead of a reset caused by unread bytes.
 template <class Stream>
-common::task<void> connection<Stream>::close_gracefully()
+task<void> connection<Stream>::close_gracefully()
 {
     beast::error_code ec;
-    socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket().shutdown(socket_t::shutdown_send, ec);
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([&sock = socket()](beast::error_code e) {
         if (!e)
@@ -101,7 +99,7 @@ common::task<void> connection<Stream>::close_gracefully()
 
 // The "hang" failure: say nothing until the client gives up and closes.
 template <class Stream>
-common::task<void> connection<Stream>::hang()
+task<void> connection<Stream>::hang()
 {
     std::array<char, 4096> scratch;
     for (;;) {
@@ -124,12 +122,12 @@ template <class Stream>
 void connection<Stream>::close()
 {
     beast::error_code ec;
-    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().shutdown(socket_t::shutdown_both, ec);
     socket().close(ec);
 }
 
 template <class Stream>
-common::task<void> connection<Stream>::run()
+task<void> connection<Stream>::run()
 {
     std::optional<request_parser> parser;
     for (;;) {
@@ -219,7 +217,7 @@ common::task<void> connection<Stream>::run()
 
 // Everything but a plain answer; returns false when the connection is done.
 template <class Stream>
-common::task<bool> connection<Stream>::send_special(const action& act)
+task<bool> connection<Stream>::send_special(const action& act)
 {
     switch (act.what) {
     case action::kind::reset:
@@ -248,7 +246,7 @@ common::task<bool> connection<Stream>::send_special(const action& act)
 }
 
 template <class Stream>
-common::task<bool> connection<Stream>::send_stream(const action& act)
+task<bool> connection<Stream>::send_stream(const action& act)
 {
     const answer& a = act.a;
     if (!co_await wait(act.delay))
@@ -294,7 +292,7 @@ common::task<bool> connection<Stream>::send_stream(const action& act)
 }
 
 template <class Stream>
-common::task<bool> connection<Stream>::send_blob(const action& act)
+task<bool> connection<Stream>::send_blob(const action& act)
 {
     if (!co_await write(net::buffer(out_.head)))
         co_return false;
@@ -334,23 +332,23 @@ struct connection_count
 
 } // namespace
 
-common::task<void> run_session(worker& w, tcp::socket socket)
+task<void> run_session(worker& w, socket_t socket)
 {
     connection_count counted(w.stats);
-    connection<tcp::socket> c(w, socket);
+    connection<socket_t> c(w, socket);
     co_await c.run();
 }
 
-common::task<void> run_tls_session(worker& w, tcp::socket socket)
+task<void> run_tls_session(worker& w, socket_t socket)
 {
     connection_count counted(w.stats);
-    net::ssl::stream<tcp::socket> stream(std::move(socket), *w.shared.tls);
+    net::ssl::stream<socket_t> stream(std::move(socket), *w.shared.tls);
     auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_nothrow);
     if (ec) {
         SPDLOG_DEBUG("TLS handshake failed: {}", ec.message());
         co_return;
     }
-    connection<net::ssl::stream<tcp::socket>> c(w, stream);
+    connection<net::ssl::stream<socket_t>> c(w, stream);
     co_await c.run();
 }
 
