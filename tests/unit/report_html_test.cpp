@@ -116,7 +116,9 @@ TEST_CASE("report: two providers with direct and overhead", "[unit][report]")
     CHECK(count(page, "data-series=\"direct to upstream\"") == 2);
     CHECK(count(page, "data-series=\"proxy p99\"") == 2);
     CHECK(count(page, "data-series=\"direct req/s\"") == 2);
-    CHECK(count(page, "data-series=\"proxy errors/s\"") == 2); // one error second in each fixture run
+    // One error second in each fixture run, on the right-hand axis.
+    CHECK(count(page, "data-series=\"proxy errors/s (right axis)\"") == 2);
+    CHECK(count(page, ">errors per second</text>") == 2);
     // Two overhead charts with five bars each, plus litellm's TTFT chart with p50 and p99.
     for (const char* label : {"p90", "p99.9", "mean"})
         CHECK(count(page, std::string("data-label=\"") + label + "\"") == 2);

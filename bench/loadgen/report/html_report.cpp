@@ -30,11 +30,12 @@ h3{font-size:1.05em;margin:1em 0 .3em}
 section.provider{border-top:3px solid var(--line);margin-top:28px}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:.3em 0 .6em}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:right;vertical-align:top}
-th{background:var(--band);font-weight:600}th[scope=row],td.name{text-align:left}
+th{background:var(--band);font-weight:600}th[scope=row],td.name,th:first-child,td.none{text-align:left}
 caption{text-align:left;font-weight:600;padding:2px 0}
 .wide{overflow-x:auto}
-dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:.2em 0 .8em}
-dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;overflow-wrap:anywhere}
+dl.meta{display:flex;flex-wrap:wrap;gap:3px 22px;margin:.3em 0 .9em}
+dl.meta div{display:flex;gap:6px;min-width:0}
+dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;overflow-wrap:anywhere;font-weight:500}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:18px}
 figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 10px;background:var(--bg)}
 figcaption{font-weight:600;margin-bottom:4px}
@@ -94,7 +95,7 @@ std::string header(const json& results)
     if (!common.empty()) {
         out += "<details open><summary>Configuration (shared by all providers)</summary><dl class=\"meta\">";
         for (const auto& [k, v] : common)
-            out += "<dt>" + escape(k) + "</dt><dd>" + v + "</dd>";
+            out += html::term(escape(k), v);
         out += "</dl></details>";
     }
     return out + "</header>";
@@ -109,7 +110,7 @@ std::string comparison_row(const std::string& name, const std::string& anchor, c
 {
     std::string row = "<tr><td class=\"name\"><a href=\"#" + escape(anchor) + "\">" + escape(name) + "</a></td>";
     if (!r.is_object())
-        return row + "<td colspan=\"10\">no results</td></tr>";
+        return row + "<td class=\"none\" colspan=\"10\">no results (the entry is not an object)</td></tr>";
     const json* direct = html::get_object(r, "direct");
     const json* overhead = html::get_object(r, "overhead");
     const json* st = html::get_object(r, "proxy_server_timing_ms");

@@ -46,6 +46,12 @@ std::string number(std::optional<double> value, int decimals)
     return s;
 }
 
+std::string with_unit(std::optional<double> value, int decimals, const std::string& unit)
+{
+    std::string s = number(value, decimals);
+    return s == "n/a" ? s : s + ' ' + unit;
+}
+
 std::string signed_number(std::optional<double> value, int decimals)
 {
     std::string s = number(value, decimals);
@@ -126,6 +132,11 @@ estimate get_estimate(const nlohmann::json& obj, std::string_view key)
         e.high = get_number(*o, "ci_high");
     }
     return e;
+}
+
+std::string term(const std::string& dt_html, const std::string& dd_html)
+{
+    return "<div><dt>" + dt_html + "</dt><dd>" + dd_html + "</dd></div>";
 }
 
 std::string format_estimate(const estimate& e, int decimals)

@@ -18,6 +18,8 @@ std::string escape_json_value(const nlohmann::json& value);
 
 // Fixed-point with `decimals` digits; "n/a" when absent or not finite.
 std::string number(std::optional<double> value, int decimals = 2);
+// number() followed by " unit", or plain "n/a" when absent.
+std::string with_unit(std::optional<double> value, int decimals, const std::string& unit);
 // Like number() but with a leading '+' for positive values (overheads).
 std::string signed_number(std::optional<double> value, int decimals = 2);
 // At most `max_decimals`, trailing zeros removed: 99.99 -> "99.99", 50 -> "50".
@@ -44,6 +46,9 @@ struct estimate
     bool has_interval() const { return value && low && high; }
 };
 estimate get_estimate(const nlohmann::json& obj, std::string_view key);
+// One <dl> entry: <div><dt>term</dt><dd>value</dd></div>; both already escaped/trusted markup.
+std::string term(const std::string& dt_html, const std::string& dd_html);
+
 // "+1.23 ms [+0.90, +1.60]" or "+1.23 ms" or "n/a".
 std::string format_estimate(const estimate& e, int decimals = 2);
 

@@ -99,7 +99,7 @@ std::string latency_timeline_chart(const json& r, const json* direct)
 std::string throughput_timeline_chart(const json& r, const json* direct)
 {
     svg::line_chart chart{"Throughput over time", "time since start (s)", "responses per second", "s",
-                          "/s", svg::x_scale::linear, {}};
+                          "/s", svg::x_scale::linear, {}, "errors per second", "/s"};
     std::string route = direct ? "proxy" : "target";
     chart.lines.push_back({route + " req/s", svg::color_proxy, timeline_points(r, "rps")});
     if (direct)
@@ -107,16 +107,17 @@ std::string throughput_timeline_chart(const json& r, const json* direct)
     auto errors = timeline_points(r, "errors");
     bool had_errors = any_positive(errors);
     if (had_errors)
-        chart.lines.push_back({route + " errors/s", svg::color_errors, std::move(errors), true});
+        chart.lines.push_back({route + " errors/s (right axis)", svg::color_errors, std::move(errors), true, true});
     if (direct) {
         auto direct_errors = timeline_points(*direct, "errors");
         if (any_positive(direct_errors)) {
             had_errors = true;
-            chart.lines.push_back({"direct errors/s", svg::color_extra, std::move(direct_errors), true});
+            chart.lines.push_back(
+                {"direct errors/s (right axis)", svg::color_extra, std::move(direct_errors), true, true});
         }
     }
     return figure(chart.title, svg::render(chart),
-                  had_errors ? "Errors per second are drawn where any occurred."
+                  had_errors ? "Errors per second (right axis) are drawn when any occurred."
                              : "No errors were recorded in any second.");
 }
 
@@ -222,19 +223,19 @@ std::string config_details(const json& r)
 
 std::string meta(const json& r, const json* direct)
 {
-    auto str = [&](const json& o, const char* k) { return escape(html::get_string(o, k).value_or("n/a")); };
-    std::string out = "<dl class=\"meta\"><dt>target</dt><dd>" + str(r, "target") + "</dd>";
+    auto str = [](const json& o, const char* k) { return escape(html::get_string(o, k).value_or("n/a")); };
+    std::string out = "<dl class=\"meta\">" + html::term("target", str(r, "target"));
     if (direct)
-        out += "<dt>direct</dt><dd>" + str(*direct, "target") + "</dd>";
-    out += "<dt>mode</dt><dd>" + str(r, "mode") + "</dd><dt>target rate</dt><dd>" +
-           number(get_number(r, "target_rate"), 1) + " req/s</dd><dt>achieved</dt><dd>" +
-           number(get_number(r, "achieved_rate"), 1) + " req/s</dd><dt>late sends</dt><dd>" +
-           number(get_number(r, "late_sends"), 0) + "</dd><dt>requests</dt><dd>" +
-           number(get_number(r, "requests"), 0) + "</dd><dt>success</dt><dd>" +
-           number(get_number(r, "success_rate"), 2) + " %</dd><dt>status codes</dt><dd>" +
-           counts(r, "status_code_counts") + "</dd><dt>drops</dt><dd>" + counts(r, "drop_reasons") +
-           "</dd><dt>timestamp</dt><dd>" + str(r, "timestamp") + "</dd></dl>";
-    return out;
+        out += html::term("direct", str(*direct, "target"));
+    out += html::term("mode", str(r, "mode")) +
+           html::term("target rate", html::with_unit(get_number(r, "target_rate"), 1, "req/s")) +
+           html::term("achieved", html::with_unit(get_number(r, "achieved_rate"), 1, "req/s")) +
+           html::term("late sends", number(get_number(r, "late_sends"), 0)) +
+           html::term("requests", number(get_number(r, "requests"), 0)) +
+           html::term("success", html::with_unit(get_number(r, "success_rate"), 2, "%")) +
+           html::term("status codes", counts(r, "status_code_counts")) +
+           html::term("drops", counts(r, "drop_reasons")) + html::term("timestamp", str(r, "timestamp"));
+    return out + "</dl>";
 }
 
 } // namespace

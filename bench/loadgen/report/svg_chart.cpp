@@ -13,7 +13,7 @@ namespace loadgen::svg {
 namespace {
 
 constexpr double width = 640, height = 300;
-constexpr double left = 76, right = 18, top = 34, bottom = 50;
+constexpr double left = 76, right = 62, top = 34, bottom = 50;
 constexpr double plot_w = width - left - right, plot_h = height - top - bottom;
 constexpr double max_percentile_pos = 6; // 99.9999
 constexpr std::size_t max_markers = 120; // per series; beyond that the markers hide the line
@@ -88,22 +88,25 @@ std::string percentile_label(int decade)
     return labels[std::clamp(decade, 0, 6)];
 }
 
-// Horizontal grid lines with their labels on the left, and the rotated axis title.
+// Grid lines with labels on the left (primary axis), or labels alone on the right (secondary).
 std::string y_axis(const range& yr, const std::vector<double>& ticks, const std::string& unit,
-                   const std::string& label)
+                   const std::string& label, bool right_side = false)
 {
     std::string out;
     int decimals = tick_decimals(ticks);
+    double label_x = right_side ? left + plot_w + 6 : left - 6;
     for (double t : ticks) {
         double y = yr.y(t);
-        out += "<line class=\"grid" + std::string(t == 0 ? " zero" : "") + "\" x1=\"" + c(left) +
-               "\" y1=\"" + c(y) + "\" x2=\"" + c(left + plot_w) + "\" y2=\"" + c(y) + "\"/>";
-        out += "<text class=\"tick\" x=\"" + c(left - 6) + "\" y=\"" + c(y + 4) +
-               "\" text-anchor=\"end\">" + tick_label(t, unit, decimals) + "</text>";
+        if (!right_side)
+            out += "<line class=\"grid" + std::string(t == 0 ? " zero" : "") + "\" x1=\"" + c(left) +
+                   "\" y1=\"" + c(y) + "\" x2=\"" + c(left + plot_w) + "\" y2=\"" + c(y) + "\"/>";
+        out += "<text class=\"tick\" x=\"" + c(label_x) + "\" y=\"" + c(y + 4) + "\" text-anchor=\"" +
+               (right_side ? "start" : "end") + "\">" + tick_label(t, unit, decimals) + "</text>";
     }
-    double mid = top + plot_h / 2;
-    out += "<text class=\"axis\" x=\"14\" y=\"" + c(mid) + "\" text-anchor=\"middle\" transform=\"rotate(-90 14 " +
-           c(mid) + ")\">" + html::escape(label) + "</text>";
+    double mid = top + plot_h / 2, ax = right_side ? width - 8 : 14;
+    out += "<text class=\"axis\" x=\"" + c(ax) + "\" y=\"" + c(mid) +
+           "\" text-anchor=\"middle\" transform=\"rotate(-90 " + c(ax) + ' ' + c(mid) + ")\">" +
+           html::escape(label) + "</text>";
     return out;
 }
 
@@ -125,28 +128,51 @@ double to_x(const line_chart& chart, double x)
     return chart.scale == x_scale::percentile ? percentile_position(x) : x;
 }
 
-// Data bounds over finite points; false when there is none.
-bool bounds(const line_chart& chart, range& xr, range& yr)
+struct y_extent
 {
-    double inf = std::numeric_limits<double>::infinity();
-    double x_lo = inf, x_hi = -inf, y_lo = inf, y_hi = -inf;
+    double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
+    void add(double y) { lo = std::min(lo, y), hi = std::max(hi, y); }
+    bool empty() const { return !std::isfinite(lo); }
+    // From zero (or below) to the top; false when the span overflows (e.g. -1e308..1e308).
+    bool to_range(range& r) const
+    {
+        double from = std::min(0.0, lo);
+        if (!std::isfinite(hi - from))
+            return false;
+        r = {from, hi > from ? hi : from + 1};
+        return true;
+    }
+};
+
+// Data bounds over finite points; false when there is none (or it cannot be drawn).
+bool bounds(const line_chart& chart, range& xr, range& yr, range& yr2, bool& has_secondary)
+{
+    double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo;
+    y_extent primary, secondary;
     for (const auto& s : chart.lines)
         for (const auto& p : s.points) {
             double x = to_x(chart, p.x);
             if (!std::isfinite(x) || !std::isfinite(p.y))
                 continue;
             x_lo = std::min(x_lo, x), x_hi = std::max(x_hi, x);
-            y_lo = std::min(y_lo, p.y), y_hi = std::max(y_hi, p.y);
+            (s.secondary ? secondary : primary).add(p.y);
         }
-    // A span that overflows (e.g. -1e308..1e308) cannot be drawn: treat as no data.
-    if (!std::isfinite(x_lo) || !std::isfinite(x_hi - x_lo) || !std::isfinite(y_hi - std::min(0.0, y_lo)))
+    if (!std::isfinite(x_lo) || !std::isfinite(x_hi - x_lo) || primary.empty() || !primary.to_range(yr))
         return false;
+    has_secondary = !secondary.empty() && secondary.to_range(yr2);
     if (chart.scale == x_scale::percentile)
         xr = {0, std::clamp(std::ceil(x_hi - 1e-9), 4.0, max_percentile_pos)};
     else
         xr = x_hi > x_lo ? range{x_lo, x_hi} : range{x_lo - 1, x_lo + 1};
-    yr = {std::min(0.0, y_lo), y_hi > std::min(0.0, y_lo) ? y_hi : std::min(0.0, y_lo) + 1};
     return true;
+}
+
+// Snaps a data range to its nice ticks.
+std::vector<double> snap(range& r)
+{
+    auto ticks = nice_ticks(r.lo, r.hi);
+    r = {ticks.front(), ticks.back() > ticks.front() ? ticks.back() : ticks.front() + 1};
+    return ticks;
 }
 
 std::string x_axis(const line_chart& chart, const range& xr)
@@ -236,15 +262,20 @@ std::vector<double> nice_ticks(double lo, double hi, int target)
 
 std::string render(const line_chart& chart)
 {
-    range xr, yr;
-    if (!bounds(chart, xr, yr))
+    range xr, yr, yr2;
+    bool has_secondary = false;
+    if (!bounds(chart, xr, yr, yr2, has_secondary))
         return empty_chart(chart.title, "no data");
-    auto ticks = nice_ticks(yr.lo, yr.hi);
-    yr = {ticks.front(), ticks.back() > ticks.front() ? ticks.back() : ticks.front() + 1};
+    auto ticks = snap(yr);
     std::string out = svg_open(chart.title) + legend(chart.lines) + plot_frame() +
                       y_axis(yr, ticks, chart.y_unit, chart.y_label) + x_axis(chart, xr);
+    if (has_secondary) {
+        auto ticks2 = snap(yr2);
+        out += y_axis(yr2, ticks2, chart.y2_unit, chart.y2_label, true);
+    }
     for (const auto& s : chart.lines)
-        out += draw_series(chart, s, xr, yr);
+        if (!s.secondary || has_secondary)
+            out += draw_series(chart, s, xr, s.secondary ? yr2 : yr);
     return out + "</svg>";
 }
 
@@ -265,7 +296,8 @@ std::string render(const bar_chart& chart)
         return empty_chart(chart.title, "no data");
     if (hi - lo <= 0)
         hi = lo + 1;
-    auto ticks = nice_ticks(lo - (hi - lo) * 0.05, hi + (hi - lo) * 0.12);
+    // Headroom above for the value labels; below zero only when a bar or whisker goes there.
+    auto ticks = nice_ticks(lo < 0 ? lo - (hi - lo) * 0.05 : 0.0, hi + (hi - lo) * 0.12);
     if (ticks.size() < 2)
         return empty_chart(chart.title, "no data");
     range yr{ticks.front(), ticks.back()};

@@ -20,7 +20,8 @@ struct series
     std::string name;  // legend text (escaped when drawn)
     std::string color; // CSS color, from the fixed palette below
     std::vector<point> points;
-    bool dashed = false; // second cue besides the color, for color-blind readers
+    bool dashed = false;    // second cue besides the color, for color-blind readers
+    bool secondary = false; // drawn against the right-hand axis (e.g. errors/s beside req/s)
 };
 
 enum class x_scale
@@ -38,6 +39,8 @@ struct line_chart
     std::string y_unit;
     x_scale scale = x_scale::linear;
     std::vector<series> lines;
+    std::string y2_label = {}; // right-hand axis, used by `secondary` series
+    std::string y2_unit = {};
 };
 
 struct interval_bar
