@@ -7,11 +7,10 @@
 #include "tests/support/child_process.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <unistd.h>
 
@@ -77,15 +76,17 @@ chromium_run run_chromium(const scratch_dir& dir, const fs::path& page, const st
 {
     static int run_id = 0;
     std::string id = std::to_string(++run_id);
-    fs::path out = dir.path / ("out" + id), err = dir.path / ("err" + id), profile = dir.path / ("profile" + id);
+    fs::path out = dir.path / ("out" + id), err = dir.path / ("err" + id),
+             profile = dir.path / ("profile" + id);
     std::string cmd = "exec timeout -k 3 25 '" + find_chromium() +
                       "' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
                       " --disable-background-networking --disable-component-update --disable-sync"
                       " --disable-default-apps --disable-extensions --no-default-browser-check"
                       " --host-resolver-rules='MAP * ~NOTFOUND' --proxy-server='127.0.0.1:9'"
                       " --enable-logging=stderr --v=0 --window-size=1440,900"
-                      " --user-data-dir='" + profile.string() + "' " + mode + " 'file://" + page.string() +
-                      "' >'" + out.string() + "' 2>'" + err.string() + "'";
+                      " --user-data-dir='" +
+                      profile.string() + "' " + mode + " 'file://" + page.string() + "' >'" + out.string() +
+                      "' 2>'" + err.string() + "'";
     test_support::child_process proc("/bin/sh", {"-c", cmd});
     chromium_run r;
     r.exit_code = proc.wait_exit(35s);
@@ -165,7 +166,8 @@ TEST_CASE("report render: screenshot of the two-provider page", "[integration][r
     fs::create_directories(shots);
     fs::path png = shots / "report_two_providers.png";
     fs::remove(png);
-    auto r = run_chromium(dir, write_page(dir, "report_two_providers.json"), "--screenshot='" + png.string() + "'");
+    auto r = run_chromium(dir, write_page(dir, "report_two_providers.json"),
+                          "--screenshot='" + png.string() + "'");
     REQUIRE(r.exit_code == 0);
     CHECK(console_lines(r.err).empty());
     std::string bytes = read_all(png);

@@ -5,9 +5,8 @@
 #include "bench/loadgen/report/svg_chart.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -52,27 +51,56 @@ std::vector<std::string> svgs(const std::string& page)
 void check_markup_whitelist(const std::string& page)
 {
     static const std::set<std::string> tags = {
-        "!doctype", "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3",
-        "p", "details", "summary", "dl", "dt", "dd", "main", "div", "table", "thead", "tbody", "tr",
-        "th", "td", "a", "section", "figure", "figcaption", "svg", "rect", "line", "text", "g",
-        "path", "circle", "code", "caption", "footer"};
-    static const std::set<std::string> attrs = {
-        "lang", "charset", "name", "content", "class", "id", "href", "scope", "colspan", "open",
-        "viewbox", "role", "x", "y", "width", "height", "x1", "y1", "x2", "y2", "d", "fill",
-        "stroke", "stroke-width", "stroke-dasharray", "text-anchor", "transform", "cx", "cy", "r",
-        "data-series", "data-label"};
+        "!doctype", "html", "head",    "meta",   "title",      "style",   "body",  "header",
+        "h1",       "h2",   "h3",      "p",      "details",    "summary", "dl",    "dt",
+        "dd",       "main", "div",     "table",  "thead",      "tbody",   "tr",    "th",
+        "td",       "a",    "section", "figure", "figcaption", "svg",     "rect",  "line",
+        "text",     "g",    "path",    "circle", "code",       "caption", "footer"};
+    static const std::set<std::string> attrs = {"lang",
+                                                "charset",
+                                                "name",
+                                                "content",
+                                                "class",
+                                                "id",
+                                                "href",
+                                                "scope",
+                                                "colspan",
+                                                "open",
+                                                "viewbox",
+                                                "role",
+                                                "x",
+                                                "y",
+                                                "width",
+                                                "height",
+                                                "x1",
+                                                "y1",
+                                                "x2",
+                                                "y2",
+                                                "d",
+                                                "fill",
+                                                "stroke",
+                                                "stroke-width",
+                                                "stroke-dasharray",
+                                                "text-anchor",
+                                                "transform",
+                                                "cx",
+                                                "cy",
+                                                "r",
+                                                "data-series",
+                                                "data-label"};
     static const std::regex attr_re(R"re(\s([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*"([^"]*)")re");
     std::size_t pos = 0;
     while ((pos = page.find('<', pos)) != std::string::npos) {
         std::size_t end = page.find('>', pos);
         REQUIRE(end != std::string::npos);
         std::string tag = page.substr(pos + 1, end - pos - 1);
-        std::string name = lower(tag.substr(tag[0] == '/' ? 1 : 0, tag.find_first_of(" /", 1) - (tag[0] == '/')));
+        std::string name =
+            lower(tag.substr(tag[0] == '/' ? 1 : 0, tag.find_first_of(" /", 1) - (tag[0] == '/')));
         INFO("tag: <" << tag << ">");
         CHECK(tags.count(name) == 1);
         // Attributes must be name="value" pairs with known names; the rest of the tag is spaces or '/'.
-        std::string rest = std::regex_replace(tag.substr(std::min(tag.size(), name.size() + (tag[0] == '/'))),
-                                              attr_re, "");
+        std::string rest =
+            std::regex_replace(tag.substr(std::min(tag.size(), name.size() + (tag[0] == '/'))), attr_re, "");
         if (name != "!doctype")
             CHECK(rest.find_first_not_of(" /") == std::string::npos);
         for (std::sregex_iterator it(tag.begin(), tag.end(), attr_re), e; it != e; ++it) {
@@ -108,7 +136,8 @@ TEST_CASE("report: two providers with direct and overhead", "[unit][report]")
     CHECK(count(page, "<svg") == 9);
     CHECK(count(page, "</svg>") == 9);
     for (const auto& svg : svgs(page)) {
-        bool has_shapes = svg.find("<path") != std::string::npos || svg.find("class=\"bar\"") != std::string::npos;
+        bool has_shapes =
+            svg.find("<path") != std::string::npos || svg.find("class=\"bar\"") != std::string::npos;
         CHECK(has_shapes);
         CHECK(svg.find("no data") == std::string::npos);
     }
@@ -193,7 +222,8 @@ TEST_CASE("report: no reference to any external resource", "[unit][report]")
 
 TEST_CASE("report: any JSON renders a page", "[unit][report]")
 {
-    for (const json& j : {json(), json::array({1, 2}), json::object(), json("x"), json{{"a", {{"percentiles", 5}}}}}) {
+    for (const json& j :
+         {json(), json::array({1, 2}), json::object(), json("x"), json{{"a", {{"percentiles", 5}}}}}) {
         std::string page = loadgen::render_html_report(j);
         CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
         CHECK(page.find("</html>") != std::string::npos);
@@ -239,6 +269,10 @@ TEST_CASE("svg charts: axes, gaps and empty data", "[unit][report]")
     CHECK(count(svg, " M") == 1); // the gap starts a second segment
     CHECK(count(svg, "<circle") == 3);
     CHECK(svg.find("4 ms</text>") != std::string::npos);
+
+    // A series with nothing drawable is left out of the legend as well.
+    chart.lines.push_back({"all gaps", color_direct, {{0, std::nan("")}}});
+    CHECK(render(chart).find("all gaps") == std::string::npos);
 
     line_chart empty{"e", "x", "y", "", "", x_scale::linear, {}};
     CHECK(render(empty).find("no data") != std::string::npos);

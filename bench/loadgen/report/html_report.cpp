@@ -5,18 +5,17 @@
 #include "bench/loadgen/report/html_util.hpp"
 #include "bench/loadgen/report/provider_section.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 
 namespace loadgen {
 namespace {
 
-using nlohmann::json;
 using html::escape;
 using html::get_number;
 using html::number;
+using nlohmann::json;
 
 // System fonts only: the page must render offline with nothing fetched.
 constexpr const char* css = R"css(
@@ -88,9 +87,9 @@ std::string header(const json& results)
     std::string when = first.empty() ? "unknown" : escape(first);
     if (last != first)
         when += " to " + escape(last);
-    std::string out = "<header><h1>LLM gateway benchmark report</h1><p class=\"sub\">Run: " + when + " &middot; " +
-                      std::to_string(results.size()) + " provider" + (results.size() == 1 ? "" : "s") +
-                      "</p>";
+    std::string out = "<header><h1>LLM gateway benchmark report</h1><p class=\"sub\">Run: " + when +
+                      " &middot; " + std::to_string(results.size()) + " provider" +
+                      (results.size() == 1 ? "" : "s") + "</p>";
     auto common = common_config(results);
     if (!common.empty()) {
         out += "<details open><summary>Configuration (shared by all providers)</summary><dl class=\"meta\">";
@@ -108,7 +107,8 @@ std::string latency_pair(const json& r, const char* p50, const char* p99)
 
 std::string comparison_row(const std::string& name, const std::string& anchor, const json& r)
 {
-    std::string row = "<tr><td class=\"name\"><a href=\"#" + escape(anchor) + "\">" + escape(name) + "</a></td>";
+    std::string row =
+        "<tr><td class=\"name\"><a href=\"#" + escape(anchor) + "\">" + escape(name) + "</a></td>";
     if (!r.is_object())
         return row + "<td class=\"none\" colspan=\"10\">no results (the entry is not an object)</td></tr>";
     const json* direct = html::get_object(r, "direct");
@@ -127,8 +127,9 @@ std::string comparison_row(const std::string& name, const std::string& anchor, c
     row += "<td>" + number(get_number(r, "requests"), 0) + "</td>";
     row += "<td>" + number(get_number(r, "server_peak_memory_mb"), 1) + " / " +
            number(get_number(r, "server_avg_memory_mb"), 1) + "</td>";
-    row += "<td>" + (cpu ? number(get_number(*cpu, "avg"), 1) + " / " + number(get_number(*cpu, "peak"), 1)
-                         : number(get_number(r, "server_cpu_percent"), 1)) +
+    row += "<td>" +
+           (cpu ? number(get_number(*cpu, "avg"), 1) + " / " + number(get_number(*cpu, "peak"), 1)
+                : number(get_number(r, "server_cpu_percent"), 1)) +
            "</td>";
     return row + "</tr>";
 }

@@ -1,10 +1,9 @@
 // HTML report helpers: escaping, number formatting and tolerant access to results.json fields.
 #include "bench/loadgen/report/html_util.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace loadgen::html {
 
@@ -14,13 +13,26 @@ std::string escape(std::string_view text)
     out.reserve(text.size() + text.size() / 8);
     for (char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        case '\0': out += "\xEF\xBF\xBD"; break; // U+FFFD: NUL is not allowed in HTML text
-        default: out += c;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        case '\0':
+            out += "\xEF\xBF\xBD";
+            break; // U+FFFD: NUL is not allowed in HTML text
+        default:
+            out += c;
         }
     }
     return out;

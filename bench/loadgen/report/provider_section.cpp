@@ -5,20 +5,19 @@
 #include "bench/loadgen/report/html_util.hpp"
 #include "bench/loadgen/report/svg_chart.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <utility>
 
 namespace loadgen::report_detail {
 namespace {
 
-using nlohmann::json;
 using html::escape;
 using html::get_number;
 using html::number;
+using nlohmann::json;
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 std::string figure(const std::string& caption, const std::string& body, const std::string& note = {})
@@ -39,7 +38,7 @@ std::vector<svg::point> percentile_points(const json& r)
             return pts;
     }
     static const std::pair<double, const char*> fields[] = {
-        {0, "min_latency_ms"},   {50, "p50_latency_ms"},    {90, "p90_latency_ms"},
+        {0, "min_latency_ms"},  {50, "p50_latency_ms"},    {90, "p90_latency_ms"},
         {99, "p99_latency_ms"}, {99.9, "p999_latency_ms"}, {99.9999, "max_latency_ms"}};
     for (const auto& [q, key] : fields)
         if (auto v = get_number(r, key))
@@ -71,8 +70,13 @@ bool any_positive(const std::vector<svg::point>& pts)
 
 std::string percentile_chart(const json& r, const json* direct)
 {
-    svg::line_chart chart{"Latency by percentile", "percentile (log scale: 90%, 99%, 99.9%, ...)",
-                          "latency (ms)", "", "ms", svg::x_scale::percentile, {}};
+    svg::line_chart chart{"Latency by percentile",
+                          "percentile (log scale: 90%, 99%, 99.9%, ...)",
+                          "latency (ms)",
+                          "",
+                          "ms",
+                          svg::x_scale::percentile,
+                          {}};
     chart.lines.push_back({direct ? "through proxy" : "target", svg::color_proxy, percentile_points(r)});
     if (direct)
         chart.lines.push_back({"direct to upstream", svg::color_direct, percentile_points(*direct), true});
@@ -83,8 +87,8 @@ std::string percentile_chart(const json& r, const json* direct)
 
 std::string latency_timeline_chart(const json& r, const json* direct)
 {
-    svg::line_chart chart{"Latency over time", "time since start (s)", "latency (ms)", "s", "ms",
-                          svg::x_scale::linear, {}};
+    svg::line_chart chart{
+        "Latency over time", "time since start (s)", "latency (ms)", "s", "ms", svg::x_scale::linear, {}};
     std::string route = direct ? "proxy" : "target";
     chart.lines.push_back({route + " p50", svg::color_proxy, timeline_points(r, "p50_ms")});
     chart.lines.push_back({route + " p99", svg::color_p99, timeline_points(r, "p99_ms"), true});
@@ -98,8 +102,15 @@ std::string latency_timeline_chart(const json& r, const json* direct)
 
 std::string throughput_timeline_chart(const json& r, const json* direct)
 {
-    svg::line_chart chart{"Throughput over time", "time since start (s)", "responses per second", "s",
-                          "/s", svg::x_scale::linear, {}, "errors per second", "/s"};
+    svg::line_chart chart{"Throughput over time",
+                          "time since start (s)",
+                          "responses per second",
+                          "s",
+                          "/s",
+                          svg::x_scale::linear,
+                          {},
+                          "errors per second",
+                          "/s"};
     std::string route = direct ? "proxy" : "target";
     chart.lines.push_back({route + " req/s", svg::color_proxy, timeline_points(r, "rps")});
     if (direct)
@@ -107,7 +118,8 @@ std::string throughput_timeline_chart(const json& r, const json* direct)
     auto errors = timeline_points(r, "errors");
     bool had_errors = any_positive(errors);
     if (had_errors)
-        chart.lines.push_back({route + " errors/s (right axis)", svg::color_errors, std::move(errors), true, true});
+        chart.lines.push_back(
+            {route + " errors/s (right axis)", svg::color_errors, std::move(errors), true, true});
     if (direct) {
         auto direct_errors = timeline_points(*direct, "errors");
         if (any_positive(direct_errors)) {
@@ -156,7 +168,8 @@ std::string overhead_charts(const json& r, const json* direct)
                        number(get_number(*overhead, "windows"), 0) + " alternating windows.";
     if (const auto* st = html::get_object(r, "proxy_server_timing_ms"))
         note += " The proxy's own Server-Timing: p50 " + number(get_number(*st, "p50"), 3) + " ms, p99 " +
-                number(get_number(*st, "p99"), 3) + " ms, mean " + number(get_number(*st, "mean"), 3) + " ms.";
+                number(get_number(*st, "p99"), 3) + " ms, mean " + number(get_number(*st, "mean"), 3) +
+                " ms.";
     std::string out = figure(chart.title, svg::render(chart), note);
     if (const auto* ttft = html::get_object(*overhead, "ttft_ms")) {
         svg::bar_chart tc{"Streaming: added time to first token", "added TTFT (ms)", "ms", svg::color_p99,
@@ -189,9 +202,10 @@ std::string stream_table(const json& r, const json* direct)
         return "<table><caption>" + title +
                "</caption><thead><tr><th></th><th>p50 (ms)</th><th>p90 (ms)</th><th>p99 (ms)</th>"
                "<th>mean (ms)</th></tr></thead><tbody>" +
-               stream_row("time to first token", s, "ttft_ms") + stream_row("gap between chunks", s, "gap_ms") +
-               stream_row("total time", s, "total_ms") + "</tbody></table><p class=\"note\">" +
-               number(get_number(s, "chunks_per_second"), 1) + " chunks per second</p>";
+               stream_row("time to first token", s, "ttft_ms") +
+               stream_row("gap between chunks", s, "gap_ms") + stream_row("total time", s, "total_ms") +
+               "</tbody></table><p class=\"note\">" + number(get_number(s, "chunks_per_second"), 1) +
+               " chunks per second</p>";
     };
     out += "<div>" + one(direct ? "through proxy" : "target", *stream) + "</div>";
     if (const json* ds = direct ? html::get_object(*direct, "stream") : nullptr)
@@ -242,13 +256,15 @@ std::string meta(const json& r, const json* direct)
 
 std::string provider_section(const std::string& name, const json& r, const std::string& anchor)
 {
-    std::string out = "<section class=\"provider\" id=\"" + escape(anchor) + "\"><h2>" + escape(name) + "</h2>";
+    std::string out =
+        "<section class=\"provider\" id=\"" + escape(anchor) + "\"><h2>" + escape(name) + "</h2>";
     if (!r.is_object())
-        return out + "<p class=\"note\">No results for this provider (the entry is not an object).</p></section>";
+        return out +
+               "<p class=\"note\">No results for this provider (the entry is not an object).</p></section>";
     const json* direct = html::get_object(r, "direct");
     out += meta(r, direct) + "<div class=\"charts\">" + percentile_chart(r, direct) +
-           latency_timeline_chart(r, direct) + throughput_timeline_chart(r, direct) + overhead_charts(r, direct) +
-           "</div>" + stream_table(r, direct) + config_details(r);
+           latency_timeline_chart(r, direct) + throughput_timeline_chart(r, direct) +
+           overhead_charts(r, direct) + "</div>" + stream_table(r, direct) + config_details(r);
     return out + "</section>";
 }
 

@@ -37,8 +37,8 @@ struct range
 
 std::string svg_open(const std::string& title)
 {
-    return "<svg class=\"chart\" viewBox=\"0 0 " + c(width) + ' ' + c(height) +
-           "\" role=\"img\"><title>" + html::escape(title) + "</title>";
+    return "<svg class=\"chart\" viewBox=\"0 0 " + c(width) + ' ' + c(height) + "\" role=\"img\"><title>" +
+           html::escape(title) + "</title>";
 }
 
 std::string plot_frame()
@@ -49,9 +49,8 @@ std::string plot_frame()
 
 std::string empty_chart(const std::string& title, const std::string& why)
 {
-    return svg_open(title) + plot_frame() + "<text class=\"empty\" x=\"" + c(left + plot_w / 2) +
-           "\" y=\"" + c(top + plot_h / 2) + "\" text-anchor=\"middle\">" + html::escape(why) +
-           "</text></svg>";
+    return svg_open(title) + plot_frame() + "<text class=\"empty\" x=\"" + c(left + plot_w / 2) + "\" y=\"" +
+           c(top + plot_h / 2) + "\" text-anchor=\"middle\">" + html::escape(why) + "</text></svg>";
 }
 
 std::string legend(const std::vector<series>& lines)
@@ -266,16 +265,23 @@ std::string render(const line_chart& chart)
     bool has_secondary = false;
     if (!bounds(chart, xr, yr, yr2, has_secondary))
         return empty_chart(chart.title, "no data");
+    // Series without a drawable point stay out of the legend too (e.g. a direct run with no timeline).
+    std::vector<series> shown;
+    for (const auto& s : chart.lines)
+        if ((!s.secondary || has_secondary) &&
+            std::any_of(s.points.begin(), s.points.end(), [&](const point& p) {
+                return std::isfinite(to_x(chart, p.x)) && std::isfinite(p.y);
+            }))
+            shown.push_back(s);
     auto ticks = snap(yr);
-    std::string out = svg_open(chart.title) + legend(chart.lines) + plot_frame() +
+    std::string out = svg_open(chart.title) + legend(shown) + plot_frame() +
                       y_axis(yr, ticks, chart.y_unit, chart.y_label) + x_axis(chart, xr);
     if (has_secondary) {
         auto ticks2 = snap(yr2);
         out += y_axis(yr2, ticks2, chart.y2_unit, chart.y2_label, true);
     }
-    for (const auto& s : chart.lines)
-        if (!s.secondary || has_secondary)
-            out += draw_series(chart, s, xr, s.secondary ? yr2 : yr);
+    for (const auto& s : shown)
+        out += draw_series(chart, s, xr, s.secondary ? yr2 : yr);
     return out + "</svg>";
 }
 
@@ -284,8 +290,8 @@ std::string render(const bar_chart& chart)
     std::vector<const interval_bar*> bars;
     double lo = 0, hi = 0;
     for (const auto& b : chart.bars) {
-        bool ok = std::isfinite(b.value) &&
-                  (!b.has_interval || (std::isfinite(b.low) && std::isfinite(b.high)));
+        bool ok =
+            std::isfinite(b.value) && (!b.has_interval || (std::isfinite(b.low) && std::isfinite(b.high)));
         if (!ok)
             continue;
         bars.push_back(&b);
@@ -324,7 +330,8 @@ std::string render(const bar_chart& chart)
                    c(yh) + " L" + c(cx + cap) + ' ' + c(yh) + "\"/>";
             label_y = std::min(label_y, yh);
         }
-        out += "<text class=\"value\" x=\"" + c(cx) + "\" y=\"" + c(label_y - 6) + "\" text-anchor=\"middle\">" +
+        out += "<text class=\"value\" x=\"" + c(cx) + "\" y=\"" + c(label_y - 6) +
+               "\" text-anchor=\"middle\">" +
                html::escape(html::signed_number(b.value, 2) + ' ' + chart.y_unit) + "</text>";
         out += x_tick(cx, html::escape(b.label)) + "</g>";
     }
