@@ -130,7 +130,7 @@ TEST_CASE("report render: the two-provider page shows its charts in chromium", "
     CHECK(count(r.out, "<g class=\"bar\"") == 12); // 2 x 5 overhead bars + 2 TTFT bars
     CHECK(count(r.out, "class=\"whisker\"") == 12);
     CHECK(r.out.find("Providers compared") != std::string::npos);
-    CHECK(r.out.find("+0.29 ms [+0.24, +0.33]") != std::string::npos);
+    CHECK(r.out.find("+0.29 ms<span class=\"ci\">[+0.24, +0.33]</span>") != std::string::npos);
     CHECK(r.out.find("<script") == std::string::npos);
 }
 

@@ -51,11 +51,11 @@ std::vector<std::string> svgs(const std::string& page)
 void check_markup_whitelist(const std::string& page)
 {
     static const std::set<std::string> tags = {
-        "!doctype", "html", "head",    "meta",   "title",      "style",   "body",  "header",
-        "h1",       "h2",   "h3",      "p",      "details",    "summary", "dl",    "dt",
-        "dd",       "main", "div",     "table",  "thead",      "tbody",   "tr",    "th",
-        "td",       "a",    "section", "figure", "figcaption", "svg",     "rect",  "line",
-        "text",     "g",    "path",    "circle", "code",       "caption", "footer"};
+        "!doctype", "html", "head",    "meta",   "title",      "style",   "body",   "header",
+        "h1",       "h2",   "h3",      "p",      "details",    "summary", "dl",     "dt",
+        "dd",       "main", "div",     "table",  "thead",      "tbody",   "tr",     "th",
+        "td",       "a",    "section", "figure", "figcaption", "svg",     "rect",   "line",
+        "text",     "g",    "path",    "circle", "code",       "caption", "footer", "span"};
     static const std::set<std::string> attrs = {"lang",
                                                 "charset",
                                                 "name",
@@ -175,14 +175,16 @@ TEST_CASE("report: two providers with direct and overhead", "[unit][report]")
     CHECK(page.find(" s</text>") != std::string::npos);
 
     // Values from the JSON: comparison table, overhead with interval, stream figures.
-    CHECK(page.find("+0.29 ms [+0.24, +0.33]") != std::string::npos); // bifrost overhead p50
-    CHECK(page.find("+0.91 ms [+0.78, +1.05]") != std::string::npos); // litellm overhead p50
-    CHECK(page.find("1200.0") != std::string::npos);                  // throughput
-    CHECK(page.find("52.4 / 49.8") != std::string::npos);             // server memory
-    CHECK(page.find("22.5 / 35.1") != std::string::npos);             // server CPU
-    CHECK(page.find("99.99") != std::string::npos);                   // success rate
-    CHECK(page.find("50.51") != std::string::npos);                   // TTFT p50 through the proxy
-    CHECK(page.find("0.041") != std::string::npos);                   // proxy Server-Timing p50
+    CHECK(page.find("+0.29 ms<span class=\"ci\">[+0.24, +0.33]</span>") !=
+          std::string::npos); // bifrost overhead p50
+    CHECK(page.find("+0.91 ms<span class=\"ci\">[+0.78, +1.05]</span>") !=
+          std::string::npos);                             // litellm overhead p50
+    CHECK(page.find("1200.0") != std::string::npos);      // throughput
+    CHECK(page.find("52.4 / 49.8") != std::string::npos); // server memory
+    CHECK(page.find("22.5 / 35.1") != std::string::npos); // server CPU
+    CHECK(page.find("99.99") != std::string::npos);       // success rate
+    CHECK(page.find("50.51") != std::string::npos);       // TTFT p50 through the proxy
+    CHECK(page.find("0.041") != std::string::npos);       // proxy Server-Timing p50
     CHECK(page.find("2026-11-25T20:14:03Z to 2026-11-25T20:14:41Z") != std::string::npos);
     CHECK(page.find("Streaming") != std::string::npos);
     CHECK(page.find("20 alternating windows") != std::string::npos);
@@ -268,8 +270,10 @@ TEST_CASE("report helpers: escaping and numbers", "[unit][report]")
     CHECK_FALSE(loadgen::html::get_number(j, "b"));
     CHECK_FALSE(loadgen::html::get_number(j, "c"));
     CHECK_FALSE(loadgen::html::get_number(j, "missing"));
-    CHECK(loadgen::html::format_estimate(loadgen::html::get_estimate(j, "e")) == "+2.00 ms [+1.00, +3.00]");
-    CHECK(loadgen::html::format_estimate(loadgen::html::get_estimate(j, "a")) == "+1.50 ms");
+    auto e = loadgen::html::get_estimate(j, "e");
+    CHECK((e.has_interval() && *e.value == 2 && *e.low == 1 && *e.high == 3));
+    auto a = loadgen::html::get_estimate(j, "a");
+    CHECK((a.value == 1.5 && !a.has_interval()));
 }
 
 TEST_CASE("svg charts: axes, gaps and empty data", "[unit][report]")
