@@ -163,11 +163,10 @@ TEST_CASE("report: two providers with direct and overhead", "[unit][report]")
     // One error second in each fixture run, on the right-hand axis.
     CHECK(count(page, "data-series=\"proxy errors/s (right axis)\"") == 2);
     CHECK(count(page, ">errors per second</text>") == 2);
-    // Two overhead charts with five bars each, plus litellm's TTFT chart with p50 and p99.
-    for (const char* label : {"p90", "p99.9", "mean"})
-        CHECK(count(page, std::string("data-label=\"") + label + "\"") == 2);
-    for (const char* label : {"p50", "p99"})
+    // Two overhead charts and litellm's TTFT overhead chart, five bars each.
+    for (const char* label : {"p50", "p90", "p99", "p99.9", "mean"})
         CHECK(count(page, std::string("data-label=\"") + label + "\"") == 3);
+    CHECK(page.find("TTFT through the proxy minus TTFT direct") != std::string::npos);
     // Percentile axis like HdrHistogram plots, latency ticks with units.
     for (const char* tick : {">0%<", ">90%<", ">99%<", ">99.9%<", ">99.99%<"})
         CHECK(count(page, tick) >= 2);
@@ -330,4 +329,41 @@ TEST_CASE("report: every field replaced by a wrong type still renders cleanly", 
             }
     }
     CHECK(pages > 150);
+}
+
+TEST_CASE("report: seconds without a response are gaps in the latency lines", "[unit][report]")
+{
+    json r = {{"timeline",
+               {{{"t_s", 0}, {"rps", 10}, {"p50_ms", 1.0}, {"p99_ms", 2.0}, {"errors", 0}},
+                {{"t_s", 1}, {"rps", 0}, {"p50_ms", 0.0}, {"p99_ms", 0.0}, {"errors", 0}},
+                {{"t_s", 2}, {"rps", 10}, {"p50_ms", 1.0}, {"p99_ms", 2.0}, {"errors", 0}}}}};
+    std::string page = loadgen::render_html_report(json{{"mock", r}});
+    auto pos = page.find("data-series=\"target p50\"");
+    REQUIRE(pos != std::string::npos);
+    std::string path = page.substr(pos, page.find("</g></g>", pos) - pos);
+    CHECK(count(path, "M") == 2); // two segments: the idle second is not drawn as 0 ms
+    CHECK(count(path, "<circle") == 2);
+}
+
+TEST_CASE("report: TTFT overhead shapes and its absence", "[unit][report]")
+{
+    json base = load_fixture("report_two_providers.json")["litellm"];
+    auto ttft_chart = [&](const json& ttft) {
+        json r = base;
+        r["overhead"]["ttft_ms"] = ttft;
+        std::string page = loadgen::render_html_report(json{{"litellm", r}});
+        auto pos = page.find("<title>Streaming: added time to first token</title>");
+        return pos == std::string::npos ? std::string() : page.substr(pos, page.find("</svg>", pos) - pos);
+    };
+    std::string inner = ttft_chart({{"p50", {{"value", 0.3}, {"ci_low", 0.2}, {"ci_high", 0.4}}},
+                                    {"p99", {{"value", 0.9}, {"ci_low", 0.5}, {"ci_high", 1.4}}}});
+    CHECK(count(inner, "class=\"bar\"") == 2);
+    CHECK(count(inner, "class=\"whisker\"") == 2);
+    std::string single = ttft_chart({{"value", 0.3}, {"ci_low", 0.2}, {"ci_high", 0.4}});
+    CHECK(count(single, "data-label=\"TTFT\"") == 1);
+
+    json r = base;
+    r["overhead"]["ttft_ms"] = nullptr;
+    std::string page = loadgen::render_html_report(json{{"litellm", r}});
+    CHECK(page.find("No TTFT overhead") != std::string::npos);
 }

@@ -46,16 +46,19 @@ std::vector<svg::point> percentile_points(const json& r)
     return pts;
 }
 
-// One timeline field as points; a null or missing value becomes a gap.
+// One timeline field as points; a null or missing value becomes a gap. A latency in a second with
+// no response ("rps": 0, e.g. the other route's window in overhead mode) is a gap too, not a zero.
 std::vector<svg::point> timeline_points(const json& r, const char* field)
 {
+    bool is_latency = std::string_view(field).ends_with("_ms");
     std::vector<svg::point> pts;
     if (const auto* arr = html::get_array(r, "timeline"))
         for (const auto& row : *arr) {
             auto t = get_number(row, "t_s");
             if (!t)
                 continue;
-            pts.push_back({*t, get_number(row, field).value_or(nan)});
+            bool idle = is_latency && get_number(row, "rps") == 0.0;
+            pts.push_back({*t, idle ? nan : get_number(row, field).value_or(nan)});
         }
     return pts;
 }
@@ -171,14 +174,26 @@ std::string overhead_charts(const json& r, const json* direct)
                 number(get_number(*st, "p99"), 3) + " ms, mean " + number(get_number(*st, "mean"), 3) +
                 " ms.";
     std::string out = figure(chart.title, svg::render(chart), note);
+    const char* ttft_title = "Streaming: added time to first token";
     if (const auto* ttft = html::get_object(*overhead, "ttft_ms")) {
-        svg::bar_chart tc{"Streaming: added time to first token", "added TTFT (ms)", "ms", svg::color_p99,
-                          overhead_bars(*ttft, true)};
+        // bench writes the same keys as the latency overhead; {p50: {...}} and a bare
+        // {value, ci_low, ci_high} are read too.
+        svg::bar_chart tc{ttft_title, "added TTFT (ms)", "ms", svg::color_p99, overhead_bars(*ttft, false)};
+        if (tc.bars.empty())
+            tc.bars = overhead_bars(*ttft, true);
         auto single = html::get_estimate(*overhead, "ttft_ms");
         if (tc.bars.empty() && single.value)
             tc.bars.push_back({"TTFT", *single.value, single.low.value_or(0), single.high.value_or(0),
                                single.has_interval()});
-        out += figure(tc.title, svg::render(tc), "Whiskers: 95% bootstrap interval.");
+        std::string windows = number(get_number(*ttft, "windows"), 0);
+        out +=
+            figure(tc.title, svg::render(tc),
+                   "TTFT through the proxy minus TTFT direct; whiskers: 95% bootstrap interval" +
+                       (windows == "n/a" ? std::string(".") : " over " + windows + " alternating windows."));
+    } else if (html::get_object(r, "stream")) {
+        out +=
+            figure(ttft_title, "",
+                   "No TTFT overhead: too few alternating windows with streamed responses on both routes.");
     }
     return out;
 }
