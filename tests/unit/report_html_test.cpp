@@ -367,3 +367,33 @@ TEST_CASE("report: TTFT overhead shapes and its absence", "[unit][report]")
     std::string page = loadgen::render_html_report(json{{"litellm", r}});
     CHECK(page.find("No TTFT overhead") != std::string::npos);
 }
+
+TEST_CASE("report: alternating windows are joined, a stall is shown", "[unit][report]")
+{
+    auto second = [](int t, int rps) {
+        return json{{"t_s", t},
+                    {"rps", rps},
+                    {"p50_ms", rps ? 1.0 : 0.0},
+                    {"p99_ms", rps ? 2.0 : 0.0},
+                    {"errors", 0}};
+    };
+    // Proxy measured in seconds 0, 2, 4; direct in 1 and 3 (its window); second 5: nobody answered.
+    json proxy = json::array(
+        {second(0, 200), second(1, 0), second(2, 200), second(3, 0), second(4, 200), second(5, 0)});
+    json direct =
+        json::array({second(0, 0), second(1, 200), second(2, 0), second(3, 200), second(4, 0), second(5, 0)});
+    json r = {{"timeline", proxy}, {"direct", {{"timeline", direct}}}};
+    std::string page = loadgen::render_html_report(json{{"p", r}});
+    auto series = [&](const std::string& name) {
+        auto pos = page.find("data-series=\"" + name + "\"");
+        REQUIRE(pos != std::string::npos);
+        return page.substr(pos, page.find("</g></g>", pos) - pos);
+    };
+    std::string p50 = series("proxy p50");
+    CHECK(count(p50, "<circle") == 3); // 0, 2, 4 joined; 1 and 3 skipped; 5 is a gap
+    CHECK(count(p50, "M") == 1);
+    std::string rps = series("proxy req/s");
+    CHECK(count(rps, "<circle") == 4);                    // 0, 2, 4 and the stall at 5 drawn as 0 req/s
+    CHECK(count(series("direct req/s"), "<circle") == 3); // 1, 3 and 5
+    CHECK(page.find("alternating window are skipped") != std::string::npos);
+}

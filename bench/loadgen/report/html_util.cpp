@@ -40,8 +40,10 @@ std::string escape(std::string_view text)
 
 std::string escape_json_value(const nlohmann::json& value)
 {
-    if (value.is_string())
-        return escape(value.get_ref<const std::string&>());
+    if (value.is_string()) {
+        const auto& text = value.get_ref<const std::string&>();
+        return text.empty() ? "(empty)" : escape(text);
+    }
     // `replace` keeps invalid UTF-8 from throwing; the page is still escaped afterwards.
     return escape(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
