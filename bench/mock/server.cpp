@@ -68,6 +68,18 @@ task<void> watch_stop(worker& w, int fd)
     w.ioc.stop(); // `pipe` owns the read end and closes it
 }
 
+// SO_REUSEPORT would also let this process share a port that another process already listens
+// on (same user), so a fixed port is first checked with a plain bind.
+void check_port_free(net::io_context& ioc, const tcp::endpoint& ep)
+{
+    if (ep.port() == 0)
+        return;
+    acceptor_t probe(ioc.get_executor());
+    probe.open(ep.protocol());
+    probe.set_option(net::socket_base::reuse_address(true));
+    probe.bind(ep); // throws "Address already in use"
+}
+
 acceptor_t make_acceptor(net::io_context& ioc, const tcp::endpoint& ep)
 {
     acceptor_t a(ioc.get_executor());
@@ -121,6 +133,8 @@ server::server(const config& c) : impl_(std::make_unique<impl>(c))
         // Different seeds per worker, all derived from --seed.
         m.workers.push_back(std::make_unique<worker>(m.shared, i, base_seed + 0x9e3779b97f4a7c15ull * i));
         try {
+            if (i == 0)
+                check_port_free(m.workers.back()->ioc, ep);
             m.acceptors.push_back(make_acceptor(m.workers.back()->ioc, ep));
         } catch (const std::exception& e) {
             throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", c.bind, ep.port(), e.what()));

@@ -197,11 +197,15 @@ TEST_CASE("mock reads its configuration from the environment", "[integration]")
     CHECK(j["usage"]["completion_tokens"] == 6);
 }
 
-TEST_CASE("mock exits 2 on a bad command line and 0 on SIGTERM", "[integration]")
+TEST_CASE("mock exits 2 on a bad command line, 1 on a busy port, 0 on SIGTERM", "[integration]")
 {
     test_support::child_process bad(test_support::program_path("mock-llm"), {"--port", "x"});
     CHECK(bad.wait_exit(5s) == 2);
     mock_server m;
+    // A port already listened on is refused (SO_REUSEPORT must not let a second mock share it).
+    test_support::child_process second(test_support::program_path("mock-llm"),
+                                       mock_server::with_defaults({"--port", std::to_string(m.port)}));
+    CHECK(second.wait_exit(5s) == 1);
     m.proc.send_signal(SIGTERM);
     CHECK(m.proc.wait_exit(5s) == 0);
 }
