@@ -69,28 +69,25 @@ bool holds_socket(const std::string& pid, const std::vector<std::string>& target
 
 } // namespace
 
-std::optional<pid_t> find_listening_pid(std::uint16_t port)
+std::vector<pid_t> find_listening_pids(std::uint16_t port)
 {
     std::vector<std::string> inodes;
     listening_inodes("/proc/net/tcp", port, inodes);
     listening_inodes("/proc/net/tcp6", port, inodes);
     std::erase(inodes, "0");
+    std::vector<pid_t> pids;
     if (inodes.empty())
-        return std::nullopt;
+        return pids;
     DIR* d = opendir("/proc");
     if (!d)
-        return std::nullopt;
-    std::optional<pid_t> pid;
+        return pids;
     while (auto* e = readdir(d)) {
-        if (!is_number(e->d_name))
-            continue;
-        if (holds_socket(e->d_name, inodes)) {
-            pid = static_cast<pid_t>(std::stol(e->d_name));
-            break;
-        }
+        if (is_number(e->d_name) && holds_socket(e->d_name, inodes))
+            pids.push_back(static_cast<pid_t>(std::stol(e->d_name)));
     }
     closedir(d);
-    return pid;
+    std::sort(pids.begin(), pids.end());
+    return pids;
 }
 
 process_reading read_process(pid_t pid)
@@ -120,9 +117,11 @@ process_reading read_process(pid_t pid)
     return r;
 }
 
-process_sampler::process_sampler(pid_t pid, std::chrono::milliseconds interval) : pid_(pid), interval_(interval)
+process_sampler::process_sampler(std::vector<pid_t> pids, std::chrono::milliseconds interval)
+    : pids_(std::move(pids)), interval_(interval)
 {
-    usage_.pid = pid;
+    usage_.pid = pids_.empty() ? 0 : pids_.front();
+    usage_.processes = pids_.size();
 }
 
 process_sampler::~process_sampler() { stop(); }
@@ -159,7 +158,13 @@ void process_sampler::loop()
 
 void process_sampler::take_sample()
 {
-    auto r = read_process(pid_);
+    process_reading r;
+    for (auto pid : pids_) {
+        auto one = read_process(pid);
+        r.ok = r.ok || one.ok;
+        r.rss_bytes += one.rss_bytes;
+        r.cpu_ticks += one.cpu_ticks;
+    }
     auto now = std::chrono::steady_clock::now();
     if (!r.ok)
         return;

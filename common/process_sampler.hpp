@@ -11,12 +11,14 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace common {
 
-// The pid of a process holding a listening socket on `port` (IPv4 or IPv6), found through
-// /proc/net/tcp{,6} (socket inode) and /proc/*/fd. nullopt when none is visible to us.
-std::optional<pid_t> find_listening_pid(std::uint16_t port);
+// The pids of the processes holding a listening socket on `port` (IPv4 or IPv6), found through
+// /proc/net/tcp{,6} (socket inode) and /proc/*/fd; empty when none is visible to us. Servers
+// with a master and workers (nginx) list them all.
+std::vector<pid_t> find_listening_pids(std::uint16_t port);
 
 struct process_reading
 {
@@ -28,7 +30,8 @@ process_reading read_process(pid_t pid);
 
 struct process_usage
 {
-    pid_t pid = 0;
+    pid_t pid = 0;            // the first (lowest) pid sampled
+    std::size_t processes = 0; // how many processes are summed
     std::size_t samples = 0;
     double peak_rss_mb = 0;   // MiB
     double avg_rss_mb = 0;    // MiB
@@ -36,11 +39,12 @@ struct process_usage
     double cpu_percent_peak = 0; // highest over one sampling interval
 };
 
-// Samples one pid from start() to stop(). Thread-safe summary().
+// Samples a group of processes (their RSS and CPU summed) from start() to stop().
+// Thread-safe summary().
 class process_sampler
 {
 public:
-    explicit process_sampler(pid_t pid, std::chrono::milliseconds interval = std::chrono::milliseconds(200));
+    explicit process_sampler(std::vector<pid_t> pids, std::chrono::milliseconds interval = std::chrono::milliseconds(200));
     ~process_sampler();
     process_sampler(const process_sampler&) = delete;
     process_sampler& operator=(const process_sampler&) = delete;
@@ -53,7 +57,7 @@ private:
     void loop();
     void take_sample();
 
-    pid_t pid_;
+    std::vector<pid_t> pids_;
     std::chrono::milliseconds interval_;
     std::thread thread_;
     std::atomic<bool> stop_{false};

@@ -134,7 +134,8 @@ json memory_fields(const std::optional<common::process_usage>& u)
     return {{"server_peak_memory_mb", round3(u->peak_rss_mb)},
             {"server_avg_memory_mb", round3(u->avg_rss_mb)},
             {"server_cpu_percent", {{"avg", round3(u->cpu_percent_avg)}, {"peak", round3(u->cpu_percent_peak)}}},
-            {"server_pid", u->pid}};
+            {"server_pid", u->pid},
+            {"server_processes", u->processes}};
 }
 
 json config_json(const run_summary& s)

@@ -114,9 +114,9 @@ measured measure(const config& c, const resolved_run& r)
 {
     std::vector<std::unique_ptr<common::process_sampler>> samplers;
     for (std::size_t i = 0; i < r.targets.size(); ++i) {
-        auto pid = r.targets[i].endpoint.address().is_loopback() ? common::find_listening_pid(r.ports[i])
-                                                                 : std::nullopt;
-        samplers.push_back(pid ? std::make_unique<common::process_sampler>(*pid) : nullptr);
+        auto pids = r.targets[i].endpoint.address().is_loopback() ? common::find_listening_pids(r.ports[i])
+                                                                  : std::vector<pid_t>{};
+        samplers.push_back(pids.empty() ? nullptr : std::make_unique<common::process_sampler>(pids));
         if (samplers.back())
             samplers.back()->start();
         else
