@@ -176,7 +176,7 @@ common::task<exchange_result> connection::exchange(const std::string& request, b
         while (!parser.is_done()) {
             parser.get().body().data = c.body.data();
             parser.get().body().size = c.body.size();
-            auto [bec, bn] = co_await http::async_read(c.socket, c.buffer, parser, use_nothrow);
+            auto [bec, bn] = co_await http::async_read_some(c.socket, c.buffer, parser, use_nothrow);
             if (bec && bec != http::error::need_buffer)
                 co_return fail(c.timed_out ? drop_reason::timeout : drop_reason::read);
             std::size_t got = c.body.size() - parser.get().body().size;
