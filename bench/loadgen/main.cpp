@@ -80,7 +80,7 @@ int write_report(const std::string& path, const nlohmann::json& entries)
 {
 #ifdef LGB_HAVE_HTML_REPORT
     std::ofstream out(path, std::ios::trunc);
-    out << render_html_report(entries);
+    out << loadgen::render_html_report(entries);
     if (!out)
         return fail("cannot write " + path, 1);
     return 0;
