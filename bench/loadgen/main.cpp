@@ -124,7 +124,9 @@ int main(int argc, char** argv)
             return fail("-prompt-file: cannot read " + cfg.prompt_file);
         prompt = *text;
     }
+    bool report_created = false;
     if (!cfg.report.empty()) { // fail before the run, not after it
+        report_created = !std::ifstream(cfg.report).good();
         std::ofstream probe(cfg.report, std::ios::app);
         if (!probe)
             return fail("-report: cannot write " + cfg.report);
@@ -139,8 +141,11 @@ int main(int argc, char** argv)
         }
         std::fputs((summary.dump(2) + "\n").c_str(), stdout);
     }
-    if (!cfg.report.empty() && !result.entries.empty())
+    if (!cfg.report.empty() && !result.entries.empty()) {
         if (int rc = write_report(cfg.report, result.entries); rc != 0)
             return rc;
+    } else if (report_created) {
+        std::remove(cfg.report.c_str()); // nothing measured: leave no empty page behind
+    }
     return result.exit_code;
 }
