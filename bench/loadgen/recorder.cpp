@@ -43,12 +43,15 @@ void recorder::record(std::size_t t, const exchange_result& r, clock::time_point
     s.latency.record(lat);
     s.service.record(ns_between(r.sent_at, r.done_at));
     s.seconds[sec].latency.record(lat);
-    auto& w = s.windows[window];
-    w.latency.record(lat);
+    // Per-window histograms only serve the overhead bootstrap (two targets).
+    window_stats* w = targets_.size() > 1 ? &s.windows[window] : nullptr;
+    if (w)
+        w->latency.record(lat);
     if (r.events > 0) {
         auto ttft = ns_between(due, r.first_event_at);
         s.ttft.record(ttft);
-        w.ttft.record(ttft);
+        if (w)
+            w->ttft.record(ttft);
         s.events += r.events;
         s.event_span_ns += ns_between(r.first_event_at, r.done_at);
     }
