@@ -6,13 +6,15 @@
 #   2. open loop: bench at fixed rates up to wrk's capacity: achieved rate, late sends, p99;
 #   3. latency floor with one connection: p50 of wrk -c1 and of bench -users 1.
 #
-#   docs/bench/bench_vs_wrk.sh [DURATION_S=10] [RATES="10000 25000 50000 75000"]
+#   docs/bench/bench_vs_wrk.sh [DURATION_S=10] [ROUNDS=3] [RATES="..."]
+# RATES defaults to 25/50/75/90% of wrk's best closed-loop rate measured in step 1.
 #
 # Needs build/bin/bench (cmake --build build), wrk, nginx (docker/install-deps.sh --bench-tools).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
-rates=${2:-"10000 25000 50000 75000"}
+rounds=${2:-3}
+rates=${3:-}
 here=docs/bench
 bench=$PWD/build/bin/bench
 [[ -x $bench ]] || { echo "build $bench first" >&2; exit 1; }
@@ -45,15 +47,23 @@ bench_field() { /usr/bin/python3 -c "import json,sys; e=json.load(open('$tmp/r.j
 echo "== warm-up"
 taskset -c 1 wrk -t1 -c32 -d2s -s $here/post_chat.lua "$url" >/dev/null
 
-echo "== 1. closed loop, 32 connections, ${duration}s"
-cpu=$(cpu_of wrk -t1 -c32 -d${duration}s -s $here/post_chat.lua "$url")
-req=$(awk '/requests in/ {print $1}' "$tmp/out"); rps=$(awk '/^Requests\/sec/ {print $2}' "$tmp/out")
-echo "wrk   -t1 -c32:    $req requests, $rps req/s, CPU ${cpu}s, $(awk -v c="$cpu" -v n="$req" 'BEGIN{printf "%.2f", c/n*1e6}') us CPU/request"
-wrk_rps=$rps
-rm -f "$tmp/r.json"
-cpu=$(cpu_of "$bench" -url "$url" -users 32 -duration $duration -output "$tmp/r.json" -quiet -log-level warn)
-req=$(bench_field "e['requests']"); rps=$(bench_field "e['throughput_rps']")
-echo "bench -users 32:   $req requests, $rps req/s, CPU ${cpu}s, $(awk -v c="$cpu" -v n="$req" 'BEGIN{printf "%.2f", c/n*1e6}') us CPU/request"
+echo "== 1. closed loop, 32 connections, ${duration}s, $rounds rounds alternated"
+wrk_us=(); bench_us=(); wrk_rps=0
+for r in $(seq "$rounds"); do
+  cpu=$(cpu_of wrk -t1 -c32 -d${duration}s -s $here/post_chat.lua "$url")
+  req=$(awk '/requests in/ {print $1}' "$tmp/out"); rps=$(awk '/^Requests\/sec/ {print $2}' "$tmp/out")
+  us=$(awk -v c="$cpu" -v n="$req" 'BEGIN{printf "%.2f", c/n*1e6}'); wrk_us+=("$us")
+  wrk_rps=$(awk -v a="$wrk_rps" -v b="$rps" 'BEGIN{print (b > a ? b : a)}')
+  echo "round $r: wrk   -t1 -c32:  $req requests, $rps req/s, CPU ${cpu}s, $us us CPU/request"
+  rm -f "$tmp/r.json"
+  cpu=$(cpu_of "$bench" -url "$url" -users 32 -duration $duration -output "$tmp/r.json" -quiet -log-level warn)
+  req=$(bench_field "e['requests']"); rps=$(bench_field "e['throughput_rps']")
+  us=$(awk -v c="$cpu" -v n="$req" 'BEGIN{printf "%.2f", c/n*1e6}'); bench_us+=("$us")
+  echo "round $r: bench -users 32: $req requests, $rps req/s, CPU ${cpu}s, $us us CPU/request"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+echo "median CPU per request: wrk $(median "${wrk_us[@]}") us, bench $(median "${bench_us[@]}") us"
+[[ -z $rates ]] && rates=$(awk -v c="$wrk_rps" 'BEGIN { printf "%d %d %d %d", c*0.25, c*0.5, c*0.75, c*0.9 }')
 
 echo "== 2. open loop (wrk's closed-loop capacity here: $wrk_rps req/s)"
 for rate in $rates; do
