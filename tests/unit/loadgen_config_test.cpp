@@ -139,7 +139,7 @@ TEST_CASE("conflicting flags are rejected", "[unit][loadgen][config]")
           std::string::npos);
 }
 
-TEST_CASE("-help is reported to the caller", "[unit][loadgen][config]")
+TEST_CASE("the help flag is reported to the caller", "[unit][loadgen][config]")
 {
     CHECK(bad({"-help"}) == "help");
     CHECK(bad({"--help"}) == "help");
