@@ -1,11 +1,10 @@
 // Log-linear histogram.
 #include "common/histogram.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace common {
 namespace {
@@ -17,7 +16,8 @@ double midpoint(std::uint32_t index)
 {
     auto lo = histogram::bucket_low(index);
     auto hi = histogram::bucket_high(index);
-    return hi - lo <= 1 ? static_cast<double>(lo) : (static_cast<double>(lo) + static_cast<double>(hi - 1)) / 2.0;
+    return hi - lo <= 1 ? static_cast<double>(lo)
+                        : (static_cast<double>(lo) + static_cast<double>(hi - 1)) / 2.0;
 }
 
 std::uint64_t rank_for(double q, std::uint64_t total)
@@ -59,7 +59,10 @@ std::uint64_t histogram::bucket_high(std::uint32_t index)
     return bucket_low(index) + (std::uint64_t{1} << (e - bits));
 }
 
-std::uint32_t histogram::bucket_count() { return index_of(max_trackable) + 1; }
+std::uint32_t histogram::bucket_count()
+{
+    return index_of(max_trackable) + 1;
+}
 
 void histogram::record(std::uint64_t v, std::uint64_t n)
 {
@@ -97,7 +100,10 @@ void histogram::merge(const histogram& o)
     sum_ += o.sum_;
 }
 
-void histogram::clear() { *this = histogram{}; }
+void histogram::clear()
+{
+    *this = histogram{};
+}
 
 double percentile_of_counts(const std::vector<std::uint64_t>& counts, std::uint64_t total, double q)
 {
@@ -139,8 +145,9 @@ nlohmann::json histogram::to_json() const
     nlohmann::json buckets = nlohmann::json::array();
     for (auto [i, n] : sparse())
         buckets.push_back({i, n});
-    return {{"unit", "ns"}, {"sub_bucket_bits", bits}, {"total", total_}, {"min", min_ns()},
-            {"max", max_},  {"sum", sum_},             {"buckets", std::move(buckets)}};
+    return {
+        {"unit", "ns"}, {"sub_bucket_bits", bits},      {"total", total_}, {"min", min_ns()}, {"max", max_},
+        {"sum", sum_},  {"buckets", std::move(buckets)}};
 }
 
 std::optional<histogram> histogram::from_json(const nlohmann::json& j, std::string& error)

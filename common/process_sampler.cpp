@@ -1,13 +1,12 @@
 // /proc readers and the sampling thread.
 #include "common/process_sampler.hpp"
 
-#include <dirent.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <dirent.h>
 #include <fstream>
 #include <sstream>
 #include <string_view>
+#include <unistd.h>
 #include <vector>
 
 namespace common {
@@ -112,7 +111,8 @@ process_reading read_process(pid_t pid)
             rss_pages = std::stol(field);
     }
     r.cpu_ticks = utime + stime;
-    r.rss_bytes = static_cast<std::uint64_t>(std::max(0L, rss_pages)) * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+    r.rss_bytes = static_cast<std::uint64_t>(std::max(0L, rss_pages)) *
+                  static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
     r.ok = true;
     return r;
 }
@@ -124,7 +124,10 @@ process_sampler::process_sampler(std::vector<pid_t> pids, std::chrono::milliseco
     usage_.processes = pids_.size();
 }
 
-process_sampler::~process_sampler() { stop(); }
+process_sampler::~process_sampler()
+{
+    stop();
+}
 
 void process_sampler::start()
 {
@@ -148,7 +151,8 @@ void process_sampler::loop()
         // Short sleeps so that stop() returns quickly.
         auto left = next - std::chrono::steady_clock::now();
         if (left > std::chrono::steady_clock::duration::zero())
-            std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(20)));
+            std::this_thread::sleep_for(
+                std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(20)));
         if (std::chrono::steady_clock::now() >= next) {
             take_sample();
             next += interval_;
@@ -184,7 +188,8 @@ void process_sampler::take_sample()
         }
         double total = std::chrono::duration<double>(now - first_at_).count();
         if (total > 0)
-            usage_.cpu_percent_avg = static_cast<double>(r.cpu_ticks - first_ticks_) / ticks_per_s / total * 100.0;
+            usage_.cpu_percent_avg =
+                static_cast<double>(r.cpu_ticks - first_ticks_) / ticks_per_s / total * 100.0;
     }
     last_ticks_ = r.cpu_ticks;
     last_at_ = now;

@@ -2,14 +2,13 @@
 // resident memory and CPU use on a background thread (every 200 ms by default).
 #pragma once
 
-#include <sys/types.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <thread>
 #include <vector>
 
@@ -30,12 +29,12 @@ process_reading read_process(pid_t pid);
 
 struct process_usage
 {
-    pid_t pid = 0;            // the first (lowest) pid sampled
+    pid_t pid = 0;             // the first (lowest) pid sampled
     std::size_t processes = 0; // how many processes are summed
     std::size_t samples = 0;
-    double peak_rss_mb = 0;   // MiB
-    double avg_rss_mb = 0;    // MiB
-    double cpu_percent_avg = 0; // 100 = one core busy
+    double peak_rss_mb = 0;      // MiB
+    double avg_rss_mb = 0;       // MiB
+    double cpu_percent_avg = 0;  // 100 = one core busy
     double cpu_percent_peak = 0; // highest over one sampling interval
 };
 
@@ -44,7 +43,8 @@ struct process_usage
 class process_sampler
 {
 public:
-    explicit process_sampler(std::vector<pid_t> pids, std::chrono::milliseconds interval = std::chrono::milliseconds(200));
+    explicit process_sampler(std::vector<pid_t> pids,
+                             std::chrono::milliseconds interval = std::chrono::milliseconds(200));
     ~process_sampler();
     process_sampler(const process_sampler&) = delete;
     process_sampler& operator=(const process_sampler&) = delete;

@@ -14,12 +14,13 @@ namespace {
 
 using error = std::string;
 
-const std::set<std::string, std::less<>> bool_flags = {"ramp-up", "big-payload", "debug", "stream",
-                                                        "find-max", "json", "quiet"};
+const std::set<std::string, std::less<>> bool_flags = {"ramp-up",  "big-payload", "debug", "stream",
+                                                       "find-max", "json",        "quiet"};
 const std::set<std::string, std::less<>> value_flags = {
-    "rate", "users", "duration", "timeout", "output", "cooldown", "provider", "model", "suffix",
-    "prompt-file", "path", "request-type", "host", "ramp-up-duration", "direct", "url", "header",
-    "connections", "warmup", "report", "slo", "seed", "env-file", "log-level", "threads", "window"};
+    "rate",   "users",    "duration",    "timeout",     "output",       "cooldown", "provider",
+    "model",  "suffix",   "prompt-file", "path",        "request-type", "host",     "ramp-up-duration",
+    "direct", "url",      "header",      "connections", "warmup",       "report",   "slo",
+    "seed",   "env-file", "log-level",   "threads",     "window"};
 
 std::optional<bool> parse_bool(std::string_view v)
 {
@@ -41,7 +42,8 @@ std::optional<std::uint64_t> parse_uint(std::string_view v)
 
 std::string lower(std::string s)
 {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -67,13 +69,20 @@ error apply(config& c, const std::string& name, const std::string& v, std::set<s
         auto b = parse_bool(v);
         if (!b)
             return "-" + name + ": '" + v + "' is not true or false";
-        if (name == "ramp-up") c.ramp_up = *b;
-        else if (name == "big-payload") c.big_payload = *b;
-        else if (name == "debug") c.debug = *b;
-        else if (name == "stream") c.stream = *b;
-        else if (name == "find-max") c.find_max = *b;
-        else if (name == "json") c.json = *b;
-        else if (name == "quiet") c.quiet = *b;
+        if (name == "ramp-up")
+            c.ramp_up = *b;
+        else if (name == "big-payload")
+            c.big_payload = *b;
+        else if (name == "debug")
+            c.debug = *b;
+        else if (name == "stream")
+            c.stream = *b;
+        else if (name == "find-max")
+            c.find_max = *b;
+        else if (name == "json")
+            c.json = *b;
+        else if (name == "quiet")
+            c.quiet = *b;
         return {};
     }
     if (name == "rate") {
@@ -81,25 +90,44 @@ error apply(config& c, const std::string& name, const std::string& v, std::set<s
         if (!n || *n <= 0 || *n > 1e7)
             return "-rate: '" + v + "' is not a positive request rate (req/s)";
         c.rate = *n;
-    } else if (name == "users") return count(c.users);
-    else if (name == "connections") return count(c.connections);
-    else if (name == "threads") return count(c.threads);
-    else if (name == "duration") return dur(c.duration, false);
-    else if (name == "timeout") return dur(c.timeout, false);
-    else if (name == "cooldown") return dur(c.cooldown, true);
-    else if (name == "warmup") return dur(c.warmup, true);
-    else if (name == "ramp-up-duration") return dur(c.ramp_up_duration, false);
-    else if (name == "window") return dur(c.window, false);
-    else if (name == "output") c.output = v;
-    else if (name == "report") c.report = v;
-    else if (name == "model") c.model = v;
-    else if (name == "suffix") c.suffix = v;
-    else if (name == "path") c.path = v;
-    else if (name == "prompt-file") c.prompt_file = v;
-    else if (name == "host") c.host = v;
-    else if (name == "url") c.url = v;
-    else if (name == "direct") c.direct = v;
-    else if (name == "env-file") c.env_file = v;
+    } else if (name == "users")
+        return count(c.users);
+    else if (name == "connections")
+        return count(c.connections);
+    else if (name == "threads")
+        return count(c.threads);
+    else if (name == "duration")
+        return dur(c.duration, false);
+    else if (name == "timeout")
+        return dur(c.timeout, false);
+    else if (name == "cooldown")
+        return dur(c.cooldown, true);
+    else if (name == "warmup")
+        return dur(c.warmup, true);
+    else if (name == "ramp-up-duration")
+        return dur(c.ramp_up_duration, false);
+    else if (name == "window")
+        return dur(c.window, false);
+    else if (name == "output")
+        c.output = v;
+    else if (name == "report")
+        c.report = v;
+    else if (name == "model")
+        c.model = v;
+    else if (name == "suffix")
+        c.suffix = v;
+    else if (name == "path")
+        c.path = v;
+    else if (name == "prompt-file")
+        c.prompt_file = v;
+    else if (name == "host")
+        c.host = v;
+    else if (name == "url")
+        c.url = v;
+    else if (name == "direct")
+        c.direct = v;
+    else if (name == "env-file")
+        c.env_file = v;
     else if (name == "provider") {
         auto p = lower(v);
         if (p == "mock" || p == "all")

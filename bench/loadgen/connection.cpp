@@ -7,7 +7,6 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -19,13 +18,20 @@ using tcp = net::ip::tcp;
 std::string_view to_string(drop_reason r)
 {
     switch (r) {
-    case drop_reason::none: return "none";
-    case drop_reason::connect: return "connect";
-    case drop_reason::timeout: return "timeout";
-    case drop_reason::reset: return "reset";
-    case drop_reason::write: return "write";
-    case drop_reason::read: return "read";
-    case drop_reason::parse: return "parse";
+    case drop_reason::none:
+        return "none";
+    case drop_reason::connect:
+        return "connect";
+    case drop_reason::timeout:
+        return "timeout";
+    case drop_reason::reset:
+        return "reset";
+    case drop_reason::write:
+        return "write";
+    case drop_reason::read:
+        return "read";
+    case drop_reason::parse:
+        return "parse";
     }
     return "unknown";
 }
@@ -87,9 +93,18 @@ void connection::abort_for_timeout()
     impl_->timed_out = true;
     impl_->close();
 }
-bool connection::busy() const { return impl_->busy; }
-clock::time_point connection::busy_since() const { return impl_->busy_since; }
-bool connection::is_open() const { return impl_->connected; }
+bool connection::busy() const
+{
+    return impl_->busy;
+}
+clock::time_point connection::busy_since() const
+{
+    return impl_->busy_since;
+}
+bool connection::is_open() const
+{
+    return impl_->connected;
+}
 
 namespace {
 
@@ -111,12 +126,13 @@ bool stale_error(const boost::system::error_code& ec)
 
 // Writes the whole request: a small request goes out in one write_some, without the composed
 // async_write machinery.
-common::task<boost::system::error_code> connection::write_all(net::ip::tcp::socket& socket, const std::string& request)
+common::task<boost::system::error_code> connection::write_all(net::ip::tcp::socket& socket,
+                                                              const std::string& request)
 {
     std::size_t sent = 0;
     while (sent < request.size()) {
-        auto [ec, n] = co_await socket.async_write_some(net::buffer(request.data() + sent, request.size() - sent),
-                                                        common::use_nothrow);
+        auto [ec, n] = co_await socket.async_write_some(
+            net::buffer(request.data() + sent, request.size() - sent), common::use_nothrow);
         if (ec)
             co_return ec;
         sent += n;
@@ -190,7 +206,8 @@ common::task<connection::read_outcome> connection::read_response(impl& c, exchan
     co_return read_outcome::done;
 }
 
-common::task<exchange_result> connection::exchange(const std::string& request, bool sse, common::histogram* gaps)
+common::task<exchange_result> connection::exchange(const std::string& request, bool sse,
+                                                   common::histogram* gaps)
 {
     using common::use_nothrow;
     impl& c = *impl_;
@@ -230,9 +247,9 @@ common::task<exchange_result> connection::exchange(const std::string& request, b
             continue;
         }
         if (outcome != read_outcome::done)
-            co_return fail(outcome == read_outcome::parse ? drop_reason::parse
-                                                          : (outcome == read_outcome::stale ? drop_reason::reset
-                                                                                            : drop_reason::read));
+            co_return fail(outcome == read_outcome::parse
+                               ? drop_reason::parse
+                               : (outcome == read_outcome::stale ? drop_reason::reset : drop_reason::read));
         r.done_at = clock::now();
         ++c.exchanges;
         co_return r;

@@ -7,7 +7,6 @@
 #include "common/net.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
@@ -17,18 +16,27 @@ namespace loadgen {
 
 using clock = std::chrono::steady_clock;
 
-enum class drop_reason { none, connect, timeout, reset, write, read, parse };
+enum class drop_reason
+{
+    none,
+    connect,
+    timeout,
+    reset,
+    write,
+    read,
+    parse
+};
 std::string_view to_string(drop_reason r);
 
 struct exchange_result
 {
-    unsigned status = 0;               // 0 when no response arrived
+    unsigned status = 0; // 0 when no response arrived
     drop_reason drop = drop_reason::none;
-    clock::time_point sent_at{};       // first byte written (after connecting)
-    clock::time_point done_at{};       // last byte of the response read
+    clock::time_point sent_at{};        // first byte written (after connecting)
+    clock::time_point done_at{};        // last byte of the response read
     clock::time_point first_event_at{}; // first SSE data event (streams)
-    std::uint32_t events = 0;          // SSE data events, [DONE] excluded
-    double server_timing_ms = -1;      // Server-Timing "proxy;dur=", -1 when absent
+    std::uint32_t events = 0;           // SSE data events, [DONE] excluded
+    double server_timing_ms = -1;       // Server-Timing "proxy;dur=", -1 when absent
 };
 
 class connection
@@ -51,9 +59,17 @@ public:
 
 private:
     struct impl;
-    enum class read_outcome { done, stale, failed, parse };
-    static common::task<boost::system::error_code> write_all(net::ip::tcp::socket& socket, const std::string& request);
-    static common::task<read_outcome> read_response(impl& c, exchange_result& r, bool sse, common::histogram* gaps);
+    enum class read_outcome
+    {
+        done,
+        stale,
+        failed,
+        parse
+    };
+    static common::task<boost::system::error_code> write_all(net::ip::tcp::socket& socket,
+                                                             const std::string& request);
+    static common::task<read_outcome> read_response(impl& c, exchange_result& r, bool sse,
+                                                    common::histogram* gaps);
 
     std::unique_ptr<impl> impl_;
 };

@@ -10,10 +10,9 @@
 #include "bench/loadgen/report/html_report.hpp"
 #endif
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace {
@@ -48,7 +47,8 @@ int merge_main(const std::vector<std::string>& args)
         } else if (a.starts_with("-output=") || a.starts_with("--output=")) {
             output = a.substr(a.find('=') + 1);
         } else if (a.starts_with("-")) {
-            return fail("merge: unknown flag '" + a + "' (usage: bench merge A.json B.json -output OUT.json)");
+            return fail("merge: unknown flag '" + a +
+                        "' (usage: bench merge A.json B.json -output OUT.json)");
         } else {
             inputs.push_back(a);
         }
@@ -86,7 +86,8 @@ int write_report(const std::string& path, const nlohmann::json& entries)
     return 0;
 #else
     (void)entries;
-    return fail("-report " + path + ": this build has no HTML report library (bench/loadgen/report is missing)", 1);
+    return fail(
+        "-report " + path + ": this build has no HTML report library (bench/loadgen/report is missing)", 1);
 #endif
 }
 

@@ -73,7 +73,9 @@ std::optional<json> merge_block(json a, const json& b, const json& ha, const jso
     a.update(latency_fields(*x));
     a["requests"] = requests;
     a["succeeded"] = ok;
-    a["success_rate"] = requests ? std::round(100000.0 * static_cast<double>(ok) / static_cast<double>(requests)) / 1000.0 : 0.0;
+    a["success_rate"] =
+        requests ? std::round(100000.0 * static_cast<double>(ok) / static_cast<double>(requests)) / 1000.0
+                 : 0.0;
     for (auto k : {"throughput_rps", "achieved_rate"})
         a[k] = num(a, k) + num(b, k);
     a["late_sends"] = a.value("late_sends", std::uint64_t{0}) + b.value("late_sends", std::uint64_t{0});
@@ -103,7 +105,8 @@ std::optional<json> merge_entries(json a, const json& b, std::string& error)
     if (a["direct"].is_object() && b["direct"].is_object() && a["direct_histogram"].is_object() &&
         b["direct_histogram"].is_object()) {
         json dh;
-        auto d = merge_block(a["direct"], b["direct"], a["direct_histogram"], b["direct_histogram"], dh, error);
+        auto d =
+            merge_block(a["direct"], b["direct"], a["direct_histogram"], b["direct_histogram"], dh, error);
         if (!d)
             return std::nullopt;
         out["direct"] = *d;

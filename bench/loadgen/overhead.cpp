@@ -94,7 +94,9 @@ std::optional<overhead_estimate> bootstrap_overhead(const std::vector<window_pai
         for (std::size_t k = 0; k < 5; ++k)
             samples[k].push_back(d[k]);
     }
-    auto make = [&](std::size_t k) { return interval{point[k], quantile(samples[k], 2.5), quantile(samples[k], 97.5)}; };
+    auto make = [&](std::size_t k) {
+        return interval{point[k], quantile(samples[k], 2.5), quantile(samples[k], 97.5)};
+    };
     return overhead_estimate{make(0), make(1), make(2), make(3), make(4), pairs.size()};
 }
 

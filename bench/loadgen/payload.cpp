@@ -1,9 +1,8 @@
 // Request templates.
 #include "bench/loadgen/payload.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 namespace loadgen {
 namespace {
@@ -12,7 +11,8 @@ constexpr std::string_view marker = "\x01";
 
 std::string default_prompt(bool big)
 {
-    std::string p = "You are benchmarking an API gateway. Answer in one short sentence: why does tail latency matter?";
+    std::string p =
+        "You are benchmarking an API gateway. Answer in one short sentence: why does tail latency matter?";
     if (!big)
         return p;
     std::string out;
@@ -22,8 +22,9 @@ std::string default_prompt(bool big)
     return out + p;
 }
 
-request_builder::request_builder(const config& c, std::string prompt, std::string model, std::string host_header,
-                                 std::string path, const std::vector<std::pair<std::string, std::string>>& headers)
+request_builder::request_builder(const config& c, std::string prompt, std::string model,
+                                 std::string host_header, std::string path,
+                                 const std::vector<std::pair<std::string, std::string>>& headers)
 {
     nlohmann::json body;
     std::string content = prompt + " [req " + std::string(marker) + "]";

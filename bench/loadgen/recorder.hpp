@@ -27,21 +27,21 @@ struct window_stats
 
 struct target_stats
 {
-    common::histogram latency;       // ns; open loop: from the intended send time (CO corrected)
-    common::histogram service;       // ns; from the real send
-    common::histogram ttft;          // ns; first SSE data event, same origin as latency
-    common::histogram gap;           // ns; between SSE data events
-    common::histogram server_timing; // ns; the proxy's Server-Timing figure
-    std::uint64_t events = 0;        // SSE data events of measured requests
-    std::uint64_t event_span_ns = 0; // sum over requests of (last event - first event)
-    std::uint64_t sent = 0;          // measured requests (every outcome)
-    std::uint64_t ok = 0;            // 2xx
-    std::uint64_t late_sends = 0;    // sent more than late_threshold after their due time
-    std::int64_t first_send_ns = -1; // real send times of the measured requests, relative to
-    std::int64_t last_send_ns = -1;  //   the measure start (-1: none); give the achieved rate
-    std::map<unsigned, std::uint64_t> status;    // by HTTP status
-    std::map<std::string, std::uint64_t> drops;  // no response: timeout, connect, reset, ...
-    std::vector<second_stats> seconds;           // index: whole seconds since the measure start
+    common::histogram latency;                  // ns; open loop: from the intended send time (CO corrected)
+    common::histogram service;                  // ns; from the real send
+    common::histogram ttft;                     // ns; first SSE data event, same origin as latency
+    common::histogram gap;                      // ns; between SSE data events
+    common::histogram server_timing;            // ns; the proxy's Server-Timing figure
+    std::uint64_t events = 0;                   // SSE data events of measured requests
+    std::uint64_t event_span_ns = 0;            // sum over requests of (last event - first event)
+    std::uint64_t sent = 0;                     // measured requests (every outcome)
+    std::uint64_t ok = 0;                       // 2xx
+    std::uint64_t late_sends = 0;               // sent more than late_threshold after their due time
+    std::int64_t first_send_ns = -1;            // real send times of the measured requests, relative to
+    std::int64_t last_send_ns = -1;             //   the measure start (-1: none); give the achieved rate
+    std::map<unsigned, std::uint64_t> status;   // by HTTP status
+    std::map<std::string, std::uint64_t> drops; // no response: timeout, connect, reset, ...
+    std::vector<second_stats> seconds;          // index: whole seconds since the measure start
     std::map<std::uint32_t, window_stats> windows; // index: alternation window since the run start
 
     void merge(const target_stats& o);

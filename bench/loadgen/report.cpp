@@ -3,10 +3,9 @@
 
 #include "bench/loadgen/overhead.hpp"
 
-#include <fmt/format.h>
-
 #include <cmath>
 #include <ctime>
+#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -15,8 +14,14 @@ namespace {
 
 using nlohmann::json;
 
-double ms(double ns) { return ns / 1e6; }
-double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+double ms(double ns)
+{
+    return ns / 1e6;
+}
+double round3(double v)
+{
+    return std::round(v * 1000.0) / 1000.0;
+}
 
 json quick_stats(const common::histogram& h)
 {
@@ -77,7 +82,8 @@ json target_fields(const target_stats& s, double seconds, bool stream)
     json j = latency_fields(s.latency);
     j["requests"] = s.sent;
     j["succeeded"] = s.ok;
-    j["success_rate"] = s.sent ? round3(100.0 * static_cast<double>(s.ok) / static_cast<double>(s.sent)) : 0.0;
+    j["success_rate"] =
+        s.sent ? round3(100.0 * static_cast<double>(s.ok) / static_cast<double>(s.sent)) : 0.0;
     j["throughput_rps"] = seconds > 0 ? round3(static_cast<double>(s.ok) / seconds) : 0.0;
     j["achieved_rate"] = seconds > 0 ? round3(static_cast<double>(s.sent) / seconds) : 0.0;
     j["late_sends"] = s.late_sends;
@@ -130,12 +136,15 @@ json overhead_block(const run_summary& s)
 json memory_fields(const std::optional<common::process_usage>& u)
 {
     if (!u)
-        return {{"server_peak_memory_mb", nullptr}, {"server_avg_memory_mb", nullptr}, {"server_cpu_percent", nullptr}};
-    return {{"server_peak_memory_mb", round3(u->peak_rss_mb)},
-            {"server_avg_memory_mb", round3(u->avg_rss_mb)},
-            {"server_cpu_percent", {{"avg", round3(u->cpu_percent_avg)}, {"peak", round3(u->cpu_percent_peak)}}},
-            {"server_pid", u->pid},
-            {"server_processes", u->processes}};
+        return {{"server_peak_memory_mb", nullptr},
+                {"server_avg_memory_mb", nullptr},
+                {"server_cpu_percent", nullptr}};
+    return {
+        {"server_peak_memory_mb", round3(u->peak_rss_mb)},
+        {"server_avg_memory_mb", round3(u->avg_rss_mb)},
+        {"server_cpu_percent", {{"avg", round3(u->cpu_percent_avg)}, {"peak", round3(u->cpu_percent_peak)}}},
+        {"server_pid", u->pid},
+        {"server_processes", u->processes}};
 }
 
 json config_json(const run_summary& s)
@@ -218,7 +227,9 @@ json build_entry(const run_summary& s)
     }
     if (alternating) // the rate offered over the whole run, both targets together
         e["achieved_rate"] =
-            s.out.measured_s > 0 ? round3(static_cast<double>(main.sent + s.out.rec.target(1).sent) / s.out.measured_s) : 0.0;
+            s.out.measured_s > 0
+                ? round3(static_cast<double>(main.sent + s.out.rec.target(1).sent) / s.out.measured_s)
+                : 0.0;
     e.update(memory_fields(s.server));
     e["histogram"] = main.latency.to_json();
     e["direct"] = nullptr;
@@ -232,7 +243,8 @@ json build_entry(const run_summary& s)
         e["direct_histogram"] = d.latency.to_json();
     }
     e["overhead"] = overhead_block(s);
-    e["proxy_server_timing_ms"] = main.server_timing.count() ? quick_stats(main.server_timing) : json(nullptr);
+    e["proxy_server_timing_ms"] =
+        main.server_timing.count() ? quick_stats(main.server_timing) : json(nullptr);
     e["proxy_process"] = nullptr;
     if (s.proxied && s.server)
         e["proxy_process"] = {{"pid", s.server->pid},
@@ -287,15 +299,15 @@ bool write_results(const std::string& path, const std::string& key, const json& 
 std::string format_table(const std::string& key, const json& e)
 {
     auto num = [](const json& v) { return v.is_number() ? v.get<double>() : 0.0; };
-    std::string out = fmt::format("{:<10} {:<7} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}\n", "target",
-                                  "mode", "requests", "ok%", "rps", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
-                                  "max ms", "late");
+    std::string out =
+        fmt::format("{:<10} {:<7} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}\n", "target", "mode",
+                    "requests", "ok%", "rps", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "late");
     auto row = [&](const std::string& name, const json& j) {
-        out += fmt::format("{:<10} {:<7} {:>8} {:>8.2f} {:>9.1f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>6}\n",
-                           name, e.value("mode", ""), j.value("requests", 0), num(j["success_rate"]),
-                           num(j["throughput_rps"]), num(j["p50_latency_ms"]), num(j["p90_latency_ms"]),
-                           num(j["p99_latency_ms"]), num(j["p999_latency_ms"]), num(j["max_latency_ms"]),
-                           j.value("late_sends", 0));
+        out += fmt::format(
+            "{:<10} {:<7} {:>8} {:>8.2f} {:>9.1f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>6}\n", name,
+            e.value("mode", ""), j.value("requests", 0), num(j["success_rate"]), num(j["throughput_rps"]),
+            num(j["p50_latency_ms"]), num(j["p90_latency_ms"]), num(j["p99_latency_ms"]),
+            num(j["p999_latency_ms"]), num(j["max_latency_ms"]), j.value("late_sends", 0));
     };
     row(key, e);
     if (e.contains("direct") && e["direct"].is_object())
@@ -310,20 +322,22 @@ std::string format_table(const std::string& key, const json& e)
     }
     if (e.contains("stream") && e["stream"].is_object()) {
         const auto& s = e["stream"];
-        out += fmt::format("stream: ttft p50 {:.3f} ms p99 {:.3f} ms, gap p50 {:.3f} ms p99 {:.3f} ms, {:.1f} chunks/s\n",
-                           num(s["ttft_ms"]["p50"]), num(s["ttft_ms"]["p99"]), num(s["gap_ms"]["p50"]),
-                           num(s["gap_ms"]["p99"]), num(s["chunks_per_second"]));
+        out += fmt::format(
+            "stream: ttft p50 {:.3f} ms p99 {:.3f} ms, gap p50 {:.3f} ms p99 {:.3f} ms, {:.1f} chunks/s\n",
+            num(s["ttft_ms"]["p50"]), num(s["ttft_ms"]["p99"]), num(s["gap_ms"]["p50"]),
+            num(s["gap_ms"]["p99"]), num(s["chunks_per_second"]));
     }
     if (e.contains("proxy_server_timing_ms") && e["proxy_server_timing_ms"].is_object())
         out += fmt::format("proxy Server-Timing: p50 {:.3f} ms p99 {:.3f} ms\n",
                            num(e["proxy_server_timing_ms"]["p50"]), num(e["proxy_server_timing_ms"]["p99"]));
     if (e.contains("find_max"))
-        out += fmt::format("find-max: highest rate within p99 <= {} ms and < 0.1% errors: {:.0f} req/s ({} trials)\n",
-                           num(e["find_max"]["slo_ms"]), num(e["find_max"]["max_rate"]), e["find_max"]["trials"].size());
+        out += fmt::format(
+            "find-max: highest rate within p99 <= {} ms and < 0.1% errors: {:.0f} req/s ({} trials)\n",
+            num(e["find_max"]["slo_ms"]), num(e["find_max"]["max_rate"]), e["find_max"]["trials"].size());
     if (e["server_peak_memory_mb"].is_number())
         out += fmt::format("server (pid {}): RSS peak {:.1f} MiB avg {:.1f} MiB, CPU avg {:.1f}%\n",
-                           e.value("server_pid", 0), num(e["server_peak_memory_mb"]), num(e["server_avg_memory_mb"]),
-                           num(e["server_cpu_percent"]["avg"]));
+                           e.value("server_pid", 0), num(e["server_peak_memory_mb"]),
+                           num(e["server_avg_memory_mb"]), num(e["server_cpu_percent"]["avg"]));
     return out;
 }
 

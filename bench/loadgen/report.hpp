@@ -7,7 +7,6 @@
 #include "common/process_sampler.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,13 +17,13 @@ inline constexpr int format_version = 1;
 
 struct run_summary
 {
-    std::string key;                  // results.json key: provider, "mock" or "url"
+    std::string key; // results.json key: provider, "mock" or "url"
     const config* cfg = nullptr;
     std::vector<target_endpoint> targets; // [0] the target, [1] direct when alternating
     run_output out;
     std::optional<common::process_usage> server;        // listening on the target port
     std::optional<common::process_usage> direct_server; // listening on the direct port
-    bool proxied = false;             // the target is the proxy (a provider, not mock or -url)
+    bool proxied = false; // the target is the proxy (a provider, not mock or -url)
     std::string effective_model;
 };
 
@@ -37,7 +36,8 @@ std::vector<double> curve_quantiles();
 nlohmann::json latency_fields(const common::histogram& h);
 
 // Reads `path` (a missing file is an empty object), sets `key`, writes it back.
-bool write_results(const std::string& path, const std::string& key, const nlohmann::json& entry, std::string& error);
+bool write_results(const std::string& path, const std::string& key, const nlohmann::json& entry,
+                   std::string& error);
 
 // Merges whole results files: same keys add up exactly (histograms bucket by bucket).
 std::optional<nlohmann::json> merge_results(const std::vector<nlohmann::json>& files, std::string& error);

@@ -5,11 +5,10 @@
 #include "bench/loadgen/targets.hpp"
 #include "common/providers.hpp"
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <condition_variable>
 #include <cstdio>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <thread>
 #include <unistd.h>
 
@@ -87,10 +86,12 @@ private:
             }
             auto done = live_.done.load();
             double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            std::fprintf(stdout, "\r\033[K%6.1fs  %8llu req/s  in flight %5lld  p50 %8.3f ms  p99 %8.3f ms  errors %llu",
-                         t, static_cast<unsigned long long>(done - last_done),
-                         static_cast<long long>(live_.in_flight.load()), h.percentile_ns(50) / 1e6,
-                         h.percentile_ns(99) / 1e6, static_cast<unsigned long long>(live_.errors.load()));
+            std::fprintf(
+                stdout,
+                "\r\033[K%6.1fs  %8llu req/s  in flight %5lld  p50 %8.3f ms  p99 %8.3f ms  errors %llu", t,
+                static_cast<unsigned long long>(done - last_done),
+                static_cast<long long>(live_.in_flight.load()), h.percentile_ns(50) / 1e6,
+                h.percentile_ns(99) / 1e6, static_cast<unsigned long long>(live_.errors.load()));
             std::fflush(stdout);
             last_done = done;
         }
@@ -150,8 +151,8 @@ bool meets_slo(const config& c, const json& e)
 {
     double err = 100.0 - e["success_rate"].get<double>();
     // Late sends already show in p99 (latency counts from the due time); the rate must also hold.
-    return e["requests"].get<std::uint64_t>() > 0 && e["p99_latency_ms"].get<double>() <= c.slo_ms && err < 0.1 &&
-           e["achieved_rate"].get<double>() >= 0.99 * e["target_rate"].get<double>();
+    return e["requests"].get<std::uint64_t>() > 0 && e["p99_latency_ms"].get<double>() <= c.slo_ms &&
+           err < 0.1 && e["achieved_rate"].get<double>() >= 0.99 * e["target_rate"].get<double>();
 }
 
 // -find-max: doubles the rate from -rate until the SLO breaks, then bisects (6 steps).
@@ -167,11 +168,14 @@ measured find_max(const config& base, const resolved_run& r, json& trials)
         if (c.rate < 1)
             break;
         if (step > 0 && base.cooldown.count())
-            std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(base.cooldown, std::chrono::seconds(1)));
+            std::this_thread::sleep_for(
+                std::min<std::chrono::nanoseconds>(base.cooldown, std::chrono::seconds(1)));
         auto m = measure(c, r);
         bool ok = meets_slo(base, m.entry);
-        trials.push_back({{"rate", c.rate}, {"p99_ms", m.entry["p99_latency_ms"]},
-                          {"success_rate", m.entry["success_rate"]}, {"ok", ok}});
+        trials.push_back({{"rate", c.rate},
+                          {"p99_ms", m.entry["p99_latency_ms"]},
+                          {"success_rate", m.entry["success_rate"]},
+                          {"ok", ok}});
         spdlog::info("find-max: {:.0f} req/s -> p99 {:.3f} ms, {:.2f}% ok: {}", c.rate,
                      m.entry["p99_latency_ms"].get<double>(), m.entry["success_rate"].get<double>(),
                      ok ? "within SLO" : "over");
@@ -213,7 +217,8 @@ session_result run_session(const config& c, const common::env_lookup& env, const
             if (auto why = probe(t, std::chrono::seconds(2)); !why.empty() && unreachable.empty())
                 unreachable = why;
         if (!unreachable.empty()) {
-            std::fprintf(stderr, "bench: %s: %s; nothing written for it\n", r.key.c_str(), unreachable.c_str());
+            std::fprintf(stderr, "bench: %s: %s; nothing written for it\n", r.key.c_str(),
+                         unreachable.c_str());
             result.exit_code = 2;
             continue;
         }

@@ -7,8 +7,7 @@ namespace loadgen {
 
 schedule::schedule(double rate, std::chrono::nanoseconds ramp_up)
     : rate_(rate), ramp_s_(std::chrono::duration<double>(ramp_up).count()), ramp_count_(rate * ramp_s_ / 2.0)
-{
-}
+{}
 
 std::chrono::nanoseconds schedule::due(std::uint64_t i) const
 {

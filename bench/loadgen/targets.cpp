@@ -95,7 +95,8 @@ std::variant<resolved_run, std::string> resolve_run(const config& c, const commo
             if (!d)
                 return "-direct: '" + c.direct + "' is not an absolute http:// URL";
             std::string dpath = d->base_path.empty() ? path : d->base_path;
-            if (auto e = add(make_target(c, "direct", *d, dpath, headers, prompt, r.model), d->port); !e.empty())
+            if (auto e = add(make_target(c, "direct", *d, dpath, headers, prompt, r.model), d->port);
+                !e.empty())
                 return e;
         }
         return r;
@@ -104,11 +105,13 @@ std::variant<resolved_run, std::string> resolve_run(const config& c, const commo
         r.key = "mock";
         r.model = c.model.empty() ? "gpt-4o-mini" : c.model;
         auto port_text = env.get_or("MOCK_PORT", std::to_string(common::default_mock_port));
-        auto u = common::parse_url("http://" + (c.host.find(':') != std::string::npos ? "[" + c.host + "]" : c.host) +
+        auto u = common::parse_url("http://" +
+                                   (c.host.find(':') != std::string::npos ? "[" + c.host + "]" : c.host) +
                                    ":" + port_text);
         if (!u)
             return "MOCK_PORT='" + port_text + "' with -host '" + c.host + "' does not make a URL";
-        if (auto e = add(make_target(c, "mock", *u, slash_join(c.suffix, c.path), headers, prompt, r.model), u->port);
+        if (auto e = add(make_target(c, "mock", *u, slash_join(c.suffix, c.path), headers, prompt, r.model),
+                         u->port);
             !e.empty())
             return e;
         return r;
@@ -124,7 +127,8 @@ std::variant<resolved_run, std::string> resolve_run(const config& c, const commo
     auto pu = common::parse_url("http://" + c.host + ":" + std::to_string(rp.port));
     if (!pu)
         return "-host '" + c.host + "' does not make a URL";
-    if (auto e = add(make_target(c, "proxy", *pu, slash_join(c.suffix, c.path), headers, prompt, r.model), rp.port);
+    if (auto e = add(make_target(c, "proxy", *pu, slash_join(c.suffix, c.path), headers, prompt, r.model),
+                     rp.port);
         !e.empty())
         return e;
     if (c.direct == "off")

@@ -4,13 +4,12 @@
 
 #include "bench/loadgen/schedule.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <thread>
 
 namespace loadgen {
@@ -198,7 +197,8 @@ private:
             if (live_)
                 live_->in_flight.fetch_add(1, std::memory_order_relaxed);
             bool measured = before >= measure_start_;
-            auto r = co_await conns[t]->exchange(request, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
+            auto r =
+                co_await conns[t]->exchange(request, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
             if (live_)
                 count_live(r);
             auto sent = r.sent_at == clock::time_point{} ? before : r.sent_at;

@@ -7,9 +7,8 @@
 #include "bench/loadgen/payload.hpp"
 #include "bench/loadgen/recorder.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <mutex>
 #include <string>

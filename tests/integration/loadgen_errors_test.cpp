@@ -1,12 +1,10 @@
 // Integration tests: every bad input gets one clear line and exit code 2, and writes nothing.
 #include "tests/integration/loadgen_support.hpp"
 
-#include <catch2/catch.hpp>
-
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 
@@ -22,7 +20,10 @@ std::uint16_t dead_port()
     return a.local_endpoint().port();
 }
 
-bool exists(const std::string& path) { return std::ifstream(path).good(); }
+bool exists(const std::string& path)
+{
+    return std::ifstream(path).good();
+}
 
 void expect_rejected(const std::vector<std::string>& args, const std::string& needle,
                      const std::vector<std::pair<std::string, std::string>>& env = {})
@@ -60,7 +61,8 @@ TEST_CASE("an unreachable target exits 2 and writes no zeros", "[integration][lo
     expect_rejected({"-provider", "mock", "-duration", "1", "-output", out}, "cannot reach",
                     {{"MOCK_PORT", port}});
     CHECK_FALSE(exists(out));
-    expect_rejected({"-url", "http://127.0.0.1:" + port + "/v1/chat/completions", "-output", out}, "cannot reach");
+    expect_rejected({"-url", "http://127.0.0.1:" + port + "/v1/chat/completions", "-output", out},
+                    "cannot reach");
     CHECK_FALSE(exists(out));
     // A provider whose proxy is not running: its port comes from the table and the environment.
     expect_rejected({"-provider", "portkey", "-output", out}, "cannot reach", {{"PORTKEY_PORT", port}});
@@ -71,7 +73,8 @@ TEST_CASE("a target that answers only errors writes nothing", "[integration][loa
 {
     auto mock = start_mock({"--fail-500", "100"});
     auto out = temp_file("errors.json");
-    expect_rejected({"-provider", "mock", "-rate", "50", "-duration", "0.5", "-output", out, "-quiet", "-log-level", "warn"},
+    expect_rejected({"-provider", "mock", "-rate", "50", "-duration", "0.5", "-output", out, "-quiet",
+                     "-log-level", "warn"},
                     "no request succeeded", {{"MOCK_PORT", std::to_string(mock.port)}});
     CHECK_FALSE(exists(out));
 }

@@ -1,11 +1,9 @@
 // Integration tests: bench against mock-llm on port 0 (rate, coordinated omission, streams,
 // server sampling, overhead mode, closed loop, merge).
+#include "common/histogram.hpp"
 #include "tests/integration/loadgen_support.hpp"
 
-#include "common/histogram.hpp"
-
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 
 using namespace loadgen_test;
@@ -35,15 +33,16 @@ TEST_CASE("open loop holds the target rate and samples the mock's process", "[in
     std::remove(out.c_str());
 }
 
-TEST_CASE("coordinated omission: the mock's stall shows in p99, not in service time", "[integration][loadgen]")
+TEST_CASE("coordinated omission: the mock's stall shows in p99, not in service time",
+          "[integration][loadgen]")
 {
     // Every 150th request is held 300 ms. On one connection at 200 req/s the ~60 requests due
     // during a stall wait behind it: measured from their due time they are late, as a user
     // would see it; the service time (from the real send) only sees the one stalled request.
     auto mock = start_mock({"--stall-every", "150", "--stall-for", "300ms"});
     auto out = temp_file("co.json");
-    auto r = run_bench({"-provider", "mock", "-rate", "200", "-duration", "1.5", "-connections", "1", "-output",
-                        out, "-quiet"},
+    auto r = run_bench({"-provider", "mock", "-rate", "200", "-duration", "1.5", "-connections", "1",
+                        "-output", out, "-quiet"},
                        {{"MOCK_PORT", std::to_string(mock.port)}});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
@@ -60,8 +59,9 @@ TEST_CASE("stream figures match the mock's knobs", "[integration][loadgen]")
 {
     auto mock = start_mock({"--ttft", "40ms", "--token-gap", "10ms", "--chunks", "6"});
     auto out = temp_file("stream.json");
-    auto r = run_bench({"-provider", "mock", "-stream", "-rate", "20", "-duration", "1", "-output", out, "-quiet"},
-                       {{"MOCK_PORT", std::to_string(mock.port)}});
+    auto r =
+        run_bench({"-provider", "mock", "-stream", "-rate", "20", "-duration", "1", "-output", out, "-quiet"},
+                  {{"MOCK_PORT", std::to_string(mock.port)}});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     auto s = read_json(out)["mock"]["stream"];
@@ -82,9 +82,10 @@ TEST_CASE("overhead mode finds the latency one target adds", "[integration][load
     auto slow = start_mock({"--latency", "5ms"});
     auto fast = start_mock();
     auto out = temp_file("overhead.json");
-    auto r = run_bench({"-url", "http://127.0.0.1:" + std::to_string(slow.port) + "/v1/chat/completions", "-direct",
-                        "http://127.0.0.1:" + std::to_string(fast.port) + "/v1/chat/completions", "-rate", "200",
-                        "-duration", "2", "-window", "250ms", "-output", out, "-quiet", "-seed", "3"});
+    auto r = run_bench({"-url", "http://127.0.0.1:" + std::to_string(slow.port) + "/v1/chat/completions",
+                        "-direct", "http://127.0.0.1:" + std::to_string(fast.port) + "/v1/chat/completions",
+                        "-rate", "200", "-duration", "2", "-window", "250ms", "-output", out, "-quiet",
+                        "-seed", "3"});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     auto e = read_json(out)["url"];

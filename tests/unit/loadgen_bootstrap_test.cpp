@@ -2,7 +2,6 @@
 #include "bench/loadgen/overhead.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <random>
 
 using loadgen::bootstrap_overhead;

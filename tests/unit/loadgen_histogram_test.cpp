@@ -1,11 +1,10 @@
 // Unit tests: the log-linear histogram (accuracy, merge, exact JSON round trip).
 #include "common/histogram.hpp"
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 
 using common::histogram;

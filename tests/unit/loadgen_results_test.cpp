@@ -3,7 +3,6 @@
 #include "bench/loadgen/report.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <unistd.h>
@@ -60,12 +59,39 @@ TEST_CASE("an entry has every field of the agreed schema", "[unit][loadgen][resu
     c.provider = "bifrost";
     auto s = synthetic(c);
     auto e = loadgen::build_entry(s);
-    for (auto k : {"format_version", "requests", "rate", "success_rate", "mean_latency_ms", "p50_latency_ms",
-                   "p90_latency_ms", "p99_latency_ms", "p999_latency_ms", "min_latency_ms", "max_latency_ms",
-                   "throughput_rps", "timestamp", "status_code_counts", "drop_reasons", "server_peak_memory_mb",
-                   "server_avg_memory_mb", "mode", "target", "target_rate", "achieved_rate", "late_sends",
-                   "percentiles", "timeline", "stream", "direct", "overhead", "proxy_server_timing_ms",
-                   "server_cpu_percent", "proxy_process", "histogram", "direct_histogram", "config"})
+    for (auto k : {"format_version",
+                   "requests",
+                   "rate",
+                   "success_rate",
+                   "mean_latency_ms",
+                   "p50_latency_ms",
+                   "p90_latency_ms",
+                   "p99_latency_ms",
+                   "p999_latency_ms",
+                   "min_latency_ms",
+                   "max_latency_ms",
+                   "throughput_rps",
+                   "timestamp",
+                   "status_code_counts",
+                   "drop_reasons",
+                   "server_peak_memory_mb",
+                   "server_avg_memory_mb",
+                   "mode",
+                   "target",
+                   "target_rate",
+                   "achieved_rate",
+                   "late_sends",
+                   "percentiles",
+                   "timeline",
+                   "stream",
+                   "direct",
+                   "overhead",
+                   "proxy_server_timing_ms",
+                   "server_cpu_percent",
+                   "proxy_process",
+                   "histogram",
+                   "direct_histogram",
+                   "config"})
         CHECK(e.contains(k));
     CHECK(e["format_version"] == 1);
     CHECK(e["mode"] == "open");
