@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 using namespace loadgen_test;
 using nlohmann::json;
@@ -144,4 +146,25 @@ TEST_CASE("merge adds two runs exactly and rewrites nothing else", "[integration
     CHECK(jm["p99_latency_ms"].get<double>() == Approx(ha->percentile_ns(99) / 1e6).margin(0.001));
     for (const auto& f : {a, b, m})
         std::remove(f.c_str());
+}
+
+TEST_CASE("json summary on stdout and a self-contained HTML report", "[integration][loadgen]")
+{
+    auto mock = start_mock();
+    auto out = temp_file("json.json"), html = temp_file("report.html");
+    auto r = run_bench({"-provider", "mock", "-rate", "100", "-duration", "0.5", "-output", out, "-json",
+                        "-log-level", "warn", "-report", html},
+                       {{"MOCK_PORT", std::to_string(mock.port)}});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto j = json::parse(r.output, nullptr, false);
+    REQUIRE(j.is_object());
+    CHECK(j["mock"]["requests"] == 50);
+    CHECK_FALSE(j["mock"].contains("histogram")); // the summary leaves the histograms to the file
+    std::ifstream page(html);
+    std::string text((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+    CHECK(text.find("<svg") != std::string::npos);
+    CHECK(text.find("<script src") == std::string::npos);
+    std::remove(out.c_str());
+    std::remove(html.c_str());
 }
