@@ -1,0 +1,60 @@
+// One keep-alive HTTP/1.1 client connection driven by coroutines: connect on first use, write a
+// prepared request, read the response (streamed piece by piece, with SSE events timed as they
+// arrive). Owned by one load loop on one worker thread; the worker's timeout sweep may abort it.
+#pragma once
+
+#include "common/histogram.hpp"
+#include "common/net.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace loadgen {
+
+using clock = std::chrono::steady_clock;
+
+enum class drop_reason { none, connect, timeout, reset, write, read, parse };
+std::string_view to_string(drop_reason r);
+
+struct exchange_result
+{
+    unsigned status = 0;               // 0 when no response arrived
+    drop_reason drop = drop_reason::none;
+    clock::time_point sent_at{};       // first byte written (after connecting)
+    clock::time_point done_at{};       // last byte of the response read
+    clock::time_point first_event_at{}; // first SSE data event (streams)
+    std::uint32_t events = 0;          // SSE data events, [DONE] excluded
+    double server_timing_ms = -1;      // Server-Timing "proxy;dur=", -1 when absent
+};
+
+class connection
+{
+public:
+    connection(net::any_io_executor ex, net::ip::tcp::endpoint ep);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    // Sends `request` and reads the whole response. With `sse`, body pieces go through an SSE
+    // parser and the gaps between data events are recorded into `gaps` (when not null).
+    common::task<exchange_result> exchange(const std::string& request, bool sse, common::histogram* gaps);
+
+    // Closes the socket so that the pending operation fails; the result says "timeout".
+    void abort_for_timeout();
+    bool busy() const;
+    clock::time_point busy_since() const;
+    bool is_open() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+// Parses "proxy;dur=1.25" out of a Server-Timing value; -1 when absent.
+double parse_server_timing(std::string_view value, std::string_view metric = "proxy");
+
+} // namespace loadgen

@@ -1,0 +1,40 @@
+// Overhead of the proxy per percentile, with a 95% bootstrap confidence interval over windows
+// (sans-I/O). Proxy and direct alternate in windows of ~1 s; window pairs are the resampling
+// unit, so slow drifts of the machine affect both sides of a pair alike.
+#pragma once
+
+#include "common/histogram.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace loadgen {
+
+struct interval
+{
+    double value = 0;   // point estimate on all windows, ms
+    double ci_low = 0;  // 2.5th percentile of the bootstrap distribution, ms
+    double ci_high = 0; // 97.5th percentile, ms
+};
+
+struct overhead_estimate
+{
+    interval p50, p90, p99, p999, mean;
+    std::size_t windows = 0; // window pairs used
+};
+
+struct window_pair
+{
+    const common::histogram* proxy;
+    const common::histogram* direct;
+};
+
+// Pairs without samples on either side are skipped; nullopt when no pair is left.
+std::optional<overhead_estimate> bootstrap_overhead(const std::vector<window_pair>& pairs, std::uint64_t seed,
+                                                    int iterations = 1000);
+
+// The q-th percentile (0..100) of `values` with linear interpolation; sorts a copy.
+double quantile(std::vector<double> values, double q);
+
+} // namespace loadgen

@@ -1,0 +1,86 @@
+// Per-worker recording and the merge after join.
+#include "bench/loadgen/recorder.hpp"
+
+namespace loadgen {
+namespace {
+
+std::uint64_t ns_between(clock::time_point a, clock::time_point b)
+{
+    return b > a ? static_cast<std::uint64_t>((b - a).count()) : 0;
+}
+
+} // namespace
+
+void recorder::record(std::size_t t, const exchange_result& r, clock::time_point due,
+                      clock::time_point measure_start, std::uint32_t window)
+{
+    if (due < measure_start)
+        return; // warm-up
+    auto& s = targets_[t];
+    ++s.sent;
+    auto sec = static_cast<std::size_t>((due - measure_start) / std::chrono::seconds(1));
+    if (sec >= s.seconds.size())
+        s.seconds.resize(sec + 1);
+    if (r.drop != drop_reason::none) {
+        ++s.drops[std::string(to_string(r.drop))];
+        ++s.seconds[sec].errors;
+        return;
+    }
+    ++s.status[r.status];
+    if (r.status < 200 || r.status > 299) {
+        ++s.seconds[sec].errors;
+        return;
+    }
+    ++s.ok;
+    auto lat = ns_between(due, r.done_at);
+    s.latency.record(lat);
+    s.service.record(ns_between(r.sent_at, r.done_at));
+    s.seconds[sec].latency.record(lat);
+    auto& w = s.windows[window];
+    w.latency.record(lat);
+    if (r.events > 0) {
+        auto ttft = ns_between(due, r.first_event_at);
+        s.ttft.record(ttft);
+        w.ttft.record(ttft);
+        s.events += r.events;
+        s.event_span_ns += ns_between(r.first_event_at, r.done_at);
+    }
+    if (r.server_timing_ms >= 0)
+        s.server_timing.record(static_cast<std::uint64_t>(r.server_timing_ms * 1e6));
+}
+
+void target_stats::merge(const target_stats& o)
+{
+    latency.merge(o.latency);
+    service.merge(o.service);
+    ttft.merge(o.ttft);
+    gap.merge(o.gap);
+    server_timing.merge(o.server_timing);
+    events += o.events;
+    event_span_ns += o.event_span_ns;
+    sent += o.sent;
+    ok += o.ok;
+    late_sends += o.late_sends;
+    for (auto& [k, v] : o.status)
+        status[k] += v;
+    for (auto& [k, v] : o.drops)
+        drops[k] += v;
+    if (o.seconds.size() > seconds.size())
+        seconds.resize(o.seconds.size());
+    for (std::size_t i = 0; i < o.seconds.size(); ++i) {
+        seconds[i].latency.merge(o.seconds[i].latency);
+        seconds[i].errors += o.seconds[i].errors;
+    }
+    for (auto& [k, w] : o.windows) {
+        windows[k].latency.merge(w.latency);
+        windows[k].ttft.merge(w.ttft);
+    }
+}
+
+void recorder::merge(const recorder& o)
+{
+    for (std::size_t i = 0; i < targets_.size() && i < o.targets_.size(); ++i)
+        targets_[i].merge(o.targets_[i]);
+}
+
+} // namespace loadgen

@@ -1,0 +1,51 @@
+// results.json: building one provider's entry from a run, writing it (re-running one provider
+// rewrites only its key), merging files from several runs exactly, and the stdout table.
+#pragma once
+
+#include "bench/loadgen/config.hpp"
+#include "bench/loadgen/workers.hpp"
+#include "common/process_sampler.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace loadgen {
+
+inline constexpr int format_version = 1;
+
+struct run_summary
+{
+    std::string key;                  // results.json key: provider, "mock" or "url"
+    const config* cfg = nullptr;
+    std::vector<target_endpoint> targets; // [0] the target, [1] direct when alternating
+    run_output out;
+    std::optional<common::process_usage> server;        // listening on the target port
+    std::optional<common::process_usage> direct_server; // listening on the direct port
+    bool proxied = false;             // the target is the proxy (a provider, not mock or -url)
+    std::string effective_model;
+};
+
+nlohmann::json build_entry(const run_summary& s);
+
+// The ~40 quantiles of the "percentiles" curve: 0, then 100 (1 - 2^(-k/3)) up to 99.99.
+std::vector<double> curve_quantiles();
+
+// The fields shared by a target and its "direct" block, from a histogram and counts.
+nlohmann::json latency_fields(const common::histogram& h);
+
+// Reads `path` (a missing file is an empty object), sets `key`, writes it back.
+bool write_results(const std::string& path, const std::string& key, const nlohmann::json& entry, std::string& error);
+
+// Merges whole results files: same keys add up exactly (histograms bucket by bucket).
+std::optional<nlohmann::json> merge_results(const std::vector<nlohmann::json>& files, std::string& error);
+
+// Human-readable summary of one entry.
+std::string format_table(const std::string& key, const nlohmann::json& entry);
+
+// RFC 3339 UTC, seconds precision.
+std::string now_rfc3339();
+
+} // namespace loadgen

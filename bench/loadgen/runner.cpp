@@ -1,0 +1,244 @@
+// The session: providers in turn, probe, sampling, load, results.
+#include "bench/loadgen/runner.hpp"
+
+#include "bench/loadgen/report.hpp"
+#include "bench/loadgen/targets.hpp"
+#include "common/providers.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <thread>
+#include <unistd.h>
+
+namespace loadgen {
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> providers_of(const config& c)
+{
+    if (!c.url.empty())
+        return {""};
+    if (c.provider != "all")
+        return {c.provider};
+    std::vector<std::string> out;
+    for (const auto& p : common::provider_table())
+        out.emplace_back(p.name);
+    return out;
+}
+
+run_plan plan_for(const config& c, const resolved_run& r)
+{
+    run_plan p;
+    p.targets = r.targets;
+    p.open_loop = c.open_loop();
+    p.rate = c.rate;
+    p.users = c.users;
+    p.ramp_up = c.ramp_up ? c.ramp_up_duration : std::chrono::nanoseconds{};
+    p.warmup = c.warmup;
+    p.duration = c.duration;
+    p.timeout = c.timeout;
+    p.window = c.window;
+    p.connections = c.connections;
+    p.threads = c.threads;
+    p.stream = c.stream;
+    p.seed = c.seed;
+    return p;
+}
+
+// The live progress line on a terminal: once a second, overwritten in place.
+class progress_printer
+{
+public:
+    progress_printer(progress& live, bool enabled) : live_(live)
+    {
+        if (enabled)
+            thread_ = std::thread([this] { loop(); });
+    }
+    ~progress_printer()
+    {
+        if (!thread_.joinable())
+            return;
+        {
+            std::lock_guard lock(m_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+        std::fputs("\r\033[K", stdout);
+        std::fflush(stdout);
+    }
+
+private:
+    void loop()
+    {
+        auto started = std::chrono::steady_clock::now();
+        std::uint64_t last_done = 0;
+        std::unique_lock lock(m_);
+        while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+            common::histogram h;
+            {
+                std::lock_guard l(live_.mutex);
+                for (const auto& s : live_.snapshots)
+                    h.merge(s);
+            }
+            auto done = live_.done.load();
+            double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            std::fprintf(stdout, "\r\033[K%6.1fs  %8llu req/s  in flight %5lld  p50 %8.3f ms  p99 %8.3f ms  errors %llu",
+                         t, static_cast<unsigned long long>(done - last_done),
+                         static_cast<long long>(live_.in_flight.load()), h.percentile_ns(50) / 1e6,
+                         h.percentile_ns(99) / 1e6, static_cast<unsigned long long>(live_.errors.load()));
+            std::fflush(stdout);
+            last_done = done;
+        }
+    }
+
+    progress& live_;
+    std::thread thread_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+};
+
+struct measured
+{
+    run_summary summary;
+    json entry;
+};
+
+// One load run against resolved targets, with the servers sampled meanwhile.
+measured measure(const config& c, const resolved_run& r)
+{
+    std::vector<std::unique_ptr<common::process_sampler>> samplers;
+    for (std::size_t i = 0; i < r.targets.size(); ++i) {
+        auto pids = r.targets[i].endpoint.address().is_loopback() ? common::find_listening_pids(r.ports[i])
+                                                                  : std::vector<pid_t>{};
+        samplers.push_back(pids.empty() ? nullptr : std::make_unique<common::process_sampler>(pids));
+        if (samplers.back())
+            samplers.back()->start();
+        else
+            spdlog::info("no local process found listening on port {}: no server sampling for {}", r.ports[i],
+                         r.targets[i].label);
+    }
+    progress live;
+    run_output out;
+    {
+        progress_printer printer(live, isatty(STDOUT_FILENO) && !c.quiet && !c.json);
+        out = run_load(plan_for(c, r), &live);
+    }
+    measured m;
+    m.summary.key = r.key;
+    m.summary.cfg = &c;
+    m.summary.targets = r.targets;
+    m.summary.out = std::move(out);
+    m.summary.proxied = r.proxied;
+    m.summary.effective_model = r.model;
+    for (std::size_t i = 0; i < samplers.size(); ++i) {
+        if (!samplers[i])
+            continue;
+        samplers[i]->stop();
+        (i == 0 ? m.summary.server : m.summary.direct_server) = samplers[i]->summary();
+    }
+    m.entry = build_entry(m.summary);
+    return m;
+}
+
+bool meets_slo(const config& c, const json& e)
+{
+    double err = 100.0 - e["success_rate"].get<double>();
+    return e["requests"].get<std::uint64_t>() > 0 && e["p99_latency_ms"].get<double>() <= c.slo_ms && err < 0.1 &&
+           e["late_sends"].get<std::uint64_t>() * 100 < e["requests"].get<std::uint64_t>();
+}
+
+// -find-max: doubles the rate from -rate until the SLO breaks, then bisects (6 steps).
+measured find_max(const config& base, const resolved_run& r, json& trials)
+{
+    config c = base;
+    std::optional<measured> best;
+    double next = base.rate, lo = 0, hi = 0;
+    for (int step = 0; step < 20; ++step) {
+        if (lo > 0 && hi > 0 && (hi - lo) / hi < 0.05)
+            break;
+        c.rate = hi == 0 ? next : (lo == 0 ? hi / 2 : (lo + hi) / 2);
+        if (c.rate < 1)
+            break;
+        if (step > 0 && base.cooldown.count())
+            std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(base.cooldown, std::chrono::seconds(1)));
+        auto m = measure(c, r);
+        bool ok = meets_slo(base, m.entry);
+        trials.push_back({{"rate", c.rate}, {"p99_ms", m.entry["p99_latency_ms"]},
+                          {"success_rate", m.entry["success_rate"]}, {"ok", ok}});
+        spdlog::info("find-max: {:.0f} req/s -> p99 {:.3f} ms, {:.2f}% ok: {}", c.rate,
+                     m.entry["p99_latency_ms"].get<double>(), m.entry["success_rate"].get<double>(),
+                     ok ? "within SLO" : "over");
+        if (ok) {
+            lo = c.rate;
+            next = c.rate * 2;
+            best = std::move(m);
+        } else {
+            hi = c.rate;
+        }
+    }
+    if (!best)
+        return {};
+    best->entry["find_max"] = {{"max_rate", lo}, {"slo_ms", base.slo_ms}, {"trials", trials}};
+    return std::move(*best);
+}
+
+} // namespace
+
+session_result run_session(const config& c, const common::env_lookup& env, const std::string& prompt)
+{
+    session_result result;
+    result.entries = json::object();
+    auto providers = providers_of(c);
+    for (std::size_t n = 0; n < providers.size(); ++n) {
+        if (n > 0 && c.cooldown.count() > 0)
+            std::this_thread::sleep_for(c.cooldown);
+        auto rr = resolve_run(c, env, providers[n], prompt);
+        if (auto* e = std::get_if<std::string>(&rr)) {
+            std::fprintf(stderr, "bench: %s\n", e->c_str());
+            result.exit_code = 2;
+            continue;
+        }
+        auto& r = std::get<resolved_run>(rr);
+        if (!r.note.empty())
+            spdlog::warn("{}", r.note);
+        std::string unreachable;
+        for (const auto& t : r.targets)
+            if (auto why = probe(t, std::chrono::seconds(2)); !why.empty() && unreachable.empty())
+                unreachable = why;
+        if (!unreachable.empty()) {
+            std::fprintf(stderr, "bench: %s: %s; nothing written for it\n", r.key.c_str(), unreachable.c_str());
+            result.exit_code = 2;
+            continue;
+        }
+        spdlog::info("{}: {} {} for {}s against {}{}", r.key, c.open_loop() ? "open loop" : "closed loop",
+                     c.open_loop() ? fmt::format("{} req/s", c.rate) : fmt::format("{} users", c.users),
+                     std::chrono::duration<double>(c.duration).count(), r.targets[0].url,
+                     r.targets.size() > 1 ? " alternating with direct " + r.targets[1].url : "");
+        json trials = json::array();
+        auto m = c.find_max ? find_max(c, r, trials) : measure(c, r);
+        if (m.entry.is_null() || m.entry.value("succeeded", std::uint64_t{0}) == 0) {
+            std::fprintf(stderr, "bench: %s: no request succeeded against %s%s; nothing written for it\n",
+                         r.key.c_str(), r.targets[0].url.c_str(),
+                         c.find_max ? " within the SLO at any rate tried" : "");
+            result.exit_code = 2;
+            continue;
+        }
+        std::string error;
+        if (!write_results(c.output, r.key, m.entry, error)) {
+            std::fprintf(stderr, "bench: %s\n", error.c_str());
+            result.exit_code = 1;
+        }
+        if (!c.quiet && !c.json)
+            std::fputs(format_table(r.key, m.entry).c_str(), stdout);
+        result.entries[r.key] = std::move(m.entry);
+    }
+    return result;
+}
+
+} // namespace loadgen

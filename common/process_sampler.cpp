@@ -1,0 +1,201 @@
+// /proc readers and the sampling thread.
+#include "common/process_sampler.hpp"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+namespace common {
+namespace {
+
+// Inodes of listening sockets on `port` in one /proc/net/tcp-style file.
+void listening_inodes(const char* path, std::uint16_t port, std::vector<std::string>& out)
+{
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line); // header
+    while (std::getline(in, line)) {
+        std::istringstream s(line);
+        std::string sl, local, remote, state, queues, timer, retr, uid, timeout, inode;
+        if (!(s >> sl >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode))
+            continue;
+        if (state != "0A") // TCP_LISTEN
+            continue;
+        auto colon = local.rfind(':');
+        if (colon == std::string::npos)
+            continue;
+        if (std::stoul(local.substr(colon + 1), nullptr, 16) == port)
+            out.push_back(inode);
+    }
+}
+
+bool is_number(std::string_view s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// True when one of pid's descriptors is "socket:[inode]" for an inode of `targets`.
+bool holds_socket(const std::string& pid, const std::vector<std::string>& targets)
+{
+    std::string dir = "/proc/" + pid + "/fd";
+    DIR* d = opendir(dir.c_str());
+    if (!d)
+        return false;
+    bool found = false;
+    while (auto* e = readdir(d)) {
+        char link[128];
+        std::string p = dir + "/" + e->d_name;
+        auto n = readlink(p.c_str(), link, sizeof link - 1);
+        if (n <= 0)
+            continue;
+        std::string_view l(link, static_cast<std::size_t>(n));
+        if (!l.starts_with("socket:["))
+            continue;
+        l.remove_prefix(8);
+        l.remove_suffix(1);
+        if (std::find(targets.begin(), targets.end(), l) != targets.end()) {
+            found = true;
+            break;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+} // namespace
+
+std::vector<pid_t> find_listening_pids(std::uint16_t port)
+{
+    std::vector<std::string> inodes;
+    listening_inodes("/proc/net/tcp", port, inodes);
+    listening_inodes("/proc/net/tcp6", port, inodes);
+    std::erase(inodes, "0");
+    std::vector<pid_t> pids;
+    if (inodes.empty())
+        return pids;
+    DIR* d = opendir("/proc");
+    if (!d)
+        return pids;
+    while (auto* e = readdir(d)) {
+        if (is_number(e->d_name) && holds_socket(e->d_name, inodes))
+            pids.push_back(static_cast<pid_t>(std::stol(e->d_name)));
+    }
+    closedir(d);
+    std::sort(pids.begin(), pids.end());
+    return pids;
+}
+
+process_reading read_process(pid_t pid)
+{
+    process_reading r;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto close = text.rfind(')'); // the command name may hold spaces and parentheses
+    if (close == std::string::npos)
+        return r;
+    std::istringstream s(text.substr(close + 2));
+    std::string field;
+    std::uint64_t utime = 0, stime = 0;
+    long rss_pages = 0;
+    // Fields after the name start at 3 (state); utime is 14, stime 15, rss 24.
+    for (int i = 3; i <= 24 && s >> field; ++i) {
+        if (i == 14)
+            utime = std::stoull(field);
+        else if (i == 15)
+            stime = std::stoull(field);
+        else if (i == 24)
+            rss_pages = std::stol(field);
+    }
+    r.cpu_ticks = utime + stime;
+    r.rss_bytes = static_cast<std::uint64_t>(std::max(0L, rss_pages)) * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+    r.ok = true;
+    return r;
+}
+
+process_sampler::process_sampler(std::vector<pid_t> pids, std::chrono::milliseconds interval)
+    : pids_(std::move(pids)), interval_(interval)
+{
+    usage_.pid = pids_.empty() ? 0 : pids_.front();
+    usage_.processes = pids_.size();
+}
+
+process_sampler::~process_sampler() { stop(); }
+
+void process_sampler::start()
+{
+    take_sample();
+    thread_ = std::thread([this] { loop(); });
+}
+
+void process_sampler::stop()
+{
+    if (!thread_.joinable())
+        return;
+    stop_ = true;
+    thread_.join();
+    take_sample();
+}
+
+void process_sampler::loop()
+{
+    auto next = std::chrono::steady_clock::now() + interval_;
+    while (!stop_) {
+        // Short sleeps so that stop() returns quickly.
+        auto left = next - std::chrono::steady_clock::now();
+        if (left > std::chrono::steady_clock::duration::zero())
+            std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(20)));
+        if (std::chrono::steady_clock::now() >= next) {
+            take_sample();
+            next += interval_;
+        }
+    }
+}
+
+void process_sampler::take_sample()
+{
+    process_reading r;
+    for (auto pid : pids_) {
+        auto one = read_process(pid);
+        r.ok = r.ok || one.ok;
+        r.rss_bytes += one.rss_bytes;
+        r.cpu_ticks += one.cpu_ticks;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (!r.ok)
+        return;
+    static const double ticks_per_s = static_cast<double>(sysconf(_SC_CLK_TCK));
+    std::lock_guard lock(mutex_);
+    double mb = static_cast<double>(r.rss_bytes) / (1024.0 * 1024.0);
+    usage_.peak_rss_mb = std::max(usage_.peak_rss_mb, mb);
+    rss_sum_mb_ += mb;
+    if (usage_.samples == 0) {
+        first_ticks_ = r.cpu_ticks;
+        first_at_ = now;
+    } else {
+        double dt = std::chrono::duration<double>(now - last_at_).count();
+        if (dt > 0.05) {
+            double pct = static_cast<double>(r.cpu_ticks - last_ticks_) / ticks_per_s / dt * 100.0;
+            usage_.cpu_percent_peak = std::max(usage_.cpu_percent_peak, pct);
+        }
+        double total = std::chrono::duration<double>(now - first_at_).count();
+        if (total > 0)
+            usage_.cpu_percent_avg = static_cast<double>(r.cpu_ticks - first_ticks_) / ticks_per_s / total * 100.0;
+    }
+    last_ticks_ = r.cpu_ticks;
+    last_at_ = now;
+    ++usage_.samples;
+    usage_.avg_rss_mb = rss_sum_mb_ / static_cast<double>(usage_.samples);
+}
+
+process_usage process_sampler::summary() const
+{
+    std::lock_guard lock(mutex_);
+    return usage_;
+}
+
+} // namespace common

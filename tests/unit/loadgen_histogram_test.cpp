@@ -1,0 +1,105 @@
+// Unit tests: the log-linear histogram (accuracy, merge, exact JSON round trip).
+#include "common/histogram.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+using common::histogram;
+
+namespace {
+
+double exact_percentile(std::vector<std::uint64_t> v, double q)
+{
+    std::sort(v.begin(), v.end());
+    auto rank = static_cast<std::size_t>(std::ceil(q / 100.0 * static_cast<double>(v.size())));
+    return static_cast<double>(v[std::clamp<std::size_t>(rank, 1, v.size()) - 1]);
+}
+
+} // namespace
+
+TEST_CASE("every value from 1 us to 100 s lands within 1% of itself", "[unit][loadgen][histogram]")
+{
+    for (double v = 1000; v <= 100e9; v *= 1.0137) {
+        auto x = static_cast<std::uint64_t>(v);
+        auto i = histogram::index_of(x);
+        REQUIRE(histogram::bucket_low(i) <= x);
+        REQUIRE(histogram::bucket_high(i) > x);
+        double width = static_cast<double>(histogram::bucket_high(i) - histogram::bucket_low(i));
+        REQUIRE(width / static_cast<double>(x) <= 0.01);
+    }
+}
+
+TEST_CASE("percentiles of random latencies are within 1% of the exact ones", "[unit][loadgen][histogram]")
+{
+    std::mt19937_64 rng(42);
+    std::lognormal_distribution<double> dist(std::log(2e6), 2.0); // around 2 ms, wide tail
+    std::vector<std::uint64_t> values;
+    histogram h;
+    for (int i = 0; i < 100'000; ++i) {
+        auto v = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(dist(rng)), 1000, 100'000'000'000);
+        values.push_back(v);
+        h.record(v);
+    }
+    for (double q : {1.0, 10.0, 50.0, 90.0, 99.0, 99.9, 99.99}) {
+        double exact = exact_percentile(values, q);
+        CAPTURE(q, exact, h.percentile_ns(q));
+        CHECK(std::abs(h.percentile_ns(q) - exact) / exact <= 0.01);
+    }
+    CHECK(h.percentile_ns(0) == static_cast<double>(*std::min_element(values.begin(), values.end())));
+    CHECK(h.percentile_ns(100) == static_cast<double>(*std::max_element(values.begin(), values.end())));
+    CHECK(h.count() == values.size());
+}
+
+TEST_CASE("merging equals recording everything in one histogram", "[unit][loadgen][histogram]")
+{
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<std::uint64_t> dist(1, 5'000'000'000);
+    histogram all, a, b;
+    for (int i = 0; i < 20'000; ++i) {
+        auto v = dist(rng);
+        all.record(v);
+        (i % 3 ? a : b).record(v);
+    }
+    histogram m = a;
+    m.merge(b);
+    CHECK(m == all);
+    histogram empty;
+    empty.merge(all);
+    CHECK(empty == all);
+}
+
+TEST_CASE("JSON round trip is exact and bad encodings are rejected", "[unit][loadgen][histogram]")
+{
+    histogram h;
+    for (std::uint64_t v : {1ull, 255ull, 256ull, 70'000ull, 1'234'567ull, 99'000'000'000ull})
+        h.record(v, 3);
+    std::string error;
+    auto back = histogram::from_json(nlohmann::json::parse(h.to_json().dump()), error);
+    REQUIRE(back);
+    CHECK(*back == h);
+
+    auto j = h.to_json();
+    j["total"] = 1;
+    CHECK_FALSE(histogram::from_json(j, error));
+    CHECK(error.find("total") != std::string::npos);
+    j = h.to_json();
+    j["sub_bucket_bits"] = 5;
+    CHECK_FALSE(histogram::from_json(j, error));
+    j = h.to_json();
+    j["buckets"].push_back({999999, 1});
+    CHECK_FALSE(histogram::from_json(j, error));
+    CHECK_FALSE(histogram::from_json(nlohmann::json::array(), error));
+}
+
+TEST_CASE("values over the range are clamped, max stays exact", "[unit][loadgen][histogram]")
+{
+    histogram h;
+    h.record(std::uint64_t{1} << 50);
+    CHECK(h.max_ns() == std::uint64_t{1} << 50);
+    CHECK(h.count() == 1);
+    CHECK(histogram::index_of(std::uint64_t{1} << 50) == histogram::bucket_count() - 1);
+}
