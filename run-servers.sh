@@ -348,19 +348,31 @@ fi
 
 # ---------------------------------------------------------------- bench or wait
 if [[ $bench -eq 1 ]]; then
-  targets=("${providers[@]}")
-  [[ ${#targets[@]} -eq 0 ]] && targets=(mock)
+  # One bench invocation covers every provider (-provider all) so that one report holds them all;
+  # a subset runs provider by provider into the same results.json (report only for a single one).
+  rm -f "$run_dir/results.json"
+  common_flags=(-rate 50 -duration 5s -cooldown 1s -output "$run_dir/results.json")
   rc=0
-  for p in "${targets[@]}"; do
-    say "bench: $p"
-    "$bin/bench" -provider "$p" -rate 50 -duration 5s "${bench_args[@]}" \
-      -output "$run_dir/results.json" >>"$run_dir/bench.log" 2>&1 || { rc=1; say "bench for $p failed (see $run_dir/bench.log)"; }
+  if [[ ${#providers[@]} -eq ${#all_providers[@]} ]]; then
+    runs=(all)
+  elif [[ ${#providers[@]} -eq 0 ]]; then
+    runs=(mock)
+  else
+    runs=("${providers[@]}")
+  fi
+  for p in "${runs[@]}"; do
+    report=()
+    [[ ${#runs[@]} -eq 1 ]] && report=(-report "$run_dir/report.html")
+    say "bench -provider $p ${common_flags[*]} ${bench_args[*]}"
+    "$bin/bench" -provider "$p" "${common_flags[@]}" "${report[@]}" "${bench_args[@]}" \
+      2> >(tee -a "$run_dir/bench.log" >&2) | tee -a "$run_dir/bench.out" || rc=1
   done
   if [[ -f "$run_dir/results.json" ]]; then
-    "$bin/bench" report "$run_dir/results.json" -report "$run_dir/report.html" 2>>"$run_dir/bench.log" | tee -a "$run_dir/bench.log" || true
     cp "$run_dir/results.json" "$repo/results.json"
     [[ -f "$run_dir/report.html" ]] && cp "$run_dir/report.html" "$repo/report.html"
-    echo "results: $repo/results.json  report: $repo/report.html  (copies in $run_dir)"
+    echo "results: $repo/results.json$([[ -f "$run_dir/report.html" ]] && echo "  report: $repo/report.html")  (run folder: $run_dir)"
+  else
+    say "bench wrote no results (see $run_dir/bench.log)"; rc=1
   fi
   exit $rc
 fi
