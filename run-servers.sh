@@ -20,7 +20,8 @@
 # PORTKEY_PORT 3005; the gateways: BIFROST_GATEWAY_PORT 3039, LITELLM_GATEWAY_PORT 4000,
 # PORTKEY_GATEWAY_PORT 8787, and the hosted services' local stand-ins: OPENROUTER_STANDIN_PORT
 # 8001, BRAINTRUST_STANDIN_PORT 8002. Logs and generated configs: runs/<UTC timestamp>/ (LGB_RUN_DIR
-# overrides). LGB_START_TIMEOUT (seconds, default 90) bounds each start-up wait.
+# overrides). LGB_START_TIMEOUT (seconds, default 90) bounds each start-up wait. LGB_BIN_DIR: use
+# the programs there (no build step), e.g. build-asan/bin.
 set -uo pipefail
 repo="$(cd "$(dirname "$0")" && pwd)"
 cd "$repo"
@@ -109,8 +110,8 @@ start_timeout="${LGB_START_TIMEOUT:-90}"
 source "$repo/gateways/versions.env"
 
 # ---------------------------------------------------------------- build
-bin="$repo/build/bin"
-if [[ $do_build -eq 1 ]]; then
+bin="${LGB_BIN_DIR:-$repo/build/bin}"
+if [[ $do_build -eq 1 && -z "${LGB_BIN_DIR:-}" ]]; then
   if [[ ! -x "$bin/proxy" || ! -x "$bin/mock-llm" || ! -x "$bin/bench" ]]; then
     say "building (docker/install-deps.sh, then cmake into build/)"
     docker/install-deps.sh || die "docker/install-deps.sh failed"
@@ -211,6 +212,7 @@ start() {
   setsid "$@" >"$log" 2>&1 < /dev/null &
   pids+=("$!")
   names+=("$name")
+  echo "$name $!" >>"$run_dir/pids"
 }
 
 # wait_http NAME PID URL: until URL answers any HTTP status, the process dies, or the timeout

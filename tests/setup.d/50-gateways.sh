@@ -21,6 +21,13 @@ if command -v npm >/dev/null; then
 else
   echo "50-gateways: no npm; the SDK and Portkey tests will be skipped" >&2
 fi
+# Debian's docker-compose validates docker/compose.yaml (no Docker engine runs here).
+if ! command -v docker-compose >/dev/null; then
+  sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  (export DEBIAN_FRONTEND=noninteractive; "${sudo_cmd[@]}" apt-get update -qq &&
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends docker-compose >/dev/null) ||
+    echo "50-gateways: could not install docker-compose; the compose test will be skipped" >&2
+fi
 gateways/install.sh litellm portkey bifrost || true
 echo "50-gateways: done in $((SECONDS - start)) s" >&2
 exit 0

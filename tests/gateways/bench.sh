@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# run-servers.sh --bench (short) over the five providers (real gateways where installed): one
+# results.json entry each with requests > 0 and 100% success, a report, and nothing left running.
+source "$(dirname "$0")/lib.sh"
+pick_ports
+cd "$TMP"   # results.json/report.html copies land in the repository; keep the run's own copy
+timeout 240 "$REPO/run-servers.sh" --no-build "${ENV_FILE_ARGS[@]}" --bench -rate 20 -duration 2s -cooldown 0 -warmup 0 \
+  >"$TMP/bench.out" 2>"$TMP/bench.err"
+rc=$?
+cat "$TMP/bench.out"
+[[ $rc -eq 0 ]] || { tail -20 "$TMP/bench.err" >&2; fail "run-servers.sh --bench exited $rc"; }
+python3 - "$LGB_RUN_DIR/results.json" <<'PY' || fail "results.json check"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in ["bifrost", "openrouter", "litellm", "braintrust", "portkey"]:
+    e = d.get(p)
+    assert e, f"no entry for {p}"
+    assert e["requests"] > 0, f"{p}: requests {e['requests']}"
+    assert e["success_rate"] == 100, f"{p}: success_rate {e['success_rate']}"
+    print(f"ok: {p}: {e['requests']} requests, {e['success_rate']}% success, p50 {e['p50_latency_ms']:.2f} ms")
+PY
+[[ -s "$LGB_RUN_DIR/report.html" ]] || fail "no report.html"
+while read -r name pid; do
+  kill -0 "$pid" 2>/dev/null && fail "$name ($pid) still running after --bench"
+done < "$LGB_RUN_DIR/pids"
+ok "--bench stopped everything it started"
