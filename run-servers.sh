@@ -77,7 +77,7 @@ if [[ -f "$env_file" ]]; then
     [[ "$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=(.*)$ ]] || continue
     key="${BASH_REMATCH[2]}"; val="${BASH_REMATCH[3]}"
     val="${val#"${val%%[![:space:]]*}"}"; val="${val%"${val##*[![:space:]]}"}"
-    if [[ "$val" =~ ^\"(.*)\"$ || "$val" =~ ^\'(.*)\'$ ]]; then val="${BASH_REMATCH[1]}"
+    if [[ "$val" =~ ^\"([^\"]*)\" || "$val" =~ ^\'([^\']*)\' ]]; then val="${BASH_REMATCH[1]}"
     else val="${val%%[[:space:]]#*}"; fi
     [[ -n "${!key+x}" ]] || export "$key=$val"
   done < "$env_file"
@@ -86,23 +86,24 @@ elif [[ "$env_file" != .env ]]; then
 fi
 
 # ---------------------------------------------------------------- ports and settings
-num() { [[ "$2" =~ ^[0-9]+$ && "$2" -ge 1 && "$2" -le 65535 ]] || die "$1='$2' is not a port number (1-65535)"; echo "$2"; }
-MOCK_PORT=$(num MOCK_PORT "${MOCK_PORT:-8000}")
-PROXY_ADMIN_PORT=$(num PROXY_ADMIN_PORT "${PROXY_ADMIN_PORT:-9090}")
-declare -A proxy_port=(
-  [bifrost]=$(num BIFROST_PORT "${BIFROST_PORT:-3001}")
-  [openrouter]=$(num OPENROUTER_PORT "${OPENROUTER_PORT:-3002}")
-  [litellm]=$(num LLMLITE_PORT "${LLMLITE_PORT:-${LITELLM_PORT:-3003}}")
-  [braintrust]=$(num BRAINTRUST_PORT "${BRAINTRUST_PORT:-3004}")
-  [portkey]=$(num PORTKEY_PORT "${PORTKEY_PORT:-3005}")
-)
-declare -A upstream_port=(
-  [bifrost]=$(num BIFROST_GATEWAY_PORT "${BIFROST_GATEWAY_PORT:-3039}")
-  [openrouter]=$(num OPENROUTER_STANDIN_PORT "${OPENROUTER_STANDIN_PORT:-8001}")
-  [litellm]=$(num LITELLM_GATEWAY_PORT "${LITELLM_GATEWAY_PORT:-4000}")
-  [braintrust]=$(num BRAINTRUST_STANDIN_PORT "${BRAINTRUST_STANDIN_PORT:-8002}")
-  [portkey]=$(num PORTKEY_GATEWAY_PORT "${PORTKEY_GATEWAY_PORT:-8787}")
-)
+# port OUTVAR NAME VALUE: validates a port number (dies on a bad one) and stores it in OUTVAR
+port() {
+  [[ "$3" =~ ^[0-9]+$ && "$3" -ge 1 && "$3" -le 65535 ]] || die "$2='$3' is not a port number (1-65535)"
+  printf -v "$1" '%s' "$3"
+}
+port MOCK_PORT MOCK_PORT "${MOCK_PORT:-8000}"
+port PROXY_ADMIN_PORT PROXY_ADMIN_PORT "${PROXY_ADMIN_PORT:-9090}"
+declare -A proxy_port=() upstream_port=()
+port 'proxy_port[bifrost]' BIFROST_PORT "${BIFROST_PORT:-3001}"
+port 'proxy_port[openrouter]' OPENROUTER_PORT "${OPENROUTER_PORT:-3002}"
+port 'proxy_port[litellm]' LLMLITE_PORT "${LLMLITE_PORT:-${LITELLM_PORT:-3003}}"
+port 'proxy_port[braintrust]' BRAINTRUST_PORT "${BRAINTRUST_PORT:-3004}"
+port 'proxy_port[portkey]' PORTKEY_PORT "${PORTKEY_PORT:-3005}"
+port 'upstream_port[bifrost]' BIFROST_GATEWAY_PORT "${BIFROST_GATEWAY_PORT:-3039}"
+port 'upstream_port[openrouter]' OPENROUTER_STANDIN_PORT "${OPENROUTER_STANDIN_PORT:-8001}"
+port 'upstream_port[litellm]' LITELLM_GATEWAY_PORT "${LITELLM_GATEWAY_PORT:-4000}"
+port 'upstream_port[braintrust]' BRAINTRUST_STANDIN_PORT "${BRAINTRUST_STANDIN_PORT:-8002}"
+port 'upstream_port[portkey]' PORTKEY_GATEWAY_PORT "${PORTKEY_GATEWAY_PORT:-8787}"
 # The path each upstream serves its OpenAI-shaped API under (a stand-in serves the same shape).
 declare -A upstream_path=([bifrost]=/v1 [openrouter]=/api/v1 [litellm]=/v1 [braintrust]=/v1/proxy [portkey]=/v1)
 start_timeout="${LGB_START_TIMEOUT:-90}"
