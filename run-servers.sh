@@ -71,7 +71,7 @@ for p in "${providers[@]}"; do [[ -n "${seen[$p]:-}" ]] || { uniq+=("$p"); seen[
 providers=("${uniq[@]}")
 
 # ---------------------------------------------------------------- .env (environment wins)
-if [[ -f "$env_file" ]]; then
+if [[ -e "$env_file" && ! -d "$env_file" ]]; then
   while IFS= read -r line || [[ -n "$line" ]]; do
     line="${line%$'\r'}"
     [[ "$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=(.*)$ ]] || continue
