@@ -24,6 +24,7 @@
 # the programs there (no build step), e.g. build-asan/bin.
 set -uo pipefail
 repo="$(cd "$(dirname "$0")" && pwd)"
+invoked_from="$PWD"   # --bench copies results.json and report.html here
 cd "$repo"
 
 die() { echo "run-servers: $*" >&2; exit 1; }
@@ -44,7 +45,8 @@ while [[ $# -gt 0 ]]; do
     --mock) mock_only=1; shift ;;
     --install) do_install=1; shift ;;
     --no-build) do_build=0; shift ;;
-    --env-file) [[ $# -ge 2 ]] || die "--env-file needs a path"; env_file="$2"; shift 2 ;;
+    --env-file) [[ $# -ge 2 ]] || die "--env-file needs a path"; env_file="$2"; shift 2
+      [[ "$env_file" == /* ]] || env_file="$invoked_from/$env_file" ;;
     --bench) bench=1; shift; bench_args=("$@"); break ;;
     -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-servers: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -354,7 +356,14 @@ if [[ $bench -eq 1 ]]; then
   # One bench invocation covers every provider (-provider all) so that one report holds them all;
   # a subset runs provider by provider into the same results.json (report only for a single one).
   rm -f "$run_dir/results.json"
-  common_flags=(-rate 50 -duration 5s -cooldown 1s -output "$run_dir/results.json")
+  # has_flag NAME: the user's bench flags contain -NAME / --NAME (bench rejects a flag given twice)
+  has_flag() { local a; for a in "${bench_args[@]}"; do [[ "$a" =~ ^--?$1(=|$) ]] && return 0; done; return 1; }
+  common_flags=()
+  has_flag rate || has_flag users || common_flags+=(-rate 50)
+  has_flag duration || common_flags+=(-duration 5s)
+  has_flag cooldown || common_flags+=(-cooldown 1s)
+  results="$run_dir/results.json"
+  has_flag output || common_flags+=(-output "$results")
   rc=0
   if [[ ${#providers[@]} -eq ${#all_providers[@]} ]]; then
     runs=(all)
@@ -365,15 +374,19 @@ if [[ $bench -eq 1 ]]; then
   fi
   for p in "${runs[@]}"; do
     report=()
-    [[ ${#runs[@]} -eq 1 ]] && report=(-report "$run_dir/report.html")
+    # A bench built without its HTML report library says so in its binary; skip -report then.
+    [[ ${#runs[@]} -eq 1 ]] && ! has_flag report && ! grep -a -q 'has no HTML report library' "$bin/bench" &&
+      report=(-report "$run_dir/report.html")
     say "bench -provider $p ${common_flags[*]} ${bench_args[*]}"
     "$bin/bench" -provider "$p" "${common_flags[@]}" "${report[@]}" "${bench_args[@]}" \
       2> >(tee -a "$run_dir/bench.log" >&2) | tee -a "$run_dir/bench.out" || rc=1
   done
-  if [[ -f "$run_dir/results.json" ]]; then
-    cp "$run_dir/results.json" "$repo/results.json"
-    [[ -f "$run_dir/report.html" ]] && cp "$run_dir/report.html" "$repo/report.html"
-    echo "results: $repo/results.json$([[ -f "$run_dir/report.html" ]] && echo "  report: $repo/report.html")  (run folder: $run_dir)"
+  if has_flag output; then
+    echo "results: as given by -output (run folder: $run_dir)"
+  elif [[ -f "$results" ]]; then
+    cp "$results" "$invoked_from/results.json" 2>/dev/null
+    [[ -f "$run_dir/report.html" ]] && cp "$run_dir/report.html" "$invoked_from/report.html" 2>/dev/null
+    echo "results: $invoked_from/results.json$([[ -f "$run_dir/report.html" ]] && echo "  report: $invoked_from/report.html")  (run folder: $run_dir)"
   else
     say "bench wrote no results (see $run_dir/bench.log)"; rc=1
   fi
