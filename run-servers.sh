@@ -205,8 +205,9 @@ stop_all() {
   done
   wait 2>/dev/null
 }
-on_signal() { say "stopping"; stop_all; exit 130; }
-trap on_signal INT TERM
+on_signal() { say "stopping"; stop_all; exit "$1"; }
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 trap stop_all EXIT
 
 # start NAME LOGFILE CMD...: runs CMD in its own session (process group), output to LOGFILE
