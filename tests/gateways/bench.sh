@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # run-servers.sh --bench (short) over the five providers (real gateways where installed): one
 # results.json entry each with requests > 0 and 100% success, a report, and nothing left running.
+#   bench.sh [extra bench flags]    e.g. -stream: streamed requests over keep-alive connections
 source "$(dirname "$0")/lib.sh"
 pick_ports
 cd "$TMP"   # results.json/report.html copies land in the repository; keep the run's own copy
-timeout 240 "$REPO/run-servers.sh" --no-build "${ENV_FILE_ARGS[@]}" --bench -rate 20 -duration 2s -cooldown 0 -warmup 0 \
+timeout 240 "$REPO/run-servers.sh" --no-build "${ENV_FILE_ARGS[@]}" --bench -rate 20 -duration 2s -cooldown 0 -warmup 0 "$@" \
   >"$TMP/bench.out" 2>"$TMP/bench.err"
 rc=$?
 cat "$TMP/bench.out"
@@ -16,7 +17,10 @@ for p in ["bifrost", "openrouter", "litellm", "braintrust", "portkey"]:
     e = d.get(p)
     assert e, f"no entry for {p}"
     assert e["requests"] > 0, f"{p}: requests {e['requests']}"
-    assert e["success_rate"] == 100, f"{p}: success_rate {e['success_rate']}"
+    assert e["success_rate"] == 100, f"{p}: success_rate {e['success_rate']} {e['status_code_counts']} {e['drop_reasons']}"
+    d = e.get("direct") or {}
+    if "success_rate" in d:
+        assert d["success_rate"] == 100, f"{p} direct: success_rate {d['success_rate']}"
     print(f"ok: {p}: {e['requests']} requests, {e['success_rate']}% success, p50 {e['p50_latency_ms']:.2f} ms")
 PY
 if grep -a -q 'has no HTML report library' "$LGB_BIN_DIR/bench"; then
