@@ -4,8 +4,8 @@
 #  - the real gateways at their pinned versions (gateways/install.sh: installed once per machine in
 #    ~/.cache/lgb-gateways and linked from .gateways/). One that cannot be installed is reported;
 #    its tests are then skipped, not faked.
-# Measured on the 2-core dev machine: cold (empty caches) LiteLLM ~40 s, Portkey ~10 s, SDK ~5 s;
-# warm (a fresh clone, caches present) ~1 s in total. See docs/GATEWAYS.md.
+# Measured on the 2-core dev machine: cold (empty pip/npm caches) ~6 min, download-bound; warm (a
+# fresh clone, ~/.cache/lgb-gateways present) ~1 s. See docs/GATEWAYS.md.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 start=$SECONDS
