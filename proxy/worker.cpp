@@ -48,8 +48,10 @@ std::unique_ptr<net::ip::tcp::acceptor> bind_acceptor(net::io_context& ioc, cons
 
 } // namespace
 
+// The io_context runs on one thread; UNSAFE_IO drops the reactor's per-socket locks (callgrind:
+// ~1.5k instructions per request) while keeping post() from the signal thread safe.
 worker::worker(const config& cfg, std::size_t index)
-    : cfg_(cfg), index_(index), ioc_(std::make_unique<net::io_context>(1)),
+    : cfg_(cfg), index_(index), ioc_(std::make_unique<net::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)),
       metrics_(std::make_unique<worker_metrics>(cfg.providers.size())), tls_(net::ssl::context::tls_client)
 {
     // Loading the system CA store costs ~240M instructions and several MB per worker: only
