@@ -7,7 +7,6 @@
 
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <optional>
@@ -37,9 +36,10 @@ inline std::size_t find_head_end(std::string_view s, std::size_t from)
     return std::string_view::npos;
 }
 
-// `idle` bounds the wait for the first byte, `whole` the head from its first byte on.
-template <typename Stream>
-common::task<head_result> read_head(Stream& s, beast::tcp_stream& timed, beast::flat_buffer& buf, std::size_t max,
+// `idle` bounds the wait for the first byte, `whole` the head from its first byte on; `timed`
+// is the beast::tcp_stream carrying the deadline (a stand-in in the component tests).
+template <typename Stream, typename Timed>
+common::task<head_result> read_head(Stream& s, Timed& timed, beast::flat_buffer& buf, std::size_t max,
                                     std::chrono::milliseconds idle, std::chrono::milliseconds whole)
 {
     std::size_t scanned = 0;
