@@ -3,13 +3,10 @@
 
 #include "common/sse.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include <charconv>
 #include <limits>
@@ -110,17 +107,88 @@ bool stale_error(const boost::system::error_code& ec)
            ec == net::error::broken_pipe;
 }
 
-drop_reason classify_header_error(const boost::system::error_code& ec)
+} // namespace
+
+// Writes the whole request: a small request goes out in one write_some, without the composed
+// async_write machinery.
+common::task<boost::system::error_code> connection::write_all(net::ip::tcp::socket& socket, const std::string& request)
 {
-    if (stale_error(ec))
-        return drop_reason::reset;
-    if (ec.category() == http::make_error_code(http::error::bad_version).category() &&
-        ec != http::error::partial_message)
-        return drop_reason::parse;
-    return drop_reason::read;
+    std::size_t sent = 0;
+    while (sent < request.size()) {
+        auto [ec, n] = co_await socket.async_write_some(net::buffer(request.data() + sent, request.size() - sent),
+                                                        common::use_nothrow);
+        if (ec)
+            co_return ec;
+        sent += n;
+    }
+    co_return boost::system::error_code{};
 }
 
-} // namespace
+// Reads one response by feeding Beast's parser directly (sans-I/O put), reading from the socket
+// only when the parser needs more: a response that arrives in one segment costs one read.
+common::task<connection::read_outcome> connection::read_response(impl& c, exchange_result& r, bool sse,
+                                                                 common::histogram* gaps)
+{
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser.eager(true);
+    common::sse_parser events;
+    clock::time_point last_event{};
+    bool header_seen = false;
+    std::uint64_t received = 0;
+    for (;;) {
+        while (c.buffer.size() > 0 && !parser.is_done()) {
+            parser.get().body().data = c.body.data();
+            parser.get().body().size = c.body.size();
+            boost::system::error_code ec;
+            auto used = parser.put(c.buffer.data(), ec);
+            c.buffer.consume(used);
+            // need_more still may have delivered body bytes: hand them on before reading again.
+            bool more = ec == http::error::need_more;
+            if (ec == http::error::need_buffer || more)
+                ec = {};
+            if (ec)
+                co_return read_outcome::parse;
+            if (!header_seen && parser.is_header_done()) {
+                header_seen = true;
+                r.status = parser.get().result_int();
+                if (auto it = parser.get().find("Server-Timing"); it != parser.get().end())
+                    r.server_timing_ms = parse_server_timing(it->value());
+            }
+            std::size_t got = header_seen ? c.body.size() - parser.get().body().size : 0;
+            if (sse && got > 0) {
+                auto now = clock::now();
+                events.feed(std::string_view(c.body.data(), got), [&](const common::sse_event& e) {
+                    if (e.data == "[DONE]")
+                        return;
+                    if (r.events == 0)
+                        r.first_event_at = now;
+                    else if (gaps)
+                        gaps->record(static_cast<std::uint64_t>((now - last_event).count()));
+                    last_event = now;
+                    ++r.events;
+                });
+            }
+            if (more || (used == 0 && got == 0))
+                break;
+        }
+        if (parser.is_done())
+            break;
+        auto [ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(16384), common::use_nothrow);
+        if (ec == net::error::eof && header_seen && parser.need_eof()) {
+            boost::system::error_code ignored;
+            parser.put_eof(ignored);
+            break;
+        }
+        if (ec)
+            co_return received == 0 && stale_error(ec) ? read_outcome::stale : read_outcome::failed;
+        c.buffer.commit(n);
+        received += n;
+    }
+    if (!parser.get().keep_alive())
+        c.close();
+    co_return read_outcome::done;
+}
 
 common::task<exchange_result> connection::exchange(const std::string& request, bool sse, common::histogram* gaps)
 {
@@ -148,7 +216,7 @@ common::task<exchange_result> connection::exchange(const std::string& request, b
             c.connected = true;
         }
         r.sent_at = clock::now();
-        auto [wec, wn] = co_await net::async_write(c.socket, net::buffer(request), use_nothrow);
+        auto wec = co_await write_all(c.socket, request);
         if (wec) {
             if (reused && attempt == 0 && !c.timed_out && stale_error(wec)) {
                 c.close();
@@ -156,48 +224,17 @@ common::task<exchange_result> connection::exchange(const std::string& request, b
             }
             co_return fail(drop_reason::write);
         }
-
-        http::response_parser<http::buffer_body> parser;
-        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-        auto [hec, hn] = co_await http::async_read_header(c.socket, c.buffer, parser, use_nothrow);
-        if (hec) {
-            if (reused && attempt == 0 && !c.timed_out && stale_error(hec) && hn == 0) {
-                c.close();
-                continue;
-            }
-            co_return fail(classify_header_error(hec));
+        auto outcome = co_await read_response(c, r, sse, gaps);
+        if (outcome == read_outcome::stale && reused && attempt == 0 && !c.timed_out) {
+            c.close();
+            continue;
         }
-        r.status = parser.get().result_int();
-        if (auto it = parser.get().find("Server-Timing"); it != parser.get().end())
-            r.server_timing_ms = parse_server_timing(it->value());
-
-        common::sse_parser events;
-        clock::time_point last_event{};
-        while (!parser.is_done()) {
-            parser.get().body().data = c.body.data();
-            parser.get().body().size = c.body.size();
-            auto [bec, bn] = co_await http::async_read(c.socket, c.buffer, parser, use_nothrow);
-            if (bec && bec != http::error::need_buffer)
-                co_return fail(c.timed_out ? drop_reason::timeout : drop_reason::read);
-            std::size_t got = c.body.size() - parser.get().body().size;
-            if (!sse || got == 0)
-                continue;
-            auto now = clock::now();
-            events.feed(std::string_view(c.body.data(), got), [&](const common::sse_event& e) {
-                if (e.data == "[DONE]")
-                    return;
-                if (r.events == 0)
-                    r.first_event_at = now;
-                else if (gaps)
-                    gaps->record(static_cast<std::uint64_t>((now - last_event).count()));
-                last_event = now;
-                ++r.events;
-            });
-        }
+        if (outcome != read_outcome::done)
+            co_return fail(outcome == read_outcome::parse ? drop_reason::parse
+                                                          : (outcome == read_outcome::stale ? drop_reason::reset
+                                                                                            : drop_reason::read));
         r.done_at = clock::now();
         ++c.exchanges;
-        if (!parser.get().keep_alive())
-            c.close();
         co_return r;
     }
 }

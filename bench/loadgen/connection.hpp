@@ -51,6 +51,10 @@ public:
 
 private:
     struct impl;
+    enum class read_outcome { done, stale, failed, parse };
+    static common::task<boost::system::error_code> write_all(net::ip::tcp::socket& socket, const std::string& request);
+    static common::task<read_outcome> read_response(impl& c, exchange_result& r, bool sse, common::histogram* gaps);
+
     std::unique_ptr<impl> impl_;
 };
 

@@ -80,7 +80,7 @@ int write_report(const std::string& path, const nlohmann::json& entries)
 {
 #ifdef LGB_HAVE_HTML_REPORT
     std::ofstream out(path, std::ios::trunc);
-    out << render_html_report(entries);
+    out << loadgen::render_html_report(entries);
     if (!out)
         return fail("cannot write " + path, 1);
     return 0;
@@ -124,7 +124,9 @@ int main(int argc, char** argv)
             return fail("-prompt-file: cannot read " + cfg.prompt_file);
         prompt = *text;
     }
+    bool report_created = false;
     if (!cfg.report.empty()) { // fail before the run, not after it
+        report_created = !std::ifstream(cfg.report).good();
         std::ofstream probe(cfg.report, std::ios::app);
         if (!probe)
             return fail("-report: cannot write " + cfg.report);
@@ -139,8 +141,11 @@ int main(int argc, char** argv)
         }
         std::fputs((summary.dump(2) + "\n").c_str(), stdout);
     }
-    if (!cfg.report.empty() && !result.entries.empty())
+    if (!cfg.report.empty() && !result.entries.empty()) {
         if (int rc = write_report(cfg.report, result.entries); rc != 0)
             return rc;
+    } else if (report_created) {
+        std::remove(cfg.report.c_str()); // nothing measured: leave no empty page behind
+    }
     return result.exit_code;
 }

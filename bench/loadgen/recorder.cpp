@@ -1,6 +1,8 @@
 // Per-worker recording and the merge after join.
 #include "bench/loadgen/recorder.hpp"
 
+#include <algorithm>
+
 namespace loadgen {
 namespace {
 
@@ -18,6 +20,11 @@ void recorder::record(std::size_t t, const exchange_result& r, clock::time_point
         return; // warm-up
     auto& s = targets_[t];
     ++s.sent;
+    if (r.sent_at != clock::time_point{}) {
+        auto at = (r.sent_at - measure_start).count();
+        s.first_send_ns = s.first_send_ns < 0 ? at : std::min(s.first_send_ns, at);
+        s.last_send_ns = std::max(s.last_send_ns, at);
+    }
     auto sec = static_cast<std::size_t>((due - measure_start) / std::chrono::seconds(1));
     if (sec >= s.seconds.size())
         s.seconds.resize(sec + 1);
@@ -36,12 +43,15 @@ void recorder::record(std::size_t t, const exchange_result& r, clock::time_point
     s.latency.record(lat);
     s.service.record(ns_between(r.sent_at, r.done_at));
     s.seconds[sec].latency.record(lat);
-    auto& w = s.windows[window];
-    w.latency.record(lat);
+    // Per-window histograms only serve the overhead bootstrap (two targets).
+    window_stats* w = targets_.size() > 1 ? &s.windows[window] : nullptr;
+    if (w)
+        w->latency.record(lat);
     if (r.events > 0) {
         auto ttft = ns_between(due, r.first_event_at);
         s.ttft.record(ttft);
-        w.ttft.record(ttft);
+        if (w)
+            w->ttft.record(ttft);
         s.events += r.events;
         s.event_span_ns += ns_between(r.first_event_at, r.done_at);
     }
@@ -61,6 +71,9 @@ void target_stats::merge(const target_stats& o)
     sent += o.sent;
     ok += o.ok;
     late_sends += o.late_sends;
+    if (o.first_send_ns >= 0)
+        first_send_ns = first_send_ns < 0 ? o.first_send_ns : std::min(first_send_ns, o.first_send_ns);
+    last_send_ns = std::max(last_send_ns, o.last_send_ns);
     for (auto& [k, v] : o.status)
         status[k] += v;
     for (auto& [k, v] : o.drops)

@@ -37,6 +37,8 @@ struct target_stats
     std::uint64_t sent = 0;          // measured requests (every outcome)
     std::uint64_t ok = 0;            // 2xx
     std::uint64_t late_sends = 0;    // sent more than late_threshold after their due time
+    std::int64_t first_send_ns = -1; // real send times of the measured requests, relative to
+    std::int64_t last_send_ns = -1;  //   the measure start (-1: none); give the achieved rate
     std::map<unsigned, std::uint64_t> status;    // by HTTP status
     std::map<std::string, std::uint64_t> drops;  // no response: timeout, connect, reset, ...
     std::vector<second_stats> seconds;           // index: whole seconds since the measure start

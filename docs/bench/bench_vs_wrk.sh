@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Reproduces the `## bench` figures of docs/BENCHMARKS.md: bench against wrk, side by side, on the
+# same nginx upstream (one worker, `return 200` with a fixed 500-byte JSON) pinned to CPU 0, the
+# load tool pinned to CPU 1.
+#   1. closed loop, 32 connections: CPU time per request of the tool (from /proc, user+sys);
+#   2. open loop: bench at fixed rates up to wrk's capacity: achieved rate, late sends, p99;
+#   3. latency floor with one connection: p50 of wrk -c1 and of bench -users 1.
+#
+#   docs/bench/bench_vs_wrk.sh [DURATION_S=10] [RATES="10000 25000 50000 75000"]
+#
+# Needs build/bin/bench (cmake --build build), wrk, nginx (docker/install-deps.sh --bench-tools).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${1:-10}
+rates=${2:-"10000 25000 50000 75000"}
+here=docs/bench
+bench=$PWD/build/bin/bench
+[[ -x $bench ]] || { echo "build $bench first" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+body=$(cat $here/fixed_500.json)
+sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$port|g" -e "s|@BODY@|$body|" $here/nginx.conf.in > "$tmp/nginx.conf"
+taskset -c 0 nginx -e "$tmp/error.log" -p "$tmp" -c "$tmp/nginx.conf" & pids+=($!)
+for _ in $(seq 50); do curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/" && break; sleep 0.1; done
+url="http://127.0.0.1:$port/v1/chat/completions"
+
+# Runs a command pinned to CPU 1; prints "<cpu seconds (user+sys)>" on fd 3, output to $tmp/out.
+cpu_of() {
+  taskset -c 1 "$@" > "$tmp/out" 2>"$tmp/err" &
+  local pid=$! ticks=0 t
+  while kill -0 $pid 2>/dev/null; do
+    t=$(awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null || echo "$ticks"); ticks=${t:-$ticks}; sleep 0.05
+  done
+  wait $pid || true
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+}
+bench_field() { /usr/bin/python3 -c "import json,sys; e=json.load(open('$tmp/r.json'))['url']; print(eval(sys.argv[1]))" "$1"; }
+
+echo "== warm-up"
+taskset -c 1 wrk -t1 -c32 -d2s -s $here/post_chat.lua "$url" >/dev/null
+
+echo "== 1. closed loop, 32 connections, ${duration}s"
+cpu=$(cpu_of wrk -t1 -c32 -d${duration}s -s $here/post_chat.lua "$url")
+req=$(awk '/requests in/ {print $1}' "$tmp/out"); rps=$(awk '/^Requests\/sec/ {print $2}' "$tmp/out")
+echo "wrk   -t1 -c32:    $req requests, $rps req/s, CPU ${cpu}s, $(awk -v c="$cpu" -v n="$req" 'BEGIN{printf "%.2f", c/n*1e6}') us CPU/request"
+wrk_rps=$rps
+rm -f "$tmp/r.json"
+cpu=$(cpu_of "$bench" -url "$url" -users 32 -duration $duration -output "$tmp/r.json" -quiet -log-level warn)
+req=$(bench_field "e['requests']"); rps=$(bench_field "e['throughput_rps']")
+echo "bench -users 32:   $req requests, $rps req/s, CPU ${cpu}s, $(awk -v c="$cpu" -v n="$req" 'BEGIN{printf "%.2f", c/n*1e6}') us CPU/request"
+
+echo "== 2. open loop (wrk's closed-loop capacity here: $wrk_rps req/s)"
+for rate in $rates; do
+  rm -f "$tmp/r.json"
+  cpu=$(cpu_of "$bench" -url "$url" -rate $rate -duration $duration -output "$tmp/r.json" -quiet -log-level warn)
+  echo "bench -rate $rate: achieved $(bench_field "e['achieved_rate']") req/s, $(bench_field "e['requests']") requests, late sends $(bench_field "e['late_sends']"), ok $(bench_field "e['success_rate']")%, p50 $(bench_field "e['p50_latency_ms']") ms, p99 $(bench_field "e['p99_latency_ms']") ms, CPU ${cpu}s"
+done
+
+echo "== 3. latency floor, one connection"
+taskset -c 1 wrk -t1 -c1 -d${duration}s --latency -s $here/post_chat.lua "$url" > "$tmp/out"
+echo "wrk   -t1 -c1:     p50 $(awk '/^ +50%/ {print $2}' "$tmp/out"), p99 $(awk '/^ +99%/ {print $2}' "$tmp/out"), $(awk '/^Requests\/sec/ {print $2}' "$tmp/out") req/s"
+rm -f "$tmp/r.json"
+taskset -c 1 "$bench" -url "$url" -users 1 -duration $duration -output "$tmp/r.json" -quiet -log-level warn
+echo "bench -users 1:    p50 $(bench_field "e['p50_latency_ms']*1000") us, p99 $(bench_field "e['p99_latency_ms']*1000") us, $(bench_field "e['throughput_rps']") req/s"

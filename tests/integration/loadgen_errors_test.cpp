@@ -1,0 +1,90 @@
+// Integration tests: every bad input gets one clear line and exit code 2, and writes nothing.
+#include "tests/integration/loadgen_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+using namespace loadgen_test;
+
+namespace {
+
+// A loopback port with nothing listening: bind one, note it, close it.
+std::uint16_t dead_port()
+{
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+void expect_rejected(const std::vector<std::string>& args, const std::string& needle,
+                     const std::vector<std::pair<std::string, std::string>>& env = {})
+{
+    auto r = run_bench(args, env, std::chrono::seconds(10));
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(needle) != std::string::npos);
+    CHECK(r.output.starts_with("bench: "));
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+}
+
+} // namespace
+
+TEST_CASE("bad flags and conflicts exit 2 with one line", "[integration][loadgen]")
+{
+    expect_rejected({"-provider", "nosuch"}, "unknown provider 'nosuch'");
+    expect_rejected({"-rate", "10", "-users", "3"}, "conflict");
+    expect_rejected({"-stream", "-request-type", "embedding"}, "conflict");
+    expect_rejected({"-find-max"}, "-slo");
+    expect_rejected({"-duration", "soon"}, "-duration");
+    expect_rejected({"--bogus"}, "unknown flag");
+    expect_rejected({"-url", "ftp://x/y"}, "-url");
+}
+
+TEST_CASE("an unreadable prompt file exits 2", "[integration][loadgen]")
+{
+    expect_rejected({"-prompt-file", "/nonexistent/prompt.txt"}, "-prompt-file");
+}
+
+TEST_CASE("an unreachable target exits 2 and writes no zeros", "[integration][loadgen]")
+{
+    auto out = temp_file("unreachable.json");
+    auto port = std::to_string(dead_port());
+    expect_rejected({"-provider", "mock", "-duration", "1", "-output", out}, "cannot reach",
+                    {{"MOCK_PORT", port}});
+    CHECK_FALSE(exists(out));
+    expect_rejected({"-url", "http://127.0.0.1:" + port + "/v1/chat/completions", "-output", out}, "cannot reach");
+    CHECK_FALSE(exists(out));
+    // A provider whose proxy is not running: its port comes from the table and the environment.
+    expect_rejected({"-provider", "portkey", "-output", out}, "cannot reach", {{"PORTKEY_PORT", port}});
+    CHECK_FALSE(exists(out));
+}
+
+TEST_CASE("a target that answers only errors writes nothing", "[integration][loadgen]")
+{
+    auto mock = start_mock({"--fail-500", "100"});
+    auto out = temp_file("errors.json");
+    expect_rejected({"-provider", "mock", "-rate", "50", "-duration", "0.5", "-output", out, "-quiet", "-log-level", "warn"},
+                    "no request succeeded", {{"MOCK_PORT", std::to_string(mock.port)}});
+    CHECK_FALSE(exists(out));
+}
+
+TEST_CASE("merge rejects missing and foreign files", "[integration][loadgen]")
+{
+    auto good = temp_file("foreign.json");
+    {
+        std::ofstream f(good);
+        f << R"({"bifrost": {"requests": 3}})";
+    }
+    expect_rejected({"merge", "/nonexistent/a.json", good, "-output", temp_file("m.json")}, "cannot read");
+    expect_rejected({"merge", good, good, "-output", temp_file("m.json")}, "no histogram");
+    expect_rejected({"merge", good}, "usage");
+    std::remove(good.c_str());
+}

@@ -1,0 +1,146 @@
+// Integration tests: bench against mock-llm on port 0 (rate, coordinated omission, streams,
+// server sampling, overhead mode, closed loop, merge).
+#include "tests/integration/loadgen_support.hpp"
+
+#include "common/histogram.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+
+using namespace loadgen_test;
+using nlohmann::json;
+
+TEST_CASE("open loop holds the target rate and samples the mock's process", "[integration][loadgen]")
+{
+    auto mock = start_mock();
+    auto out = temp_file("rate.json");
+    auto r = run_bench({"-provider", "mock", "-rate", "400", "-duration", "1.5", "-output", out, "-quiet",
+                        "-env-file", "/nonexistent"},
+                       {{"MOCK_PORT", std::to_string(mock.port)}});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto e = read_json(out)["mock"];
+    REQUIRE(e.is_object());
+    CHECK(e["requests"] == 600);
+    CHECK(e["success_rate"] == 100.0);
+    CHECK(e["mode"] == "open");
+    CHECK(e["target_rate"] == 400.0);
+    // Within 0.5% on an idle machine; the tolerance covers a loaded CI under sanitizers.
+    CHECK(e["achieved_rate"].get<double>() == Approx(400).epsilon(0.05));
+    CHECK(e["status_code_counts"]["200"] == 600);
+    CHECK(e["server_pid"] == mock.proc.pid());
+    CHECK(e["server_peak_memory_mb"].get<double>() > 0.5);
+    CHECK(e["histogram"]["total"] == 600);
+    std::remove(out.c_str());
+}
+
+TEST_CASE("coordinated omission: the mock's stall shows in p99, not in service time", "[integration][loadgen]")
+{
+    // Every 150th request is held 300 ms. On one connection at 200 req/s the ~60 requests due
+    // during a stall wait behind it: measured from their due time they are late, as a user
+    // would see it; the service time (from the real send) only sees the one stalled request.
+    auto mock = start_mock({"--stall-every", "150", "--stall-for", "300ms"});
+    auto out = temp_file("co.json");
+    auto r = run_bench({"-provider", "mock", "-rate", "200", "-duration", "1.5", "-connections", "1", "-output",
+                        out, "-quiet"},
+                       {{"MOCK_PORT", std::to_string(mock.port)}});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto e = read_json(out)["mock"];
+    REQUIRE(e["requests"] == 300);
+    CHECK(e["p99_latency_ms"].get<double>() > 150.0);
+    CHECK(e["service_time_ms"]["p99"].get<double>() < 100.0);
+    CHECK(e["late_sends"].get<int>() > 20);
+    CHECK(e["max_latency_ms"].get<double>() >= 300.0);
+    std::remove(out.c_str());
+}
+
+TEST_CASE("stream figures match the mock's knobs", "[integration][loadgen]")
+{
+    auto mock = start_mock({"--ttft", "40ms", "--token-gap", "10ms", "--chunks", "6"});
+    auto out = temp_file("stream.json");
+    auto r = run_bench({"-provider", "mock", "-stream", "-rate", "20", "-duration", "1", "-output", out, "-quiet"},
+                       {{"MOCK_PORT", std::to_string(mock.port)}});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto s = read_json(out)["mock"]["stream"];
+    REQUIRE(s.is_object());
+    CHECK(s["ttft_ms"]["p50"].get<double>() >= 39.0);
+    CHECK(s["ttft_ms"]["p50"].get<double>() < 60.0);
+    CHECK(s["gap_ms"]["p90"].get<double>() >= 9.0);
+    CHECK(s["gap_ms"]["p90"].get<double>() < 20.0);
+    CHECK(s["total_ms"]["p50"].get<double>() >= 89.0); // ttft + 5 gaps
+    CHECK(s["chunks_per_second"].get<double>() > 60.0);
+    CHECK(s["chunks_per_second"].get<double>() < 250.0);
+    std::remove(out.c_str());
+}
+
+TEST_CASE("overhead mode finds the latency one target adds", "[integration][loadgen]")
+{
+    // Two mocks stand in for proxy and upstream; the "proxy" adds 5 ms.
+    auto slow = start_mock({"--latency", "5ms"});
+    auto fast = start_mock();
+    auto out = temp_file("overhead.json");
+    auto r = run_bench({"-url", "http://127.0.0.1:" + std::to_string(slow.port) + "/v1/chat/completions", "-direct",
+                        "http://127.0.0.1:" + std::to_string(fast.port) + "/v1/chat/completions", "-rate", "200",
+                        "-duration", "2", "-window", "250ms", "-output", out, "-quiet", "-seed", "3"});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto e = read_json(out)["url"];
+    REQUIRE(e["overhead"].is_object());
+    CHECK(e["overhead"]["windows"].get<int>() >= 3);
+    auto p50 = e["overhead"]["p50_ms"];
+    CHECK(p50["value"].get<double>() == Approx(5.0).margin(1.5));
+    CHECK(p50["ci_low"].get<double>() <= p50["value"].get<double>());
+    CHECK(p50["ci_high"].get<double>() >= p50["value"].get<double>());
+    CHECK(e["direct"]["requests"].get<int>() > 100);
+    CHECK(e["requests"].get<int>() > 100);
+    CHECK(e["direct"]["server_pid"] == fast.proc.pid());
+    std::remove(out.c_str());
+}
+
+TEST_CASE("closed loop with users", "[integration][loadgen]")
+{
+    auto mock = start_mock({"--latency", "2ms"});
+    auto out = temp_file("closed.json");
+    auto r = run_bench({"-provider", "mock", "-users", "4", "-duration", "1", "-output", out, "-quiet"},
+                       {{"MOCK_PORT", std::to_string(mock.port)}});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto e = read_json(out)["mock"];
+    CHECK(e["mode"] == "closed");
+    CHECK(e["rate"] == 0.0);
+    // 4 users, ~2 ms per request: up to ~2000 in one second, at least a few hundred on a busy box.
+    CHECK(e["requests"].get<int>() > 200);
+    CHECK(e["requests"].get<int>() <= 2100);
+    CHECK(e["p50_latency_ms"].get<double>() >= 2.0);
+    std::remove(out.c_str());
+}
+
+TEST_CASE("merge adds two runs exactly and rewrites nothing else", "[integration][loadgen]")
+{
+    auto mock = start_mock();
+    auto a = temp_file("a.json"), b = temp_file("b.json"), m = temp_file("m.json");
+    for (const auto& f : {a, b}) {
+        auto r = run_bench({"-provider", "mock", "-rate", "200", "-duration", "0.5", "-output", f, "-quiet"},
+                           {{"MOCK_PORT", std::to_string(mock.port)}});
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
+    }
+    auto r = run_bench({"merge", a, b, "-output", m});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto ja = read_json(a)["mock"], jb = read_json(b)["mock"], jm = read_json(m)["mock"];
+    std::string error;
+    auto ha = common::histogram::from_json(ja["histogram"], error);
+    auto hb = common::histogram::from_json(jb["histogram"], error);
+    REQUIRE(ha);
+    REQUIRE(hb);
+    ha->merge(*hb);
+    CHECK(jm["histogram"] == ha->to_json());
+    CHECK(jm["requests"] == 200);
+    CHECK(jm["p99_latency_ms"].get<double>() == Approx(ha->percentile_ns(99) / 1e6).margin(0.001));
+    for (const auto& f : {a, b, m})
+        std::remove(f.c_str());
+}
