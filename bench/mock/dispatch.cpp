@@ -13,6 +13,8 @@
 namespace mock {
 namespace {
 
+using namespace std::string_view_literals;
+
 using ns = std::chrono::nanoseconds;
 constexpr std::string_view json_type = "application/json";
 
@@ -250,18 +252,18 @@ void put_head(std::string& out, unsigned status, std::string_view type, std::int
 {
     out.clear();
     out += status_line(status);
-    out += "Content-Type: ";
+    out += "Content-Type: "sv;
     out += type;
     if (length >= 0) {
-        out += "\r\nContent-Length: ";
+        out += "\r\nContent-Length: "sv;
         fmt::format_int n(length);
         out.append(n.data(), n.size());
     } else {
-        out += "\r\nTransfer-Encoding: chunked";
+        out += "\r\nTransfer-Encoding: chunked"sv;
     }
     out += keep_alive ? "\r\n" : "\r\nConnection: close\r\n";
     out += extra;
-    out += "\r\n";
+    out += "\r\n"sv;
 }
 
 void put_chunk(std::string& out, std::string_view data)
@@ -274,9 +276,9 @@ void put_chunk(std::string& out, std::string_view data)
         n >>= 4;
     } while (n != 0);
     out.append(hex + i, static_cast<std::size_t>(16 - i));
-    out += "\r\n";
+    out += "\r\n"sv;
     out += data;
-    out += "\r\n";
+    out += "\r\n"sv;
 }
 
 void prepare_response(worker& w, response_buffers& out, route r, unsigned status, std::string_view body,

@@ -10,6 +10,8 @@
 namespace mock {
 namespace {
 
+using namespace std::string_view_literals;
+
 // The endless prose is this paragraph repeated; it has no character that JSON escapes.
 constexpr std::string_view prose =
     "The quick brown fox jumps over the lazy dog while the mock model keeps talking about latency, "
@@ -33,7 +35,7 @@ void num(std::string& out, std::uint64_t v)
 // The model is kept raw (still JSON-escaped, validated by the scanner), so it is copied as is.
 void put_model(std::string& out, const answer& a)
 {
-    out += "\"model\":\"";
+    out += "\"model\":\""sv;
     out += a.model;
     out += '"';
 }
@@ -41,11 +43,11 @@ void put_model(std::string& out, const answer& a)
 void put_usage(std::string& out, const answer& a)
 {
     const bool responses = a.api == route::responses;
-    out += responses ? R"("usage":{"input_tokens":)" : R"("usage":{"prompt_tokens":)";
+    out += responses ? R"("usage":{"input_tokens":)"sv : R"("usage":{"prompt_tokens":)"sv;
     num(out, a.prompt_tokens);
-    out += responses ? R"(,"input_tokens_details":{"cached_tokens":0},"output_tokens":)" : R"(,"completion_tokens":)";
+    out += responses ? R"(,"input_tokens_details":{"cached_tokens":0},"output_tokens":)"sv : R"(,"completion_tokens":)"sv;
     num(out, a.completion_tokens);
-    out += responses ? R"(,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":)" : R"(,"total_tokens":)";
+    out += responses ? R"(,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":)"sv : R"(,"total_tokens":)"sv;
     num(out, a.prompt_tokens + a.completion_tokens);
     out += '}';
 }
@@ -53,11 +55,11 @@ void put_usage(std::string& out, const answer& a)
 // {"id":"<id>","object":"<object>","created":<created>,
 void put_id_object(std::string& out, const answer& a, std::string_view object)
 {
-    out += R"({"id":")";
+    out += R"({"id":")"sv;
     out += a.id;
-    out += R"(","object":")";
+    out += R"(","object":")"sv;
     out += object;
-    out += R"(","created":)";
+    out += R"(","created":)"sv;
     num(out, static_cast<std::uint64_t>(a.created));
     out += ',';
 }
@@ -73,42 +75,42 @@ void put_response_object(std::string& out, const answer& a, bool done)
     put(out, R"({{"id":"{}","object":"response","created_at":{},"status":"{}","error":null,"incomplete_details":null,)",
         a.id, a.created, done ? "completed" : "in_progress");
     put_model(out, a);
-    out += R"(,"output":[)";
+    out += R"(,"output":[)"sv;
     if (done) {
         put(out, R"({{"type":"message","id":"msg_{}","status":"completed","role":"assistant","content":[{{"type":"output_text","text":")",
             a.id.substr(5));
         append_content(out, 0, a.content_bytes);
-        out += R"(","annotations":[]}]})";
+        out += R"(","annotations":[]}]})"sv;
     }
-    out += "],";
+    out += "],"sv;
     if (done)
         put_usage(out, a);
     else
-        out += R"("usage":null)";
+        out += R"("usage":null)"sv;
     out += '}';
 }
 
 void sse_open(std::string& out)
 {
-    out += "data: ";
+    out += "data: "sv;
 }
 void sse_close(std::string& out)
 {
-    out += "\n\n";
+    out += "\n\n"sv;
 }
 
 void chat_chunk_head(std::string& out, const answer& a)
 {
     put_id_object(out, a, "chat.completion.chunk");
     put_model(out, a);
-    out += R"(,"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{)";
+    out += R"(,"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{)"sv;
 }
 
 void chat_chunk_tail(std::string& out, const answer& a, std::string_view finish)
 {
-    out += R"(},"logprobs":null,"finish_reason":)";
+    out += R"(},"logprobs":null,"finish_reason":)"sv;
     out += finish;
-    out += a.include_usage ? R"(}],"usage":null})" : "}]}";
+    out += a.include_usage ? R"(}],"usage":null})"sv : "}]}"sv;
 }
 
 void completion_chunk(std::string& out, const answer& a, std::uint64_t from, std::uint64_t len, std::string_view finish)
@@ -117,7 +119,7 @@ void completion_chunk(std::string& out, const answer& a, std::uint64_t from, std
     append_content(out, from, len);
     put(out, R"(","index":0,"logprobs":null,"finish_reason":{}}}],)", finish);
     put_model(out, a);
-    out += a.include_usage ? R"(,"usage":null})" : "}";
+    out += a.include_usage ? R"(,"usage":null})"sv : "}"sv;
 }
 
 void usage_chunk(std::string& out, const answer& a)
@@ -126,7 +128,7 @@ void usage_chunk(std::string& out, const answer& a)
     if (a.api == route::chat) {
         put(out, R"({{"id":"{}","object":"chat.completion.chunk","created":{},)", a.id, a.created);
         put_model(out, a);
-        out += R"(,"system_fingerprint":"fp_mock","choices":[],)";
+        out += R"(,"system_fingerprint":"fp_mock","choices":[],)"sv;
     } else {
         put(out, R"({{"id":"{}","object":"text_completion","created":{},"choices":[],)", a.id, a.created);
         put_model(out, a);
@@ -187,20 +189,20 @@ void render_completion(std::string& out, const answer& a)
     if (a.api == route::completions) {
         put_id_object(out, a, "text_completion");
         put_model(out, a);
-        out += R"(,"system_fingerprint":"fp_mock","choices":[{"text":")";
+        out += R"(,"system_fingerprint":"fp_mock","choices":[{"text":")"sv;
         append_content(out, 0, a.content_bytes);
-        out += R"(","index":0,"logprobs":null,"finish_reason":"stop"}],)";
+        out += R"(","index":0,"logprobs":null,"finish_reason":"stop"}],)"sv;
         put_usage(out, a);
         out += '}';
         return;
     }
     put_id_object(out, a, "chat.completion");
     put_model(out, a);
-    out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":")";
+    out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":")"sv;
     append_content(out, 0, a.content_bytes);
-    out += R"(","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],)";
+    out += R"(","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],)"sv;
     put_usage(out, a);
-    out += R"(,"service_tier":"default","system_fingerprint":"fp_mock"})";
+    out += R"(,"service_tier":"default","system_fingerprint":"fp_mock"})"sv;
 }
 
 void render_embeddings(std::string& out, const answer& a, std::uint32_t inputs, unsigned dim)
@@ -225,13 +227,13 @@ void render_embeddings(std::string& out, const answer& a, std::uint32_t inputs, 
             }
         }
     }
-    out += R"({"object":"list","data":[)";
+    out += R"({"object":"list","data":[)"sv;
     for (std::uint32_t i = 0; i < inputs; ++i) {
         put(out, R"({}{{"object":"embedding","index":{},"embedding":[)", i ? "," : "", i);
         out += c.vectors[i % c.vectors.size()];
-        out += "]}";
+        out += "]}"sv;
     }
-    out += "],";
+    out += "],"sv;
     put_model(out, a);
     put(out, R"(,"usage":{{"prompt_tokens":{},"total_tokens":{}}}}})", a.prompt_tokens, a.prompt_tokens);
 }
@@ -240,25 +242,25 @@ void render_models(std::string& out)
 {
     constexpr std::array<std::string_view, 6> ids{"gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-3.5-turbo",
                                                   "text-embedding-3-small", "mock-model"};
-    out += R"({"object":"list","data":[)";
+    out += R"({"object":"list","data":[)"sv;
     for (std::size_t i = 0; i < ids.size(); ++i)
         put(out, R"({}{{"id":"{}","object":"model","created":1700000000,"owned_by":"mock-llm"}})", i ? "," : "", ids[i]);
-    out += "]}";
+    out += "]}"sv;
 }
 
 void render_stream_start(std::string& out, const answer& a)
 {
     if (a.api == route::responses) {
-        out += "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":";
+        out += "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":"sv;
         put_response_object(out, a, false);
-        out += "}\n\n";
+        out += "}\n\n"sv;
         return;
     }
     if (a.api == route::completions)
         return; // legacy completions have no role chunk
     sse_open(out);
     chat_chunk_head(out, a);
-    out += R"("role":"assistant","content":"","refusal":null)";
+    out += R"("role":"assistant","content":"","refusal":null)"sv;
     chat_chunk_tail(out, a, "null");
     sse_close(out);
 }
@@ -272,7 +274,7 @@ void render_stream_delta(std::string& out, const answer& a, std::uint32_t k)
                  "\"item_id\":\"msg_{}\",\"output_index\":0,\"content_index\":0,\"delta\":\"",
             k + 1, a.id.substr(5));
         append_content(out, from, len);
-        out += "\"}\n\n";
+        out += "\"}\n\n"sv;
         return;
     }
     sse_open(out);
@@ -280,7 +282,7 @@ void render_stream_delta(std::string& out, const answer& a, std::uint32_t k)
         completion_chunk(out, a, from, len, "null");
     } else {
         chat_chunk_head(out, a);
-        out += R"("content":")";
+        out += R"("content":")"sv;
         append_content(out, from, len);
         out += '"';
         chat_chunk_tail(out, a, "null");
@@ -294,7 +296,7 @@ void render_stream_end(std::string& out, const answer& a)
         put(out, "event: response.completed\ndata: {{\"type\":\"response.completed\",\"sequence_number\":{},\"response\":",
             a.chunks + 1);
         put_response_object(out, a, true);
-        out += "}\n\n";
+        out += "}\n\n"sv;
         return;
     }
     sse_open(out);
@@ -307,7 +309,7 @@ void render_stream_end(std::string& out, const answer& a)
     sse_close(out);
     if (a.include_usage)
         usage_chunk(out, a);
-    out += "data: [DONE]\n\n";
+    out += "data: [DONE]\n\n"sv;
 }
 
 void render_stream_malformed(std::string& out, const answer& a)

@@ -183,6 +183,11 @@ private:
     {
         const char* start = ++p_;
         while (p_ != end_) {
+            // Fast path: printable ASCII other than '"' and '\\'.
+            while (p_ != end_ && plain_[static_cast<unsigned char>(*p_)])
+                ++p_;
+            if (p_ == end_)
+                break;
             auto c = static_cast<unsigned char>(*p_);
             if (c == '"') {
                 out = std::string_view(start, static_cast<std::size_t>(p_ - start));
@@ -243,6 +248,17 @@ private:
         }
         return false;
     }
+
+    static constexpr auto plain_ = [] {
+        struct table
+        {
+            bool v[256]{};
+            constexpr bool operator[](unsigned char c) const { return v[c]; }
+        } t;
+        for (int c = 0x20; c < 0x80; ++c)
+            t.v[c] = c != '"' && c != '\\';
+        return t;
+    }();
 
     const char* p_;
     const char* end_;

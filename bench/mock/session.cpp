@@ -15,8 +15,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include "bench/mock/request_parser.hpp"
+
 #include <fmt/format.h>
 #include <optional>
 #include <spdlog/spdlog.h>
@@ -26,7 +26,6 @@ namespace {
 
 using tcp = net::ip::tcp;
 using ns = std::chrono::nanoseconds;
-using parser_t = http::request_parser<http::string_body>;
 using common::use_nothrow;
 
 constexpr std::size_t header_limit = 64 * 1024;
@@ -63,8 +62,9 @@ private:
     Stream& stream_;
     net::steady_timer timer_;
     beast::flat_buffer buffer_;
+    request_storage in_;
     response_buffers out_;
-    std::vector<std::pair<std::string_view, std::string_view>> headers_; // views into the parser
+    std::vector<std::pair<std::string_view, std::string_view>> headers_; // views into in_
 };
 
 template <class Stream>
@@ -132,9 +132,9 @@ void connection<Stream>::close()
 template <class Stream>
 common::task<void> connection<Stream>::run()
 {
-    std::optional<parser_t> parser;
+    std::optional<request_parser> parser;
     for (;;) {
-        parser.emplace();
+        parser.emplace(in_);
         parser->header_limit(header_limit);
         parser->body_limit(cfg_.max_body);
         // Read and parse: the header first (to answer Expect: 100-continue and to refuse an
@@ -153,7 +153,11 @@ common::task<void> connection<Stream>::run()
                         ec = http::error::body_limit;
                         break;
                     }
-                    if (beast::iequals(parser->get()[http::field::expect], "100-continue")) {
+                    bool expect_continue = false;
+                    for (const auto& [name, value] : in_.fields)
+                        expect_continue = expect_continue || (beast::iequals(in_.view(name), "expect") &&
+                                                              beast::iequals(in_.view(value), "100-continue"));
+                    if (expect_continue) {
                         static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
                         if (!co_await write(net::buffer(cont.data(), cont.size())))
                             co_return;
@@ -181,14 +185,10 @@ common::task<void> connection<Stream>::run()
             co_return;
         }
 
-        auto& req = parser->get();
         headers_.clear();
-        for (const auto& f : req)
-            headers_.emplace_back(std::string_view(f.name_string().data(), f.name_string().size()),
-                                  std::string_view(f.value().data(), f.value().size()));
-        request_view view{std::string_view(req.method_string().data(), req.method_string().size()),
-                          std::string_view(req.target().data(), req.target().size()), req.body(), headers_,
-                          req.keep_alive()};
+        for (const auto& [name, value] : in_.fields)
+            headers_.emplace_back(in_.view(name), in_.view(value));
+        request_view view{in_.view(in_.method), in_.view(in_.target), in_.body, headers_, parser->keep_alive()};
         auto act = dispatch(w_, view, out_);
         if (act.what != action::kind::respond) {
             if (!co_await send_special(act))
