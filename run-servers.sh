@@ -186,6 +186,7 @@ done
 # ---------------------------------------------------------------- run folder, process tracking
 run_dir="${LGB_RUN_DIR:-$repo/runs/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$run_dir" || die "cannot create $run_dir"
+: >"$run_dir/pids"
 pids=()      # process group leaders we started (each in its own session)
 names=()
 stopping=0
@@ -334,8 +335,13 @@ if [[ ${#providers[@]} -gt 0 ]]; then
   for p in "${providers[@]}"; do proxy_args+=(--provider "$p"); done
   start proxy "$run_dir/proxy.log" "$bin/proxy" "${proxy_args[@]}"
   wait_http proxy "${pids[-1]}" "http://127.0.0.1:$PROXY_ADMIN_PORT/healthz" "$run_dir/proxy.log"
+  # Its provider listeners: a TCP connect (an HTTP request would travel on to the upstream).
   for p in "${providers[@]}"; do
-    wait_http "proxy/$p" "${pids[-1]}" "http://127.0.0.1:${proxy_port[$p]}/" "$run_dir/proxy.log"
+    deadline=$((SECONDS + start_timeout))
+    until (exec 3<>"/dev/tcp/127.0.0.1/${proxy_port[$p]}") 2>/dev/null; do
+      [[ $SECONDS -lt $deadline ]] || { tail -n 15 "$run_dir/proxy.log" >&2; die "the proxy does not listen on ${proxy_port[$p]} ($p)"; }
+      sleep 0.1
+    done
   done
 fi
 
