@@ -388,6 +388,25 @@ if [[ $bench -eq 1 ]]; then
     "$bin/bench" -provider "$p" "${common_flags[@]}" "${report[@]}" "${bench_args[@]}" \
       2> >(tee -a "$run_dir/bench.log" >&2) | tee -a "$run_dir/bench.out" || rc=1
   done
+  # The comparison table, from results.json: direct vs through the proxy, and the overhead with
+  # its 95% interval (bench's alternating windows).
+  if [[ -f "$results" ]] && command -v python3 >/dev/null; then
+    python3 - "$results" <<'PY' | tee -a "$run_dir/bench.out"
+import json, sys
+d = json.load(open(sys.argv[1]))
+def f(x): return "-" if x is None else f"{x:.3f}"
+def ov(e, k):
+    o = (e.get("overhead") or {}).get(k)
+    return "-" if not o else f"{o['value']:+.3f} [{o['ci_low']:+.3f}, {o['ci_high']:+.3f}]"
+print()
+print(f"{'provider':<11} {'ok%':>6} {'direct p50':>10} {'proxy p50':>10} {'direct p99':>10} {'proxy p99':>10}  {'overhead p50 ms [95% CI]':<28} {'overhead p99 ms [95% CI]':<28}")
+for k, e in d.items():
+    dr = e.get("direct") or {}
+    print(f"{k:<11} {e.get('success_rate', 0):>6.2f} {f(dr.get('p50_latency_ms')):>10} {f(e.get('p50_latency_ms')):>10} "
+          f"{f(dr.get('p99_latency_ms')):>10} {f(e.get('p99_latency_ms')):>10}  {ov(e, 'p50_ms'):<28} {ov(e, 'p99_ms'):<28}")
+print("latencies in ms; 'direct' = the upstream without the proxy")
+PY
+  fi
   if has_flag output; then
     echo "results: as given by -output (run folder: $run_dir)"
   elif [[ -f "$results" ]]; then
