@@ -12,7 +12,7 @@
 #   --no-build      do not (re)build; use build/bin as it is
 #   --env-file F    read F instead of ./.env (the process environment wins over the file)
 #   --bench ...     start everything, run build/bin/bench over the providers (short by default:
-#                   -rate 50 -duration 5s; flags after --bench are added), write results.json and
+#                   -rate 50 -duration 5s -warmup 1s; flags after --bench win), write results.json and
 #                   report.html into the run folder and the current folder, print the table, stop
 #
 # Ports (environment or .env; SPEC.md defaults): MOCK_PORT 8000, PROXY_ADMIN_PORT 9090,
@@ -305,7 +305,12 @@ general_settings:
 EOF
           start litellm "$log" "$gw/litellm-venv/bin/litellm" --config "$run_dir/litellm.yaml" \
             --host 127.0.0.1 --port "$up" --num_workers 1
-          wait_http litellm "${pids[-1]}" "http://127.0.0.1:$up/health/liveliness" "$log" ;;
+          wait_http litellm "${pids[-1]}" "http://127.0.0.1:$up/health/liveliness" "$log"
+          # Its first completion pays for lazy imports (~1 s, more under load): pay it now, not in
+          # the first bench window.
+          curl -s -o /dev/null --max-time 30 "http://127.0.0.1:$up/v1/chat/completions" \
+            -H "Authorization: Bearer $LITELLM_MASTER_KEY" -H 'content-type: application/json' \
+            -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"warm-up"}]}' ;;
         portkey)
           start portkey "$log" env PORTKEY_HOST=127.0.0.1 NODE_ENV=production \
             node --import "$gw/portkey/loopback.mjs" \
@@ -369,6 +374,7 @@ if [[ $bench -eq 1 ]]; then
   has_flag rate || has_flag users || common_flags+=(-rate 50)
   has_flag duration || common_flags+=(-duration 5s)
   has_flag cooldown || common_flags+=(-cooldown 1s)
+  has_flag warmup || common_flags+=(-warmup 1s)
   results="$run_dir/results.json"
   has_flag output || common_flags+=(-output "$results")
   rc=0

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 pick_ports
 cd "$TMP"   # results.json/report.html copies land in the repository; keep the run's own copy
-timeout 240 "$REPO/run-servers.sh" --no-build "${ENV_FILE_ARGS[@]}" --bench -rate 20 -duration 2s -cooldown 0 -warmup 0 "$@" \
+timeout 240 "$REPO/run-servers.sh" --no-build "${ENV_FILE_ARGS[@]}" --bench -rate 20 -duration 2s -cooldown 0 -warmup 1s "$@" \
   >"$TMP/bench.out" 2>"$TMP/bench.err"
 rc=$?
 cat "$TMP/bench.out"
@@ -18,9 +18,9 @@ for p in ["bifrost", "openrouter", "litellm", "braintrust", "portkey"]:
     assert e, f"no entry for {p}"
     assert e["requests"] > 0, f"{p}: requests {e['requests']}"
     assert e["success_rate"] == 100, f"{p}: success_rate {e['success_rate']} {e['status_code_counts']} {e['drop_reasons']}"
-    d = e.get("direct") or {}
-    if "success_rate" in d:
-        assert d["success_rate"] == 100, f"{p} direct: success_rate {d['success_rate']}"
+    direct = e.get("direct") or {}
+    if "success_rate" in direct:
+        assert direct["success_rate"] == 100, f"{p} direct: success_rate {direct['success_rate']}"
     print(f"ok: {p}: {e['requests']} requests, {e['success_rate']}% success, p50 {e['p50_latency_ms']:.2f} ms")
 PY
 if grep -a -q 'has no HTML report library' "$LGB_BIN_DIR/bench"; then
