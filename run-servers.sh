@@ -116,10 +116,10 @@ source "$repo/gateways/versions.env"
 bin="${LGB_BIN_DIR:-$repo/build/bin}"
 if [[ $do_build -eq 1 && -z "${LGB_BIN_DIR:-}" ]]; then
   if [[ ! -x "$bin/proxy" || ! -x "$bin/mock-llm" || ! -x "$bin/bench" ]]; then
-    say "building (docker/install-deps.sh, then cmake into build/)"
+    say "building proxy, mock-llm and bench (docker/install-deps.sh, then cmake into build/; minutes on 2 cores)"
     docker/install-deps.sh || die "docker/install-deps.sh failed"
     cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || die "cmake configure failed"
-    cmake --build build -j "$(nproc)" || die "build failed"
+    cmake --build build -j "$(nproc)" --target proxy mock-llm bench || die "build failed"
   fi
 fi
 [[ -x "$bin/mock-llm" ]] || die "build/bin/mock-llm is missing (run without --no-build)"
