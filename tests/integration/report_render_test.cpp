@@ -127,10 +127,10 @@ TEST_CASE("report render: the two-provider page shows its charts in chromium", "
     // The parsed DOM (not our string): 9 charts, each with drawn shapes.
     CHECK(count(r.out, "<svg") == 9);
     CHECK(count(r.out, "<path d=\"M") >= 16);      // 2 x (2 percentile + 4 latency + 3 throughput) lines
-    CHECK(count(r.out, "<g class=\"bar\"") == 12); // 2 x 5 overhead bars + 2 TTFT bars
-    CHECK(count(r.out, "class=\"whisker\"") == 12);
+    CHECK(count(r.out, "<g class=\"bar\"") == 15); // 2 x 5 overhead bars + 5 TTFT bars
+    CHECK(count(r.out, "class=\"whisker\"") == 15);
     CHECK(r.out.find("Providers compared") != std::string::npos);
-    CHECK(r.out.find("+0.29 ms [+0.24, +0.33]") != std::string::npos);
+    CHECK(r.out.find("+0.29 ms<span class=\"ci\">[+0.24, +0.33]</span>") != std::string::npos);
     CHECK(r.out.find("<script") == std::string::npos);
 }
 

@@ -51,11 +51,11 @@ std::vector<std::string> svgs(const std::string& page)
 void check_markup_whitelist(const std::string& page)
 {
     static const std::set<std::string> tags = {
-        "!doctype", "html", "head",    "meta",   "title",      "style",   "body",  "header",
-        "h1",       "h2",   "h3",      "p",      "details",    "summary", "dl",    "dt",
-        "dd",       "main", "div",     "table",  "thead",      "tbody",   "tr",    "th",
-        "td",       "a",    "section", "figure", "figcaption", "svg",     "rect",  "line",
-        "text",     "g",    "path",    "circle", "code",       "caption", "footer"};
+        "!doctype", "html", "head",    "meta",   "title",      "style",   "body",   "header",
+        "h1",       "h2",   "h3",      "p",      "details",    "summary", "dl",     "dt",
+        "dd",       "main", "div",     "table",  "thead",      "tbody",   "tr",     "th",
+        "td",       "a",    "section", "figure", "figcaption", "svg",     "rect",   "line",
+        "text",     "g",    "path",    "circle", "code",       "caption", "footer", "span"};
     static const std::set<std::string> attrs = {"lang",
                                                 "charset",
                                                 "name",
@@ -114,12 +114,27 @@ void check_markup_whitelist(const std::string& page)
     }
 }
 
+// True when `word` occurs in `text` (lower case) with no letter or digit on either side.
+bool has_word(const std::string& text, const std::string& word)
+{
+    auto alnum = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0; };
+    for (auto pos = text.find(word); pos != std::string::npos; pos = text.find(word, pos + 1)) {
+        bool before = pos > 0 && alnum(text[pos - 1]);
+        bool after = pos + word.size() < text.size() && alnum(text[pos + word.size()]);
+        if (!before && !after)
+            return true;
+    }
+    return false;
+}
+
 void check_no_nan_inf(const std::string& page)
 {
-    static const std::regex bad(R"(\b(nan|inf|infinity)\b)", std::regex::icase);
     for (const auto& svg : svgs(page)) {
+        std::string l = lower(svg);
         INFO(svg.substr(0, 400));
-        CHECK_FALSE(std::regex_search(svg, bad));
+        CHECK_FALSE(has_word(l, "nan"));
+        CHECK_FALSE(has_word(l, "inf"));
+        CHECK_FALSE(has_word(l, "infinity"));
     }
 }
 
@@ -148,11 +163,10 @@ TEST_CASE("report: two providers with direct and overhead", "[unit][report]")
     // One error second in each fixture run, on the right-hand axis.
     CHECK(count(page, "data-series=\"proxy errors/s (right axis)\"") == 2);
     CHECK(count(page, ">errors per second</text>") == 2);
-    // Two overhead charts with five bars each, plus litellm's TTFT chart with p50 and p99.
-    for (const char* label : {"p90", "p99.9", "mean"})
-        CHECK(count(page, std::string("data-label=\"") + label + "\"") == 2);
-    for (const char* label : {"p50", "p99"})
+    // Two overhead charts and litellm's TTFT overhead chart, five bars each.
+    for (const char* label : {"p50", "p90", "p99", "p99.9", "mean"})
         CHECK(count(page, std::string("data-label=\"") + label + "\"") == 3);
+    CHECK(page.find("TTFT through the proxy minus TTFT direct") != std::string::npos);
     // Percentile axis like HdrHistogram plots, latency ticks with units.
     for (const char* tick : {">0%<", ">90%<", ">99%<", ">99.9%<", ">99.99%<"})
         CHECK(count(page, tick) >= 2);
@@ -160,14 +174,16 @@ TEST_CASE("report: two providers with direct and overhead", "[unit][report]")
     CHECK(page.find(" s</text>") != std::string::npos);
 
     // Values from the JSON: comparison table, overhead with interval, stream figures.
-    CHECK(page.find("+0.29 ms [+0.24, +0.33]") != std::string::npos); // bifrost overhead p50
-    CHECK(page.find("+0.91 ms [+0.78, +1.05]") != std::string::npos); // litellm overhead p50
-    CHECK(page.find("1200.0") != std::string::npos);                  // throughput
-    CHECK(page.find("52.4 / 49.8") != std::string::npos);             // server memory
-    CHECK(page.find("22.5 / 35.1") != std::string::npos);             // server CPU
-    CHECK(page.find("99.99") != std::string::npos);                   // success rate
-    CHECK(page.find("50.51") != std::string::npos);                   // TTFT p50 through the proxy
-    CHECK(page.find("0.041") != std::string::npos);                   // proxy Server-Timing p50
+    CHECK(page.find("+0.29 ms<span class=\"ci\">[+0.24, +0.33]</span>") !=
+          std::string::npos); // bifrost overhead p50
+    CHECK(page.find("+0.91 ms<span class=\"ci\">[+0.78, +1.05]</span>") !=
+          std::string::npos);                             // litellm overhead p50
+    CHECK(page.find("1200.0") != std::string::npos);      // throughput
+    CHECK(page.find("52.4 / 49.8") != std::string::npos); // server memory
+    CHECK(page.find("22.5 / 35.1") != std::string::npos); // server CPU
+    CHECK(page.find("99.99") != std::string::npos);       // success rate
+    CHECK(page.find("50.51") != std::string::npos);       // TTFT p50 through the proxy
+    CHECK(page.find("0.041") != std::string::npos);       // proxy Server-Timing p50
     CHECK(page.find("2026-11-25T20:14:03Z to 2026-11-25T20:14:41Z") != std::string::npos);
     CHECK(page.find("Streaming") != std::string::npos);
     CHECK(page.find("20 alternating windows") != std::string::npos);
@@ -233,6 +249,11 @@ TEST_CASE("report: any JSON renders a page", "[unit][report]")
 
 TEST_CASE("report helpers: escaping and numbers", "[unit][report]")
 {
+    // The NaN/inf detector used above finds them and only them.
+    CHECK(has_word("x=\"nan\"", "nan"));
+    CHECK(has_word("-inf ms", "inf"));
+    CHECK_FALSE(has_word("nano info", "nan"));
+    CHECK_FALSE(has_word("nano info", "inf"));
     CHECK(loadgen::html::escape("<a href=\"x\">'&'</a>") ==
           "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     CHECK(loadgen::html::number(1.005, 1) == "1.0");
@@ -248,8 +269,10 @@ TEST_CASE("report helpers: escaping and numbers", "[unit][report]")
     CHECK_FALSE(loadgen::html::get_number(j, "b"));
     CHECK_FALSE(loadgen::html::get_number(j, "c"));
     CHECK_FALSE(loadgen::html::get_number(j, "missing"));
-    CHECK(loadgen::html::format_estimate(loadgen::html::get_estimate(j, "e")) == "+2.00 ms [+1.00, +3.00]");
-    CHECK(loadgen::html::format_estimate(loadgen::html::get_estimate(j, "a")) == "+1.50 ms");
+    auto e = loadgen::html::get_estimate(j, "e");
+    CHECK((e.has_interval() && *e.value == 2 && *e.low == 1 && *e.high == 3));
+    auto a = loadgen::html::get_estimate(j, "a");
+    CHECK((a.value == 1.5 && !a.has_interval()));
 }
 
 TEST_CASE("svg charts: axes, gaps and empty data", "[unit][report]")
@@ -281,4 +304,96 @@ TEST_CASE("svg charts: axes, gaps and empty data", "[unit][report]")
     CHECK(count(bsvg, "class=\"whisker\"") == 1);
     CHECK(bsvg.find("-0.20 ms") != std::string::npos);
     CHECK(bsvg.find("grid zero") != std::string::npos);
+}
+
+TEST_CASE("report: every field replaced by a wrong type still renders cleanly", "[unit][report]")
+{
+    // Each top-level and "direct"/"overhead" field of one provider, in turn, becomes null, a
+    // string, an empty array, a huge negative number and a nested object of the wrong shape.
+    const json base = load_fixture("report_two_providers.json");
+    const json variants[] = {nullptr, "<x>", json::array(), -1e308, json{{"value", "<v>"}, {"p50", nullptr}}};
+    std::size_t pages = 0;
+    for (const char* section : {"", "direct", "overhead"}) {
+        const json& fields = *section ? base["litellm"][section] : base["litellm"];
+        for (const auto& [key, unused] : fields.items())
+            for (const auto& v : variants) {
+                json results = base;
+                (*section ? results["litellm"][section] : results["litellm"])[key] = v;
+                std::string page = loadgen::render_html_report(results);
+                INFO("field " << section << "." << key << " = " << v.dump());
+                REQUIRE(page.find("</html>") != std::string::npos);
+                check_no_nan_inf(page);
+                CHECK(page.find("<x>") == std::string::npos);
+                CHECK(page.find("<v>") == std::string::npos);
+                ++pages;
+            }
+    }
+    CHECK(pages > 150);
+}
+
+TEST_CASE("report: seconds without a response are gaps in the latency lines", "[unit][report]")
+{
+    json r = {{"timeline",
+               {{{"t_s", 0}, {"rps", 10}, {"p50_ms", 1.0}, {"p99_ms", 2.0}, {"errors", 0}},
+                {{"t_s", 1}, {"rps", 0}, {"p50_ms", 0.0}, {"p99_ms", 0.0}, {"errors", 0}},
+                {{"t_s", 2}, {"rps", 10}, {"p50_ms", 1.0}, {"p99_ms", 2.0}, {"errors", 0}}}}};
+    std::string page = loadgen::render_html_report(json{{"mock", r}});
+    auto pos = page.find("data-series=\"target p50\"");
+    REQUIRE(pos != std::string::npos);
+    std::string path = page.substr(pos, page.find("</g></g>", pos) - pos);
+    CHECK(count(path, "M") == 2); // two segments: the idle second is not drawn as 0 ms
+    CHECK(count(path, "<circle") == 2);
+}
+
+TEST_CASE("report: TTFT overhead shapes and its absence", "[unit][report]")
+{
+    json base = load_fixture("report_two_providers.json")["litellm"];
+    auto ttft_chart = [&](const json& ttft) {
+        json r = base;
+        r["overhead"]["ttft_ms"] = ttft;
+        std::string page = loadgen::render_html_report(json{{"litellm", r}});
+        auto pos = page.find("<title>Streaming: added time to first token</title>");
+        return pos == std::string::npos ? std::string() : page.substr(pos, page.find("</svg>", pos) - pos);
+    };
+    std::string inner = ttft_chart({{"p50", {{"value", 0.3}, {"ci_low", 0.2}, {"ci_high", 0.4}}},
+                                    {"p99", {{"value", 0.9}, {"ci_low", 0.5}, {"ci_high", 1.4}}}});
+    CHECK(count(inner, "class=\"bar\"") == 2);
+    CHECK(count(inner, "class=\"whisker\"") == 2);
+    std::string single = ttft_chart({{"value", 0.3}, {"ci_low", 0.2}, {"ci_high", 0.4}});
+    CHECK(count(single, "data-label=\"TTFT\"") == 1);
+
+    json r = base;
+    r["overhead"]["ttft_ms"] = nullptr;
+    std::string page = loadgen::render_html_report(json{{"litellm", r}});
+    CHECK(page.find("No TTFT overhead") != std::string::npos);
+}
+
+TEST_CASE("report: alternating windows are joined, a stall is shown", "[unit][report]")
+{
+    auto second = [](int t, int rps) {
+        return json{{"t_s", t},
+                    {"rps", rps},
+                    {"p50_ms", rps ? 1.0 : 0.0},
+                    {"p99_ms", rps ? 2.0 : 0.0},
+                    {"errors", 0}};
+    };
+    // Proxy measured in seconds 0, 2, 4; direct in 1 and 3 (its window); second 5: nobody answered.
+    json proxy = json::array(
+        {second(0, 200), second(1, 0), second(2, 200), second(3, 0), second(4, 200), second(5, 0)});
+    json direct =
+        json::array({second(0, 0), second(1, 200), second(2, 0), second(3, 200), second(4, 0), second(5, 0)});
+    json r = {{"timeline", proxy}, {"direct", {{"timeline", direct}}}};
+    std::string page = loadgen::render_html_report(json{{"p", r}});
+    auto series = [&](const std::string& name) {
+        auto pos = page.find("data-series=\"" + name + "\"");
+        REQUIRE(pos != std::string::npos);
+        return page.substr(pos, page.find("</g></g>", pos) - pos);
+    };
+    std::string p50 = series("proxy p50");
+    CHECK(count(p50, "<circle") == 3); // 0, 2, 4 joined; 1 and 3 skipped; 5 is a gap
+    CHECK(count(p50, "M") == 1);
+    std::string rps = series("proxy req/s");
+    CHECK(count(rps, "<circle") == 4);                    // 0, 2, 4 and the stall at 5 drawn as 0 req/s
+    CHECK(count(series("direct req/s"), "<circle") == 3); // 1, 3 and 5
+    CHECK(page.find("alternating window are skipped") != std::string::npos);
 }

@@ -30,6 +30,7 @@ section.provider{border-top:3px solid var(--line);margin-top:28px}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:.3em 0 .6em}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:right;vertical-align:top}
 th{background:var(--band);font-weight:600}th[scope=row],td.name,th:first-child,td.none{text-align:left}
+td{white-space:nowrap}.ci{display:block;color:var(--muted);font-size:.9em}
 caption{text-align:left;font-weight:600;padding:2px 0}
 .wide{overflow-x:auto}
 dl.meta{display:flex;flex-wrap:wrap;gap:3px 22px;margin:.3em 0 .9em}
@@ -40,7 +41,8 @@ figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 10px;
 figcaption{font-weight:600;margin-bottom:4px}
 .note{color:var(--muted);font-size:.9em;margin:.3em 0}
 .tables{display:flex;flex-wrap:wrap;gap:24px}
-table.config td{text-align:left;overflow-wrap:anywhere;max-width:60ch}
+table.config td{text-align:left;overflow-wrap:anywhere;max-width:60ch;white-space:normal}
+td.none{white-space:normal}
 svg.chart{width:100%;height:auto;display:block;font-family:inherit}
 svg .plot{fill:#fbfbfb;stroke:#888}
 svg .grid{stroke:#e2e2e2;stroke-width:1}svg .grid.zero{stroke:#666;stroke-width:1.2}
@@ -115,8 +117,16 @@ std::string comparison_row(const std::string& name, const std::string& anchor, c
     const json* overhead = html::get_object(r, "overhead");
     const json* st = html::get_object(r, "proxy_server_timing_ms");
     const json* cpu = html::get_object(r, "server_cpu_percent");
+    // The value on one line, its interval on the next: keeps the table narrow on a laptop.
     auto est = [&](const char* key) {
-        return overhead ? html::format_estimate(html::get_estimate(*overhead, key)) : std::string("n/a");
+        auto e = overhead ? html::get_estimate(*overhead, key) : html::estimate{};
+        if (!e.value)
+            return std::string("n/a");
+        std::string out = html::signed_number(e.value, 2) + " ms";
+        if (e.has_interval())
+            out += "<span class=\"ci\">[" + html::signed_number(e.low, 2) + ", " +
+                   html::signed_number(e.high, 2) + "]</span>";
+        return out;
     };
     row += "<td>" + (direct ? latency_pair(*direct, "p50_latency_ms", "p99_latency_ms") : "n/a") + "</td>";
     row += "<td>" + latency_pair(r, "p50_latency_ms", "p99_latency_ms") + "</td>";

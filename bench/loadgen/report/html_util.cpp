@@ -40,8 +40,10 @@ std::string escape(std::string_view text)
 
 std::string escape_json_value(const nlohmann::json& value)
 {
-    if (value.is_string())
-        return escape(value.get_ref<const std::string&>());
+    if (value.is_string()) {
+        const auto& text = value.get_ref<const std::string&>();
+        return text.empty() ? "(empty)" : escape(text);
+    }
     // `replace` keeps invalid UTF-8 from throwing; the page is still escaped afterwards.
     return escape(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
@@ -68,7 +70,7 @@ std::string signed_number(std::optional<double> value, int decimals)
 {
     std::string s = number(value, decimals);
     if (value && std::isfinite(*value) && s[0] != '-' && s.find_first_not_of("0.") != std::string::npos)
-        s.insert(0, "+");
+        s = "+" + s; // not insert(0, "+"): GCC 12 -Wrestrict false positive (PR 105651)
     return s;
 }
 
@@ -149,16 +151,6 @@ estimate get_estimate(const nlohmann::json& obj, std::string_view key)
 std::string term(const std::string& dt_html, const std::string& dd_html)
 {
     return "<div><dt>" + dt_html + "</dt><dd>" + dd_html + "</dd></div>";
-}
-
-std::string format_estimate(const estimate& e, int decimals)
-{
-    if (!e.value)
-        return "n/a";
-    std::string s = signed_number(e.value, decimals) + " ms";
-    if (e.has_interval())
-        s += " [" + signed_number(e.low, decimals) + ", " + signed_number(e.high, decimals) + "]";
-    return s;
 }
 
 } // namespace loadgen::html

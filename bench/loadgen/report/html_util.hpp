@@ -48,7 +48,4 @@ estimate get_estimate(const nlohmann::json& obj, std::string_view key);
 // One <dl> entry: <div><dt>term</dt><dd>value</dd></div>; both already escaped/trusted markup.
 std::string term(const std::string& dt_html, const std::string& dd_html);
 
-// "+1.23 ms [+0.90, +1.60]" or "+1.23 ms" or "n/a".
-std::string format_estimate(const estimate& e, int decimals = 2);
-
 } // namespace loadgen::html

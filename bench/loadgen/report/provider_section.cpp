@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <span>
 #include <utility>
 
@@ -46,16 +47,37 @@ std::vector<svg::point> percentile_points(const json& r)
     return pts;
 }
 
-// One timeline field as points; a null or missing value becomes a gap.
-std::vector<svg::point> timeline_points(const json& r, const char* field)
+// Seconds in which a route sent or received anything.
+std::set<double> active_seconds(const json* route)
 {
+    std::set<double> out;
+    if (const auto* arr = route ? html::get_array(*route, "timeline") : nullptr)
+        for (const auto& row : *arr)
+            if (auto t = get_number(row, "t_s"))
+                if (get_number(row, "rps").value_or(0) > 0 || get_number(row, "errors").value_or(0) > 0)
+                    out.insert(*t);
+    return out;
+}
+
+// One timeline field as points. In overhead mode the routes alternate: a second in which this
+// route did nothing while `other` was active is the other route's window and is left out (the
+// line joins across it). A second with no response otherwise (a stall, only errors) is a gap in
+// the latency lines and a real 0 in the throughput; a null value is a gap.
+std::vector<svg::point> timeline_points(const json& r, const char* field, const json* other)
+{
+    bool is_latency = std::string_view(field).ends_with("_ms");
+    auto others = active_seconds(other);
     std::vector<svg::point> pts;
     if (const auto* arr = html::get_array(r, "timeline"))
         for (const auto& row : *arr) {
             auto t = get_number(row, "t_s");
             if (!t)
                 continue;
-            pts.push_back({*t, get_number(row, field).value_or(nan)});
+            bool silent = get_number(row, "rps") == 0.0 && get_number(row, "errors").value_or(0) == 0;
+            if (silent && others.count(*t))
+                continue;
+            bool no_response = get_number(row, "rps") == 0.0;
+            pts.push_back({*t, is_latency && no_response ? nan : get_number(row, field).value_or(nan)});
         }
     return pts;
 }
@@ -90,14 +112,16 @@ std::string latency_timeline_chart(const json& r, const json* direct)
     svg::line_chart chart{
         "Latency over time", "time since start (s)", "latency (ms)", "s", "ms", svg::x_scale::linear, {}};
     std::string route = direct ? "proxy" : "target";
-    chart.lines.push_back({route + " p50", svg::color_proxy, timeline_points(r, "p50_ms")});
-    chart.lines.push_back({route + " p99", svg::color_p99, timeline_points(r, "p99_ms"), true});
+    chart.lines.push_back({route + " p50", svg::color_proxy, timeline_points(r, "p50_ms", direct)});
+    chart.lines.push_back({route + " p99", svg::color_p99, timeline_points(r, "p99_ms", direct), true});
     if (direct) {
-        chart.lines.push_back({"direct p50", svg::color_direct, timeline_points(*direct, "p50_ms")});
-        chart.lines.push_back({"direct p99", svg::color_extra, timeline_points(*direct, "p99_ms"), true});
+        chart.lines.push_back({"direct p50", svg::color_direct, timeline_points(*direct, "p50_ms", &r)});
+        chart.lines.push_back({"direct p99", svg::color_extra, timeline_points(*direct, "p99_ms", &r), true});
     }
-    return figure(chart.title, svg::render(chart),
-                  "Per-second p50 and p99 (dashed). Gaps are seconds without a successful response.");
+    return figure(
+        chart.title, svg::render(chart),
+        "Per-second p50 and p99 (dashed). Seconds given to the other route's alternating window are "
+        "skipped; a gap is a second without any response.");
 }
 
 std::string throughput_timeline_chart(const json& r, const json* direct)
@@ -112,25 +136,27 @@ std::string throughput_timeline_chart(const json& r, const json* direct)
                           "errors per second",
                           "/s"};
     std::string route = direct ? "proxy" : "target";
-    chart.lines.push_back({route + " req/s", svg::color_proxy, timeline_points(r, "rps")});
+    chart.lines.push_back({route + " req/s", svg::color_proxy, timeline_points(r, "rps", direct)});
     if (direct)
-        chart.lines.push_back({"direct req/s", svg::color_direct, timeline_points(*direct, "rps"), true});
-    auto errors = timeline_points(r, "errors");
+        chart.lines.push_back({"direct req/s", svg::color_direct, timeline_points(*direct, "rps", &r), true});
+    auto errors = timeline_points(r, "errors", direct);
     bool had_errors = any_positive(errors);
     if (had_errors)
         chart.lines.push_back(
             {route + " errors/s (right axis)", svg::color_errors, std::move(errors), true, true});
     if (direct) {
-        auto direct_errors = timeline_points(*direct, "errors");
+        auto direct_errors = timeline_points(*direct, "errors", &r);
         if (any_positive(direct_errors)) {
             had_errors = true;
             chart.lines.push_back(
                 {"direct errors/s (right axis)", svg::color_extra, std::move(direct_errors), true, true});
         }
     }
-    return figure(chart.title, svg::render(chart),
-                  had_errors ? "Errors per second (right axis) are drawn when any occurred."
-                             : "No errors were recorded in any second.");
+    return figure(
+        chart.title, svg::render(chart),
+        std::string(direct ? "Seconds given to the other route's alternating window are skipped. " : "") +
+            (had_errors ? "Errors per second (right axis) are drawn when any occurred."
+                        : "No errors were recorded in any second."));
 }
 
 // Bars for p50..mean (or for the keys of a nested object such as "ttft_ms").
@@ -171,14 +197,26 @@ std::string overhead_charts(const json& r, const json* direct)
                 number(get_number(*st, "p99"), 3) + " ms, mean " + number(get_number(*st, "mean"), 3) +
                 " ms.";
     std::string out = figure(chart.title, svg::render(chart), note);
+    const char* ttft_title = "Streaming: added time to first token";
     if (const auto* ttft = html::get_object(*overhead, "ttft_ms")) {
-        svg::bar_chart tc{"Streaming: added time to first token", "added TTFT (ms)", "ms", svg::color_p99,
-                          overhead_bars(*ttft, true)};
+        // bench writes the same keys as the latency overhead; {p50: {...}} and a bare
+        // {value, ci_low, ci_high} are read too.
+        svg::bar_chart tc{ttft_title, "added TTFT (ms)", "ms", svg::color_p99, overhead_bars(*ttft, false)};
+        if (tc.bars.empty())
+            tc.bars = overhead_bars(*ttft, true);
         auto single = html::get_estimate(*overhead, "ttft_ms");
         if (tc.bars.empty() && single.value)
             tc.bars.push_back({"TTFT", *single.value, single.low.value_or(0), single.high.value_or(0),
                                single.has_interval()});
-        out += figure(tc.title, svg::render(tc), "Whiskers: 95% bootstrap interval.");
+        std::string windows = number(get_number(*ttft, "windows"), 0);
+        out +=
+            figure(tc.title, svg::render(tc),
+                   "TTFT through the proxy minus TTFT direct; whiskers: 95% bootstrap interval" +
+                       (windows == "n/a" ? std::string(".") : " over " + windows + " alternating windows."));
+    } else if (html::get_object(r, "stream")) {
+        out +=
+            figure(ttft_title, "",
+                   "No TTFT overhead: too few alternating windows with streamed responses on both routes.");
     }
     return out;
 }
