@@ -155,6 +155,8 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
     auto used = parser.put(net::buffer(rs.client_buf.data().data(), head_len), ec);
     if (ec == http::error::need_more && parser.is_header_done())
         ec = {};
+    if (ec == http::error::bad_version)
+        co_return co_await send_error(rs, proxy_errc::version_not_supported);
     if (ec || !parser.is_header_done())
         co_return co_await send_error(rs, 400, "malformed request head", "bad_request");
     rs.client_buf.consume(used);
