@@ -10,6 +10,8 @@
 using namespace hardening;
 using namespace std::chrono_literals;
 
+using namespace std::string_literals;
+
 namespace {
 
 const std::string ok_tail = "Content-Length: 2\r\nConnection: close\r\n\r\nok";
@@ -23,8 +25,8 @@ const std::map<std::string, std::string>& bad_replies()
         {"/v1/not-http", "HTXP/1.1 200 OK\r\n" + ok_tail},
         {"/v1/garbage", "hello there\r\n\r\n"},
         {"/v1/http2-version", "HTTP/2.0 200 OK\r\n" + ok_tail},
-        {"/v1/nul-in-value", std::string("HTTP/1.1 200 OK\r\nX-A: b\0c\r\n", 27) + ok_tail},
-        {"/v1/nul-in-status", std::string("HTTP/1.1 200 O\0K\r\n", 18) + ok_tail},
+        {"/v1/nul-in-value", "HTTP/1.1 200 OK\r\nX-A: b\0c\r\n"s + ok_tail},
+        {"/v1/nul-in-status", "HTTP/1.1 200 O\0K\r\n"s + ok_tail},
         {"/v1/control-in-value", "HTTP/1.1 200 OK\r\nX-A: b\x01\r\n" + ok_tail},
         {"/v1/obs-fold", "HTTP/1.1 200 OK\r\nX-A: b\r\n folded\r\n" + ok_tail},
         {"/v1/bare-cr", "HTTP/1.1 200 OK\r\nX-A: b\rX-B: c\r\n" + ok_tail},
