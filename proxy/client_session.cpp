@@ -239,7 +239,11 @@ common::task<void> run_session(worker_context& w, std::size_t provider, net::ip:
     auto remote = socket.remote_endpoint(ec);
     std::string client_ip = ec ? std::string("unknown") : remote.address().to_string();
     beast::tcp_stream client(std::move(socket));
-    beast::flat_buffer client_buf;
+    // Bounded: Beast bounds neither a chunk-size line (with its extensions) nor the trailer
+    // section, so a client could make it buffer without end. Room for the largest head plus the
+    // head reader's 4 KiB reads, and for Beast's 64 KiB body reads; past it a read fails with
+    // buffer_overflow and the client gets a 400.
+    beast::flat_buffer client_buf(w.cfg.max_header_bytes + 1 + 4096 + 64 * 1024);
     auto slot = w.sessions.insert(w.sessions.end(), session_slot{&client, true});
     bump(w.metrics.open_client_connections);
     request_state rs{w, provider, client, client_buf};
