@@ -19,7 +19,7 @@ struct dotenv_error
 struct dotenv_parse_result
 {
     std::map<std::string, std::string> values; // later lines win over earlier ones
-    std::vector<dotenv_error> errors;           // bad lines are reported, good ones still kept
+    std::vector<dotenv_error> errors;          // bad lines are reported, good ones still kept
 };
 
 // Pure parser of a file's text.

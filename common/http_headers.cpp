@@ -7,20 +7,30 @@
 namespace common {
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 } // namespace
 
 bool iequals(std::string_view a, std::string_view b)
 {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) { return lower(x) == lower(y); });
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](char x, char y) { return lower(x) == lower(y); });
 }
 
 bool is_hop_by_hop(std::string_view name)
 {
-    static constexpr std::array<std::string_view, 9> names = {
-        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-        "te",         "trailer",    "transfer-encoding", "upgrade"};
+    static constexpr std::array<std::string_view, 9> names = {"connection",
+                                                              "keep-alive",
+                                                              "proxy-connection",
+                                                              "proxy-authenticate",
+                                                              "proxy-authorization",
+                                                              "te",
+                                                              "trailer",
+                                                              "transfer-encoding",
+                                                              "upgrade"};
     return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return iequals(n, name); });
 }
 

@@ -11,28 +11,58 @@ namespace {
 const std::vector<provider_spec>& table()
 {
     static const std::vector<provider_spec> providers = {
-        {"bifrost", {}, {"BIFROST_PORT"}, 3001, "BIFROST_UPSTREAM", "http://127.0.0.1:3039/v1", {},
-         "openai/gpt-4o-mini", false},
-        {"openrouter", {}, {"OPENROUTER_PORT"}, 3002, "OPENROUTER_UPSTREAM", "https://openrouter.ai/api/v1",
-         {{"Authorization", "", "OPENROUTER_API_KEY", "Bearer "}}, "openai/gpt-4o-mini", true},
-        {"litellm", {"llmlite"}, {"LLMLITE_PORT", "LITELLM_PORT"}, 3003, "LITELLM_UPSTREAM",
-         "http://127.0.0.1:4000/v1", {{"Authorization", "", "LITELLM_MASTER_KEY", "Bearer "}}, "gpt-4o-mini",
-         false},
-        {"braintrust", {}, {"BRAINTRUST_PORT"}, 3004, "BRAINTRUST_UPSTREAM",
-         "https://api.braintrust.dev/v1/proxy", {{"Authorization", "", "BRAINTRUST_API_KEY", "Bearer "}},
-         "gpt-4o-mini", true},
-        {"portkey", {}, {"PORTKEY_PORT"}, 3005, "PORTKEY_UPSTREAM", "http://127.0.0.1:8787/v1",
-         {{"x-portkey-provider", "openai", "", ""},
-          {"x-portkey-custom-host", "", "PORTKEY_CUSTOM_HOST", ""},
-          {"Authorization", "", "OPENAI_API_KEY", "Bearer "}},
-         "gpt-4o-mini", false},
+        {.name = "bifrost",
+         .port_envs = {"BIFROST_PORT"},
+         .default_port = 3001,
+         .upstream_env = "BIFROST_UPSTREAM",
+         .default_upstream = "http://127.0.0.1:3039/v1",
+         .default_model = "openai/gpt-4o-mini", // Bifrost routes on "<provider>/<model>"
+         .hosted = false},
+        {.name = "openrouter",
+         .port_envs = {"OPENROUTER_PORT"},
+         .default_port = 3002,
+         .upstream_env = "OPENROUTER_UPSTREAM",
+         .default_upstream = "https://openrouter.ai/api/v1",
+         .headers = {{.name = "Authorization", .value_env = "OPENROUTER_API_KEY", .prefix = "Bearer "}},
+         .default_model = "openai/gpt-4o-mini",
+         .hosted = true},
+        {.name = "litellm",
+         .aliases = {"llmlite"}, // the original suite's spelling
+         .port_envs = {"LLMLITE_PORT", "LITELLM_PORT"},
+         .default_port = 3003,
+         .upstream_env = "LITELLM_UPSTREAM",
+         .default_upstream = "http://127.0.0.1:4000/v1",
+         .headers = {{.name = "Authorization", .value_env = "LITELLM_MASTER_KEY", .prefix = "Bearer "}},
+         .default_model = "gpt-4o-mini",
+         .hosted = false},
+        {.name = "braintrust",
+         .port_envs = {"BRAINTRUST_PORT"},
+         .default_port = 3004,
+         .upstream_env = "BRAINTRUST_UPSTREAM",
+         .default_upstream = "https://api.braintrust.dev/v1/proxy",
+         .headers = {{.name = "Authorization", .value_env = "BRAINTRUST_API_KEY", .prefix = "Bearer "}},
+         .default_model = "gpt-4o-mini",
+         .hosted = true},
+        {.name = "portkey",
+         .port_envs = {"PORTKEY_PORT"},
+         .default_port = 3005,
+         .upstream_env = "PORTKEY_UPSTREAM",
+         .default_upstream = "http://127.0.0.1:8787/v1",
+         .headers = {{.name = "x-portkey-provider", .literal = "openai"},
+                     {.name = "x-portkey-custom-host", .value_env = "PORTKEY_CUSTOM_HOST"},
+                     {.name = "Authorization", .value_env = "OPENAI_API_KEY", .prefix = "Bearer "}},
+         .default_model = "gpt-4o-mini",
+         .hosted = false},
     };
     return providers;
 }
 
 } // namespace
 
-std::span<const provider_spec> provider_table() { return table(); }
+std::span<const provider_spec> provider_table()
+{
+    return table();
+}
 
 const provider_spec* find_provider(std::string_view name)
 {

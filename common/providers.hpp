@@ -19,23 +19,23 @@ namespace common {
 // skipped (and a client's own header of that name is forwarded).
 struct header_rule
 {
-    std::string_view name;
-    std::string_view literal;   // constant value, used when value_env is empty
-    std::string_view value_env; // environment variable holding the value
-    std::string_view prefix;    // e.g. "Bearer "
+    std::string_view name{};
+    std::string_view literal{};   // constant value, used when value_env is empty
+    std::string_view value_env{}; // environment variable holding the value
+    std::string_view prefix{};    // e.g. "Bearer "
 };
 
 struct provider_spec
 {
-    std::string_view name;              // lower-case, as used in flags and results.json
-    std::vector<std::string_view> aliases; // other accepted spellings ("llmlite")
-    std::vector<std::string_view> port_envs; // first one set wins
-    std::uint16_t default_port;
-    std::string_view upstream_env;
-    std::string_view default_upstream;
-    std::vector<header_rule> headers;
-    std::string_view default_model;     // model name as this upstream expects it
-    bool hosted;                        // a hosted service (needs a key), not a local gateway
+    std::string_view name{};                   // lower-case, as used in flags and results.json
+    std::vector<std::string_view> aliases{};   // other accepted spellings ("llmlite")
+    std::vector<std::string_view> port_envs{}; // first one set wins
+    std::uint16_t default_port{};
+    std::string_view upstream_env{};
+    std::string_view default_upstream{};
+    std::vector<header_rule> headers{};
+    std::string_view default_model{}; // model name as this upstream expects it
+    bool hosted{};                    // a hosted service (needs a key), not a local gateway
 };
 
 // The five providers of SPEC.md, in the order of the original suite.
@@ -54,8 +54,8 @@ struct added_header
 struct resolved_provider
 {
     const provider_spec* spec;
-    std::uint16_t port;           // where the proxy listens for it
-    std::string upstream;         // base URL
+    std::uint16_t port;   // where the proxy listens for it
+    std::string upstream; // base URL
     std::vector<added_header> headers;
 };
 

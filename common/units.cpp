@@ -81,9 +81,19 @@ std::optional<std::uint64_t> parse_size(std::string_view text)
         double factor;
     };
     static constexpr unit_row units[] = {
-        {"", 1},          {"B", 1},          {"k", 1e3},       {"K", 1e3},        {"KB", 1e3},
-        {"kB", 1e3},      {"KiB", 1024.0},   {"M", 1e6},       {"MB", 1e6},       {"MiB", 1048576.0},
-        {"G", 1e9},       {"GB", 1e9},       {"GiB", 1073741824.0},
+        {"", 1},
+        {"B", 1},
+        {"k", 1e3},
+        {"K", 1e3},
+        {"KB", 1e3},
+        {"kB", 1e3},
+        {"KiB", 1024.0},
+        {"M", 1e6},
+        {"MB", 1e6},
+        {"MiB", 1048576.0},
+        {"G", 1e9},
+        {"GB", 1e9},
+        {"GiB", 1073741824.0},
     };
     for (const auto& u : units) {
         if (u.name == parsed->suffix) {

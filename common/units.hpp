@@ -11,7 +11,11 @@
 namespace common {
 
 // Unit assumed for a bare number ("5"): the original tool's flags took plain seconds.
-enum class bare_unit { seconds, milliseconds };
+enum class bare_unit
+{
+    seconds,
+    milliseconds
+};
 
 // Accepts ns, us (or µs), ms, s, m, h, and fractions ("1.5s"). Negative values are rejected.
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text,

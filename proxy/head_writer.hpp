@@ -6,7 +6,10 @@
 #include <boost/beast/http/message.hpp>
 
 #include <array>
+#include <boost/asio/buffer.hpp>
+
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 

@@ -24,21 +24,42 @@ void put(std::string& out, fmt::format_string<Args...> f, Args&&... args)
     fmt::format_to(std::back_inserter(out), f, std::forward<Args>(args)...);
 }
 
+void num(std::string& out, std::uint64_t v)
+{
+    fmt::format_int f(v);
+    out.append(f.data(), f.size());
+}
+
+// The model is kept raw (still JSON-escaped, validated by the scanner), so it is copied as is.
 void put_model(std::string& out, const answer& a)
 {
     out += "\"model\":\"";
-    append_json_escaped(out, a.model);
+    out += a.model;
     out += '"';
 }
 
 void put_usage(std::string& out, const answer& a)
 {
-    if (a.api == route::responses)
-        put(out, R"("usage":{{"input_tokens":{},"input_tokens_details":{{"cached_tokens":0}},"output_tokens":{},"output_tokens_details":{{"reasoning_tokens":0}},"total_tokens":{}}})",
-            a.prompt_tokens, a.completion_tokens, a.prompt_tokens + a.completion_tokens);
-    else
-        put(out, R"("usage":{{"prompt_tokens":{},"completion_tokens":{},"total_tokens":{}}})", a.prompt_tokens,
-            a.completion_tokens, a.prompt_tokens + a.completion_tokens);
+    const bool responses = a.api == route::responses;
+    out += responses ? R"("usage":{"input_tokens":)" : R"("usage":{"prompt_tokens":)";
+    num(out, a.prompt_tokens);
+    out += responses ? R"(,"input_tokens_details":{"cached_tokens":0},"output_tokens":)" : R"(,"completion_tokens":)";
+    num(out, a.completion_tokens);
+    out += responses ? R"(,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":)" : R"(,"total_tokens":)";
+    num(out, a.prompt_tokens + a.completion_tokens);
+    out += '}';
+}
+
+// {"id":"<id>","object":"<object>","created":<created>,
+void put_id_object(std::string& out, const answer& a, std::string_view object)
+{
+    out += R"({"id":")";
+    out += a.id;
+    out += R"(","object":")";
+    out += object;
+    out += R"(","created":)";
+    num(out, static_cast<std::uint64_t>(a.created));
+    out += ',';
 }
 
 std::uint64_t slice_begin(const answer& a, std::uint32_t k)
@@ -78,14 +99,16 @@ void sse_close(std::string& out)
 
 void chat_chunk_head(std::string& out, const answer& a)
 {
-    put(out, R"({{"id":"{}","object":"chat.completion.chunk","created":{},)", a.id, a.created);
+    put_id_object(out, a, "chat.completion.chunk");
     put_model(out, a);
     out += R"(,"system_fingerprint":"fp_mock","choices":[{"index":0,"delta":{)";
 }
 
 void chat_chunk_tail(std::string& out, const answer& a, std::string_view finish)
 {
-    put(out, R"(}},"logprobs":null,"finish_reason":{}}}]{}}})", finish, a.include_usage ? R"(,"usage":null)" : "");
+    out += R"(},"logprobs":null,"finish_reason":)";
+    out += finish;
+    out += a.include_usage ? R"(}],"usage":null})" : "}]}";
 }
 
 void completion_chunk(std::string& out, const answer& a, std::uint64_t from, std::uint64_t len, std::string_view finish)
@@ -134,8 +157,14 @@ void append_json_escaped(std::string& out, std::string_view s)
 void make_id(std::string& out, route api, unsigned worker, std::uint64_t counter)
 {
     std::string_view prefix = api == route::chat ? "chatcmpl-" : api == route::completions ? "cmpl-" : api == route::responses ? "resp_" : "mock-";
-    out.clear();
-    put(out, "{}{:08x}{:016x}", prefix, worker, counter);
+    out.assign(prefix);
+    constexpr std::string_view digits = "0123456789abcdef";
+    char hex[24];
+    for (int i = 7; i >= 0; --i, worker >>= 4)
+        hex[i] = digits[worker & 0xF];
+    for (int i = 23; i >= 8; --i, counter >>= 4)
+        hex[i] = digits[counter & 0xF];
+    out.append(hex, sizeof hex);
 }
 
 void append_content(std::string& out, std::uint64_t offset, std::uint64_t len)
@@ -156,7 +185,7 @@ void render_completion(std::string& out, const answer& a)
         return;
     }
     if (a.api == route::completions) {
-        put(out, R"({{"id":"{}","object":"text_completion","created":{},)", a.id, a.created);
+        put_id_object(out, a, "text_completion");
         put_model(out, a);
         out += R"(,"system_fingerprint":"fp_mock","choices":[{"text":")";
         append_content(out, 0, a.content_bytes);
@@ -165,7 +194,7 @@ void render_completion(std::string& out, const answer& a)
         out += '}';
         return;
     }
-    put(out, R"({{"id":"{}","object":"chat.completion","created":{},)", a.id, a.created);
+    put_id_object(out, a, "chat.completion");
     put_model(out, a);
     out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":")";
     append_content(out, 0, a.content_bytes);

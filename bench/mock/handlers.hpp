@@ -20,7 +20,7 @@ struct answer
     route api = route::chat;
     std::string_view id;             // "chatcmpl-..." (caller-owned)
     std::int64_t created = 0;        // unix seconds
-    std::string_view model;          // echoed, JSON-escaped when rendered
+    std::string_view model;          // echoed as is: raw JSON string content (already escaped)
     std::uint64_t content_bytes = 0; // completion text size
     std::uint32_t chunks = 1;        // streams: content chunks
     std::uint64_t prompt_tokens = 0;

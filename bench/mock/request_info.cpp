@@ -1,12 +1,12 @@
-// SAX reading of model requests.
+// Reading of model requests with json_scanner.
 #include "bench/mock/request_info.hpp"
 
-#include <nlohmann/json.hpp>
+#include "bench/mock/json_scan.hpp"
+
+#include <charconv>
 
 namespace mock {
 namespace {
-
-using json = nlohmann::json;
 
 enum class top_key : std::uint8_t { other, model, stream, stream_options, messages, prompt, input, instructions, max_tokens };
 
@@ -31,78 +31,83 @@ top_key classify(std::string_view k)
     return top_key::other;
 }
 
-// Depth 0 is outside the document, 1 inside the top-level object.
-class reader final : public nlohmann::json_sax<json>
+// Scanner handler. depth_ is 0 outside the document, 1 inside the top-level object; a value
+// "directly under" a top-level key is seen at depth 1, its elements at depth 2.
+class reader
 {
 public:
     explicit reader(request_info& out) : out_(out) {}
 
     bool not_object = false;
-    bool messages_seen = false, messages_wrong_type = false;
+    bool messages_seen = false;
+    std::string_view messages_type; // JSON type of "messages"
     bool input_seen = false;
-    std::string_view messages_type; // JSON type of "messages" when it is not an array
 
-    bool null() override { return scalar("null"); }
-    bool boolean(bool v) override
+    void begin_object()
     {
-        if (depth_ == 1 && key_ == top_key::stream)
-            out_.stream = v;
-        if (depth_ == 2 && key_ == top_key::stream_options && include_usage_key_)
-            out_.include_usage = v;
-        return scalar("boolean");
+        if (depth_ == 0 && !started_)
+            started_ = true;
+        else
+            value("object");
+        if (depth_ == 2 && key_ == top_key::messages)
+            ++out_.messages;
+        if (depth_ == 2 && key_ == top_key::input)
+            ++out_.inputs;
+        ++depth_;
     }
-    bool number_integer(number_integer_t v) override { return number(v < 0 ? 0 : static_cast<std::uint64_t>(v)); }
-    bool number_unsigned(number_unsigned_t v) override { return number(v); }
-    bool number_float(number_float_t, const string_t&) override { return scalar("number"); }
-    bool string(string_t& v) override
+    void end_object() { --depth_; }
+    void begin_array()
     {
+        value("array");
+        if (depth_ == 2 && key_ == top_key::input)
+            ++out_.inputs; // a list of token ids is one input
+        ++depth_;
+    }
+    void end_array() { --depth_; }
+    void key(std::string_view k)
+    {
+        if (depth_ == 1)
+            key_ = classify(k);
+        else if (depth_ == 2 && key_ == top_key::stream_options)
+            include_usage_key_ = k == "include_usage";
+    }
+    void string(std::string_view v)
+    {
+        value("string");
         if (depth_ == 1 && key_ == top_key::model)
-            out_.model = std::move(v);
+            out_.model = v;
         else if (counts_text())
             out_.prompt_chars += v.size();
         if (depth_ == 1 && key_ == top_key::input)
             out_.inputs = 1;
         if (depth_ == 2 && key_ == top_key::input)
             ++out_.inputs;
-        return scalar("string");
     }
-    bool binary(binary_t&) override { return scalar("binary"); }
-    bool start_object(std::size_t) override
+    void number(std::string_view text, bool integer)
     {
-        if (depth_ == 0)
-            seen_top_ = true;
-        else
-            container_value("object");
-        if (depth_ == 2 && key_ == top_key::messages)
-            ++out_.messages;
-        if (depth_ == 2 && key_ == top_key::input)
-            ++out_.inputs;
-        ++depth_;
-        return true;
-    }
-    bool end_object() override { return end(); }
-    bool start_array(std::size_t) override
-    {
-        if (depth_ == 0) {
-            not_object = true;
-            return false;
+        value("number");
+        if (depth_ == 1 && key_ == top_key::max_tokens && integer && text[0] != '-') {
+            std::uint64_t v = 0;
+            if (std::from_chars(text.data(), text.data() + text.size(), v).ec == std::errc{})
+                out_.max_tokens = v;
         }
-        container_value("array");
-        if (depth_ == 2 && key_ == top_key::input)
-            ++out_.inputs; // a list of token ids is one input
-        ++depth_;
-        return true;
+        if (depth_ == 2 && key_ == top_key::input && !token_list_) {
+            token_list_ = true; // [1, 2, 3]: one input of token ids
+            ++out_.inputs;
+        }
+        if (depth_ >= 2 && key_ == top_key::input)
+            out_.prompt_chars += 4;
     }
-    bool end_array() override { return end(); }
-    bool key(string_t& k) override
+    void literal(char c)
     {
-        if (depth_ == 1)
-            key_ = classify(k);
-        else if (depth_ == 2 && key_ == top_key::stream_options)
-            include_usage_key_ = k == "include_usage";
-        return true;
+        value(c == 'n' ? "null" : "boolean");
+        if (c == 'n')
+            return;
+        if (depth_ == 1 && key_ == top_key::stream)
+            out_.stream = c == 't';
+        if (depth_ == 2 && key_ == top_key::stream_options && include_usage_key_)
+            out_.include_usage = c == 't';
     }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
 
 private:
     bool counts_text() const
@@ -110,53 +115,27 @@ private:
         return (depth_ >= 1 && (key_ == top_key::prompt || key_ == top_key::input || key_ == top_key::instructions)) ||
                (depth_ >= 2 && key_ == top_key::messages);
     }
-    // A value directly under a top-level key.
-    void container_value(std::string_view type)
+    void value(std::string_view type)
     {
+        if (depth_ == 0) {
+            not_object = true;
+            return;
+        }
         if (depth_ != 1)
             return;
         if (key_ == top_key::messages) {
             messages_seen = true;
-            messages_wrong_type = type != "array";
             messages_type = type;
         }
         if (key_ == top_key::input)
-            input_seen = true;
-    }
-    bool scalar(std::string_view type)
-    {
-        if (depth_ == 0) {
-            not_object = true;
-            return false;
-        }
-        container_value(type);
-        return true;
-    }
-    bool number(std::uint64_t v)
-    {
-        if (depth_ == 1 && key_ == top_key::max_tokens)
-            out_.max_tokens = v;
-        if (depth_ == 1 && key_ == top_key::input) // a single list of token ids
-            out_.inputs = 1;
-        if (depth_ == 2 && key_ == top_key::input && !token_list_) {
-            token_list_ = true; // [1, 2, 3]: one input of tokens
-            ++out_.inputs;
-        }
-        if (depth_ >= 2 && key_ == top_key::input)
-            out_.prompt_chars += 4;
-        return scalar("number");
-    }
-    bool end()
-    {
-        --depth_;
-        return true;
+            input_seen = type != "null";
     }
 
     request_info& out_;
     int depth_ = 0;
     top_key key_ = top_key::other;
     bool include_usage_key_ = false;
-    bool seen_top_ = false;
+    bool started_ = false;
     bool token_list_ = false;
 };
 
@@ -176,15 +155,16 @@ request_error missing(std::string_view param)
 std::optional<request_error> parse_request(route r, std::string_view body, request_info& out)
 {
     reader rd(out);
-    bool ok = json::sax_parse(body.begin(), body.end(), &rd, nlohmann::detail::input_format_t::json, true);
-    if (rd.not_object)
-        return request_error{400, "Invalid request body: expected a JSON object.", "", ""};
+    json_scanner<reader> scanner(body, rd);
+    bool ok = scanner.scan();
     if (!ok)
         return request_error{400, std::string(invalid_json_message), "", ""};
+    if (rd.not_object)
+        return request_error{400, "Invalid request body: expected a JSON object.", "", ""};
     if (r == route::chat) {
         if (!rd.messages_seen || rd.messages_type == "null")
             return missing("messages");
-        if (rd.messages_wrong_type)
+        if (rd.messages_type != "array")
             return request_error{400,
                                  "Invalid type for 'messages': expected an array of objects, but got " +
                                      std::string(rd.messages_type) + " instead.",
@@ -195,7 +175,7 @@ std::optional<request_error> parse_request(route r, std::string_view body, reque
                                  "an empty array instead.",
                                  "messages", "empty_array"};
     }
-    if (r == route::embeddings && (!rd.input_seen && out.inputs == 0))
+    if (r == route::embeddings && !rd.input_seen)
         return missing("input");
     if (r == route::embeddings && out.inputs == 0)
         out.inputs = 1;

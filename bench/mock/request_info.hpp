@@ -1,5 +1,5 @@
 // What mock-llm needs from a model request body (model, stream flags, prompt size), read in
-// one pass with nlohmann's SAX parser: the JSON is fully validated but no DOM is built.
+// one pass with json_scanner: the JSON is fully validated, nothing is allocated.
 #pragma once
 
 #include "bench/mock/routes.hpp"
@@ -13,7 +13,7 @@ namespace mock {
 
 struct request_info
 {
-    std::string model;                 // "" when the request names none
+    std::string_view model;            // raw (still JSON-escaped) content of "model", points into the body
     bool stream = false;               // "stream": true
     bool include_usage = false;        // "stream_options": {"include_usage": true}
     std::uint64_t prompt_chars = 0;    // characters of every string in messages / prompt / input

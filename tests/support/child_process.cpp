@@ -59,8 +59,7 @@ child_process::child_process(const std::string& exe, const std::vector<std::stri
 child_process::child_process(child_process&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)), stdout_fd_(std::exchange(other.stdout_fd_, -1)),
       buffer_(std::move(other.buffer_)), history_(std::move(other.history_)), exit_code_(other.exit_code_)
-{
-}
+{}
 
 child_process::~child_process()
 {
@@ -81,7 +80,8 @@ bool child_process::read_line(std::string& line, std::chrono::steady_clock::time
             buffer_.erase(0, nl + 1);
             return true;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
         if (left.count() <= 0 || stdout_fd_ < 0)
             return false;
         pollfd p{stdout_fd_, POLLIN, 0};
@@ -109,7 +109,8 @@ std::string child_process::wait_line(const std::string& prefix, std::chrono::mil
     while (read_line(line, deadline))
         if (line.rfind(prefix, 0) == 0)
             return line;
-    throw std::runtime_error("no line starting with '" + prefix + "' from child; its stdout was:\n" + history_);
+    throw std::runtime_error("no line starting with '" + prefix + "' from child; its stdout was:\n" +
+                             history_);
 }
 
 std::uint16_t child_process::wait_listening(const std::string& name, std::chrono::milliseconds timeout)

@@ -97,13 +97,17 @@ http_connection::http_connection(std::uint16_t port, std::string host) : impl_(n
     }
     if (result) {
         delete impl_;
-        throw std::runtime_error("test client: connect to port " + std::to_string(port) + ": " + result.message());
+        throw std::runtime_error("test client: connect to port " + std::to_string(port) + ": " +
+                                 result.message());
     }
     impl_->socket.set_option(tcp::no_delay(true));
     port_ = port;
 }
 
-http_connection::~http_connection() { delete impl_; }
+http_connection::~http_connection()
+{
+    delete impl_;
+}
 
 http_reply http_connection::request(const request_options& opts)
 {
@@ -120,7 +124,9 @@ streamed_reply http_connection::request_streamed(const request_options& opts)
     bool done = false;
     beast::error_code result;
     const auto start = clock_type::now();
-    auto since = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start); };
+    auto since = [&] {
+        return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start);
+    };
 
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);
@@ -155,22 +161,23 @@ streamed_reply http_connection::request_streamed(const request_options& opts)
             done = true;
             return;
         }
-        http::async_read_header(impl_->socket, impl_->buffer, parser, [&](beast::error_code ec2, std::size_t) {
-            if (ec2) {
-                result = ec2;
-                done = true;
-                return;
-            }
-            out.headers_at = since();
-            copy_head(parser.get().base(), out.head);
-            out.head.keep_alive = parser.get().keep_alive();
-            if (parser.is_done()) {
-                out.complete = true;
-                done = true;
-                return;
-            }
-            read_body();
-        });
+        http::async_read_header(impl_->socket, impl_->buffer, parser,
+                                [&](beast::error_code ec2, std::size_t) {
+                                    if (ec2) {
+                                        result = ec2;
+                                        done = true;
+                                        return;
+                                    }
+                                    out.headers_at = since();
+                                    copy_head(parser.get().base(), out.head);
+                                    out.head.keep_alive = parser.get().keep_alive();
+                                    if (parser.is_done()) {
+                                        out.complete = true;
+                                        done = true;
+                                        return;
+                                    }
+                                    read_body();
+                                });
     });
     impl_->run_until(done, opts.timeout, "waiting for the response");
     if (result && out.head.status == 0)

@@ -32,10 +32,10 @@ struct body_piece
 
 struct streamed_reply
 {
-    http_reply head;                    // status and headers; body holds the whole body
+    http_reply head;                        // status and headers; body holds the whole body
     std::chrono::microseconds headers_at{}; // when the headers arrived
-    std::vector<body_piece> pieces;     // body as it arrived
-    bool complete = false;              // false when the connection ended before the body did
+    std::vector<body_piece> pieces;         // body as it arrived
+    bool complete = false;                  // false when the connection ended before the body did
 };
 
 struct request_options

@@ -20,7 +20,8 @@ std::vector<common::sse_event> parse_in_pieces(std::string_view stream, std::siz
 
 TEST_CASE("SSE framing round-trips through the parser", "[unit][sse]")
 {
-    std::string stream = common::sse_data(R"({"a":1})") + common::sse_data(R"({"b":2})") + std::string(common::sse_done);
+    std::string stream =
+        common::sse_data(R"({"a":1})") + common::sse_data(R"({"b":2})") + std::string(common::sse_done);
     CHECK(stream == "data: {\"a\":1}\n\ndata: {\"b\":2}\n\ndata: [DONE]\n\n");
     for (std::size_t piece : {1u, 2u, 7u, 1000u}) {
         auto events = parse_in_pieces(stream, piece);
@@ -60,7 +61,8 @@ TEST_CASE("OpenAI error bodies", "[unit][errors]")
 
 TEST_CASE("hop-by-hop headers and Connection tokens", "[unit][headers]")
 {
-    for (auto h : {"Connection", "keep-alive", "TE", "Transfer-Encoding", "Upgrade", "Proxy-Authorization", "Trailer"})
+    for (auto h :
+         {"Connection", "keep-alive", "TE", "Transfer-Encoding", "Upgrade", "Proxy-Authorization", "Trailer"})
         CHECK(common::is_hop_by_hop(h));
     for (auto h : {"Content-Type", "Authorization", "Content-Length", "X-Request-Id"})
         CHECK_FALSE(common::is_hop_by_hop(h));

@@ -30,9 +30,9 @@ TEST_CASE("base URLs", "[unit][url]")
 
 TEST_CASE("bad base URLs", "[unit][url]")
 {
-    for (auto bad : {"", "127.0.0.1:3039", "ftp://x/", "http://", "http://:80/", "http://h:0/", "http://h:70000/",
-                     "http://user@h/", "http://h/v1?x=1", "http://h/v1#f", "http://[::1/", "http://h:8x/",
-                     "http://h o/"})
+    for (auto bad : {"", "127.0.0.1:3039", "ftp://x/", "http://", "http://:80/", "http://h:0/",
+                     "http://h:70000/", "http://user@h/", "http://h/v1?x=1", "http://h/v1#f", "http://[::1/",
+                     "http://h:8x/", "http://h o/"})
         CHECK_FALSE(common::parse_url(bad).has_value());
 }
 
