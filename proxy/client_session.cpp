@@ -34,6 +34,17 @@ guard_limits limits_of(const config& c)
 
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
+// Beast's parser appends a chunked body's trailer fields to the head's fields; the proxy drops
+// trailers (issue 3), so cut the fields back to those of the head before it is forwarded.
+void drop_trailers(http::fields& fields, std::size_t head_fields)
+{
+    auto it = fields.begin();
+    for (std::size_t i = 0; i < head_fields && it != fields.end(); ++i)
+        ++it;
+    while (it != fields.end())
+        it = fields.erase(it);
+}
+
 bool key_matches(std::string_view header, const std::string& key)
 {
     constexpr std::string_view bearer = "Bearer ";
@@ -110,11 +121,14 @@ common::task<std::optional<rejection>> read_body_piece(request_state& rs, reques
 {
     filled = 0;
     const auto& cfg = rs.w.cfg;
+    cancel_deadline deadline(rs.client); // the socket stays open for a 408
     while (!parser.is_done() && filled < rs.piece_cap) {
         parser.get().body().data = rs.piece + filled;
         parser.get().body().size = rs.piece_cap - filled;
         auto budget = cfg.body_timeout + std::chrono::milliseconds(rs.body_received * 1000 / cfg.body_min_rate);
-        rs.client.expires_at(rs.body_start + budget);
+        if (deadline.fired()) // it may fire just as a read completes
+            co_return rejection{408, "request body not received in time", "request_timeout"};
+        deadline.expires_at(rs.body_start + budget);
         auto [ec, n] = co_await http::async_read_some(rs.client, rs.client_buf, parser, common::use_nothrow);
         std::size_t got = (rs.piece_cap - filled) - parser.get().body().size;
         filled += got;
@@ -127,7 +141,7 @@ common::task<std::optional<rejection>> read_body_piece(request_state& rs, reques
             continue;
         if (chunk_rej)
             co_return chunk_rej;
-        if (ec == beast::error::timeout)
+        if (deadline.fired())
             co_return rejection{408, "request body not received in time", "request_timeout"};
         if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == net::error::eof ||
             ec == net::error::connection_reset)
@@ -195,6 +209,7 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
     // (every usual prompt) can be replayed on a fresh connection when a reused one fails.
     rs.body_start = clock::now();
     std::size_t first_len = 0;
+    const auto head_fields = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
     if (!parser.is_done()) {
         if (expect_continue) {
             static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -209,6 +224,7 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
                 co_return false;
             co_return co_await send_error(rs, rej->status, rej->message, rej->code);
         }
+        drop_trailers(req, head_fields);
     }
     co_return co_await forward(rs, parser, first_len,
                                [&](std::size_t& filled) { return read_body_piece(rs, parser, filled, chunk_rej); });
@@ -223,7 +239,11 @@ common::task<void> run_session(worker_context& w, std::size_t provider, net::ip:
     auto remote = socket.remote_endpoint(ec);
     std::string client_ip = ec ? std::string("unknown") : remote.address().to_string();
     beast::tcp_stream client(std::move(socket));
-    beast::flat_buffer client_buf;
+    // Bounded: Beast bounds neither a chunk-size line (with its extensions) nor the trailer
+    // section, so a client could make it buffer without end. Room for the largest head plus the
+    // head reader's 4 KiB reads, and for Beast's 64 KiB body reads; past it a read fails with
+    // buffer_overflow and the client gets a 400.
+    beast::flat_buffer client_buf(w.cfg.max_header_bytes + 1 + 4096 + 64 * 1024);
     auto slot = w.sessions.insert(w.sessions.end(), session_slot{&client, true});
     bump(w.metrics.open_client_connections);
     request_state rs{w, provider, client, client_buf};
@@ -248,7 +268,7 @@ common::task<void> run_session(worker_context& w, std::size_t provider, net::ip:
         }
         if (!co_await handle_request(rs, head.length, client_ip))
             break;
-        if (client_buf.size() == 0 && client_buf.capacity() > 8192)
+        if (client_buf.size() == 0 && client_buf.capacity() > 4096)
             client_buf.shrink_to_fit();
         rs.release_piece();
     }

@@ -6,6 +6,8 @@
 #include <boost/beast/http/message.hpp>
 
 #include <array>
+#include <boost/asio/buffer.hpp>
+
 #include <cstddef>
 #include <span>
 #include <string>

@@ -159,9 +159,17 @@ common::task<exchange_result> exchange(request_state& rs, request_parser& parser
     co_return exchange_result{};
 }
 
-// Relays the response body; false when either side failed (the client connection then ends
-// without a clean end of message: a truncated response is never completed falsely).
-common::task<bool> relay_response(request_state& rs, upstream_connection& up, response_parser& rp)
+enum class relay_outcome
+{
+    complete,
+    failed,             // the client connection ends without a clean end of message
+    failed_before_head, // the upstream failed before anything was sent: the client can get a 502
+};
+
+// Relays the response body. On a failure of either side the client connection ends without a
+// clean end of message (a truncated response is never completed falsely), unless nothing was
+// sent to the client yet.
+common::task<relay_outcome> relay_response(request_state& rs, upstream_connection& up, response_parser& rp)
 {
     const auto& cfg = rs.w.cfg;
     const auto& provider = cfg.providers[rs.provider];
@@ -174,7 +182,7 @@ common::task<bool> relay_response(request_state& rs, upstream_connection& up, re
         rs.client.expires_after(cfg.write_timeout);
         if (auto ec = co_await write_piece(rs.client, head, nullptr, 0, false, false)) {
             count(rs, upstream_error_kind::client_disconnect);
-            co_return false;
+            co_return relay_outcome::failed;
         }
         head = {};
     }
@@ -193,7 +201,10 @@ common::task<bool> relay_response(request_state& rs, upstream_connection& up, re
                 count(rs, rs.watch->fired               ? upstream_error_kind::client_disconnect
                           : ec == beast::error::timeout ? upstream_error_kind::stream_idle_timeout
                                                         : upstream_error_kind::closed_early);
-                co_return false;
+                // e.g. a bad chunk size in the first bytes of the body, read with the head
+                if (!head.empty() && !rs.watch->fired)
+                    co_return relay_outcome::failed_before_head;
+                co_return relay_outcome::failed;
             }
             n = rs.piece_cap - res.body().size;
             if (n == 0 && !rp.is_done())
@@ -202,11 +213,11 @@ common::task<bool> relay_response(request_state& rs, upstream_connection& up, re
         rs.client.expires_after(cfg.write_timeout);
         if (auto ec = co_await write_piece(rs.client, head, rs.piece, n, chunked, rp.is_done())) {
             count(rs, upstream_error_kind::client_disconnect);
-            co_return false;
+            co_return relay_outcome::failed;
         }
         head = {};
         if (rp.is_done())
-            co_return true;
+            co_return relay_outcome::complete;
     }
 }
 
@@ -267,10 +278,13 @@ common::task<bool> forward(request_state& rs, request_parser& parser, std::size_
     res.version(11);
     res.keep_alive(keep_alive);
 
-    bool ok = co_await relay_response(rs, *up, *rp);
+    auto outcome = co_await relay_response(rs, *up, *rp);
+    bool ok = outcome == relay_outcome::complete;
     bool fired = rs.watch->fired;
     disarm_watch(rs);
     up.release(ok && !fired && upstream_keep_alive && rp->is_done() && body_done && up->buffer.size() == 0);
+    if (outcome == relay_outcome::failed_before_head)
+        co_return co_await send_error(rs, proxy_errc::upstream_malformed);
     record(rs, status);
     co_return ok && keep_alive;
 }
