@@ -11,7 +11,7 @@ namespace common {
 namespace {
 
 constexpr unsigned bits = histogram::sub_bucket_bits;
-constexpr std::uint64_t linear_limit = std::uint64_t{1} << (bits + 1); // 256: exact below
+constexpr std::uint64_t linear_limit = std::uint64_t{1} << (bits + 1); // exact below (1024 ns)
 
 double midpoint(std::uint32_t index)
 {
@@ -36,7 +36,7 @@ std::uint32_t histogram::index_of(std::uint64_t v)
         return static_cast<std::uint32_t>(v);
     unsigned e = 63u - static_cast<unsigned>(std::countl_zero(v)); // >= bits + 1
     unsigned shift = e - bits;
-    auto sub = static_cast<std::uint32_t>(v >> shift); // in [128, 256)
+    auto sub = static_cast<std::uint32_t>(v >> shift); // in [512, 1024)
     return static_cast<std::uint32_t>(linear_limit + (e - bits - 1) * (1u << bits) + (sub - (1u << bits)));
 }
 
@@ -155,7 +155,7 @@ std::optional<histogram> histogram::from_json(const nlohmann::json& j, std::stri
         if (!j.contains(key))
             return fail(std::string("missing \"") + key + "\"");
     if (j["unit"] != "ns" || j["sub_bucket_bits"] != bits)
-        return fail("unsupported encoding (need unit ns, sub_bucket_bits 7)");
+        return fail("unsupported encoding (need unit ns, sub_bucket_bits " + std::to_string(bits) + ")");
     histogram h;
     const auto limit = bucket_count();
     for (const auto& b : j["buckets"]) {

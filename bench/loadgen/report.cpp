@@ -317,6 +317,9 @@ std::string format_table(const std::string& key, const json& e)
     if (e.contains("proxy_server_timing_ms") && e["proxy_server_timing_ms"].is_object())
         out += fmt::format("proxy Server-Timing: p50 {:.3f} ms p99 {:.3f} ms\n",
                            num(e["proxy_server_timing_ms"]["p50"]), num(e["proxy_server_timing_ms"]["p99"]));
+    if (e.contains("find_max"))
+        out += fmt::format("find-max: highest rate within p99 <= {} ms and < 0.1% errors: {:.0f} req/s ({} trials)\n",
+                           num(e["find_max"]["slo_ms"]), num(e["find_max"]["max_rate"]), e["find_max"]["trials"].size());
     if (e["server_peak_memory_mb"].is_number())
         out += fmt::format("server (pid {}): RSS peak {:.1f} MiB avg {:.1f} MiB, CPU avg {:.1f}%\n",
                            e.value("server_pid", 0), num(e["server_peak_memory_mb"]), num(e["server_avg_memory_mb"]),

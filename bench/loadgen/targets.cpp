@@ -158,14 +158,18 @@ std::string probe(const target_endpoint& t, std::chrono::milliseconds timeout)
         timer.cancel();
     });
     timer.expires_after(timeout);
+    bool expired = false;
     timer.async_wait([&](boost::system::error_code ec) {
-        if (!ec)
-            s.close();
+        if (ec)
+            return;
+        expired = true;
+        s.close();
     });
     ioc.run();
     if (!result)
         return {};
-    return "cannot reach " + t.label + " target " + t.url + " (" + result.message() + ")";
+    return "cannot reach " + t.label + " target " + t.url + " (" +
+           (expired ? "no answer within " + std::to_string(timeout.count()) + " ms" : result.message()) + ")";
 }
 
 } // namespace loadgen

@@ -252,7 +252,8 @@ private:
     progress* live_;
     clock::time_point start_, measure_start_, end_;
     schedule sched_;
-    net::io_context ioc_{1};
+    // One thread runs this context and nothing else touches it: no reactor locks needed.
+    net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     recorder rec_;
     std::vector<std::unique_ptr<connection>> all_;
     std::vector<std::vector<connection*>> idle_;

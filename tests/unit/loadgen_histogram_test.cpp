@@ -29,7 +29,7 @@ TEST_CASE("every value from 1 us to 100 s lands within 1% of itself", "[unit][lo
         REQUIRE(histogram::bucket_low(i) <= x);
         REQUIRE(histogram::bucket_high(i) > x);
         double width = static_cast<double>(histogram::bucket_high(i) - histogram::bucket_low(i));
-        REQUIRE(width / static_cast<double>(x) <= 0.01);
+        REQUIRE(width / static_cast<double>(x) <= 0.002); // 0.2%: well inside the 1% goal
     }
 }
 
