@@ -77,7 +77,8 @@ std::string add_key_rules(config& c, std::string_view v)
         if (!one.empty()) {
             auto rule = parse_key_rule(one);
             if (!rule)
-                return fmt::format("expected KEY=429|500|503|reset|hang|cut|malformed or KEY=latency:50ms, got '{}'", one);
+                return fmt::format(
+                    "expected KEY=429|500|503|reset|hang|cut|malformed or KEY=latency:50ms, got '{}'", one);
             c.key_rules.push_back(std::move(*rule));
         }
         if (semi == std::string_view::npos)
@@ -90,15 +91,25 @@ std::string add_key_rules(config& c, std::string_view v)
 const std::vector<option>& options()
 {
     static const std::vector<option> table{
-        {"port", "MOCK_PORT", true, [](config& c, std::string_view v) { return parse_int<std::uint16_t>(v, c.port, 0, 65535); }},
-        {"bind", "MOCK_BIND", true, [](config& c, std::string_view v) { c.bind = std::string(v); return std::string(); }},
-        {"threads", "MOCK_THREADS", true, [](config& c, std::string_view v) { return parse_int<unsigned>(v, c.threads, 1, 256); }},
-        {"latency", "MOCK_LATENCY", true, [](config& c, std::string_view v) { return parse_dur(v, c.latency.fixed); }},
-        {"jitter", "MOCK_JITTER", true, [](config& c, std::string_view v) { return parse_dur(v, c.latency.jitter); }},
+        {"port", "MOCK_PORT", true,
+         [](config& c, std::string_view v) { return parse_int<std::uint16_t>(v, c.port, 0, 65535); }},
+        {"bind", "MOCK_BIND", true,
+         [](config& c, std::string_view v) {
+             c.bind = std::string(v);
+             return std::string();
+         }},
+        {"threads", "MOCK_THREADS", true,
+         [](config& c, std::string_view v) { return parse_int<unsigned>(v, c.threads, 1, 256); }},
+        {"latency", "MOCK_LATENCY", true,
+         [](config& c, std::string_view v) { return parse_dur(v, c.latency.fixed); }},
+        {"jitter", "MOCK_JITTER", true,
+         [](config& c, std::string_view v) { return parse_dur(v, c.latency.jitter); }},
         {"latency-dist", "MOCK_LATENCY_DIST", true,
          [](config& c, std::string_view v) -> std::string {
              c.latency.dist = parse_latency_dist(v);
-             return c.latency.dist ? "" : fmt::format("expected p50:p90:p99 durations in increasing order, got '{}'", v);
+             return c.latency.dist
+                        ? ""
+                        : fmt::format("expected p50:p90:p99 durations in increasing order, got '{}'", v);
          }},
         {"ttft", "MOCK_TTFT", true,
          [](config& c, std::string_view v) {
@@ -107,11 +118,14 @@ const std::vector<option>& options()
              c.ttft = d;
              return e;
          }},
-        {"token-gap", "MOCK_TOKEN_GAP", true, [](config& c, std::string_view v) { return parse_dur(v, c.token_gap); }},
-        {"chunks", "MOCK_CHUNKS", true, [](config& c, std::string_view v) { return parse_int<unsigned>(v, c.chunks, 1, 1000000); }},
+        {"token-gap", "MOCK_TOKEN_GAP", true,
+         [](config& c, std::string_view v) { return parse_dur(v, c.token_gap); }},
+        {"chunks", "MOCK_CHUNKS", true,
+         [](config& c, std::string_view v) { return parse_int<unsigned>(v, c.chunks, 1, 1000000); }},
         {"tokens-per-chunk", "MOCK_TOKENS_PER_CHUNK", true,
          [](config& c, std::string_view v) { return parse_int<unsigned>(v, c.tokens_per_chunk, 1, 100000); }},
-        {"big-payload", "MOCK_BIG_PAYLOAD", false, [](config& c, std::string_view v) { return parse_bool(v, c.big_payload); }},
+        {"big-payload", "MOCK_BIG_PAYLOAD", false,
+         [](config& c, std::string_view v) { return parse_bool(v, c.big_payload); }},
         {"embedding-dim", "MOCK_EMBEDDING_DIM", true,
          [](config& c, std::string_view v) { return parse_int<unsigned>(v, c.embedding_dim, 1, 65536); }},
         {"fail-500", "MOCK_FAIL_500", true, fail_setter(failure_kind::http500)},
@@ -132,8 +146,11 @@ const std::vector<option>& options()
          }},
         {"key-rule", "MOCK_KEY_RULES", true, add_key_rules},
         {"stall-every", "MOCK_STALL_EVERY", true,
-         [](config& c, std::string_view v) { return parse_int<std::uint64_t>(v, c.stall_every, 0, static_cast<std::uint64_t>(INT64_MAX)); }},
-        {"stall-for", "MOCK_STALL_FOR", true, [](config& c, std::string_view v) { return parse_dur(v, c.stall_for); }},
+         [](config& c, std::string_view v) {
+             return parse_int<std::uint64_t>(v, c.stall_every, 0, static_cast<std::uint64_t>(INT64_MAX));
+         }},
+        {"stall-for", "MOCK_STALL_FOR", true,
+         [](config& c, std::string_view v) { return parse_dur(v, c.stall_for); }},
         {"max-body", "MOCK_MAX_BODY", true,
          [](config& c, std::string_view v) -> std::string {
              auto s = common::parse_size(v);
@@ -142,8 +159,16 @@ const std::vector<option>& options()
              c.max_body = *s;
              return {};
          }},
-        {"tls-cert", "MOCK_TLS_CERT", true, [](config& c, std::string_view v) { c.tls_cert = std::string(v); return std::string(); }},
-        {"tls-key", "MOCK_TLS_KEY", true, [](config& c, std::string_view v) { c.tls_key = std::string(v); return std::string(); }},
+        {"tls-cert", "MOCK_TLS_CERT", true,
+         [](config& c, std::string_view v) {
+             c.tls_cert = std::string(v);
+             return std::string();
+         }},
+        {"tls-key", "MOCK_TLS_KEY", true,
+         [](config& c, std::string_view v) {
+             c.tls_key = std::string(v);
+             return std::string();
+         }},
         {"log-level", "MOCK_LOG_LEVEL", true,
          [](config& c, std::string_view v) -> std::string {
              if (!common::valid_log_level(v))
@@ -151,7 +176,11 @@ const std::vector<option>& options()
              c.log_level = std::string(v);
              return {};
          }},
-        {"env-file", "", true, [](config& c, std::string_view v) { c.env_file = std::string(v); return std::string(); }},
+        {"env-file", "", true,
+         [](config& c, std::string_view v) {
+             c.env_file = std::string(v);
+             return std::string();
+         }},
         {"help", "", false, [](config& c, std::string_view v) { return parse_bool(v, c.help); }},
     };
     return table;
@@ -279,14 +308,16 @@ std::string describe(const config& c)
                                                     common::format_duration(c.latency.dist->p90),
                                                     common::format_duration(c.latency.dist->p99))
                                       : std::string("-");
-    return fmt::format(
-        "bind={}:{} threads={} latency={} jitter={} dist={} ttft={} token_gap={} chunks={} tokens_per_chunk={} "
-        "big_payload={} embedding_dim={} fail_total={}% key_rules={} stall_every={} stall_for={} max_body={} tls={}",
-        c.bind, c.port, c.threads, common::format_duration(c.latency.fixed), common::format_duration(c.latency.jitter),
-        dist, c.ttft ? common::format_duration(*c.ttft) : std::string("=latency"),
-        common::format_duration(c.token_gap), c.chunks, c.tokens_per_chunk, c.big_payload, c.embedding_dim,
-        c.failures.total(), c.key_rules.size(), c.stall_every, common::format_duration(c.stall_for), c.max_body,
-        !c.tls_cert.empty());
+    return fmt::format("bind={}:{} threads={} latency={} jitter={} dist={} ttft={} token_gap={} chunks={} "
+                       "tokens_per_chunk={} "
+                       "big_payload={} embedding_dim={} fail_total={}% key_rules={} stall_every={} "
+                       "stall_for={} max_body={} tls={}",
+                       c.bind, c.port, c.threads, common::format_duration(c.latency.fixed),
+                       common::format_duration(c.latency.jitter), dist,
+                       c.ttft ? common::format_duration(*c.ttft) : std::string("=latency"),
+                       common::format_duration(c.token_gap), c.chunks, c.tokens_per_chunk, c.big_payload,
+                       c.embedding_dim, c.failures.total(), c.key_rules.size(), c.stall_every,
+                       common::format_duration(c.stall_for), c.max_body, !c.tls_cert.empty());
 }
 
 } // namespace mock

@@ -22,20 +22,20 @@ struct config
     std::uint16_t port = 8000; // 0 = any free port (printed on the listening line)
     unsigned threads = 1;      // worker threads, one io_context and one SO_REUSEPORT acceptor each
 
-    latency_spec latency;      // delay before a non-stream answer (and the default TTFT)
+    latency_spec latency;                         // delay before a non-stream answer (and the default TTFT)
     std::optional<std::chrono::nanoseconds> ttft; // streams: delay before the first chunk
-    std::chrono::nanoseconds token_gap{0};       // streams: delay between chunks
+    std::chrono::nanoseconds token_gap{0};        // streams: delay between chunks
     unsigned chunks = 8;                          // streams: content chunks per answer
     unsigned tokens_per_chunk = 1;                // completion tokens per chunk
     bool big_payload = false;                     // ~10 KB of completion content
     unsigned embedding_dim = 1536;
 
-    failure_rates failures;     // percentages 0..100, summed at most 100
-    unsigned retry_after_s = 1; // Retry-After of the 429 answers, seconds
+    failure_rates failures;            // percentages 0..100, summed at most 100
+    unsigned retry_after_s = 1;        // Retry-After of the 429 answers, seconds
     std::optional<std::uint64_t> seed; // RNG seed (random when unset)
     std::vector<key_rule> key_rules;
-    std::uint64_t stall_every = 0;          // every Nth model request is held ...
-    std::chrono::nanoseconds stall_for{0};  // ... this much longer
+    std::uint64_t stall_every = 0;             // every Nth model request is held ...
+    std::chrono::nanoseconds stall_for{0};     // ... this much longer
     std::uint64_t max_body = 16 * 1024 * 1024; // bytes; larger bodies get 413
 
     std::string tls_cert; // PEM files; both set = serve HTTPS

@@ -90,15 +90,24 @@ overrides read_overrides(const request_view& req)
 std::string_view status_line(unsigned status)
 {
     switch (status) {
-    case 200: return "HTTP/1.1 200 OK\r\n";
-    case 400: return "HTTP/1.1 400 Bad Request\r\n";
-    case 404: return "HTTP/1.1 404 Not Found\r\n";
-    case 405: return "HTTP/1.1 405 Method Not Allowed\r\n";
-    case 413: return "HTTP/1.1 413 Payload Too Large\r\n";
-    case 429: return "HTTP/1.1 429 Too Many Requests\r\n";
-    case 431: return "HTTP/1.1 431 Request Header Fields Too Large\r\n";
-    case 503: return "HTTP/1.1 503 Service Unavailable\r\n";
-    default: return "HTTP/1.1 500 Internal Server Error\r\n";
+    case 200:
+        return "HTTP/1.1 200 OK\r\n";
+    case 400:
+        return "HTTP/1.1 400 Bad Request\r\n";
+    case 404:
+        return "HTTP/1.1 404 Not Found\r\n";
+    case 405:
+        return "HTTP/1.1 405 Method Not Allowed\r\n";
+    case 413:
+        return "HTTP/1.1 413 Payload Too Large\r\n";
+    case 429:
+        return "HTTP/1.1 429 Too Many Requests\r\n";
+    case 431:
+        return "HTTP/1.1 431 Request Header Fields Too Large\r\n";
+    case 503:
+        return "HTTP/1.1 503 Service Unavailable\r\n";
+    default:
+        return "HTTP/1.1 500 Internal Server Error\r\n";
     }
 }
 
@@ -128,8 +137,8 @@ answer make_answer(worker& w, response_buffers& out, route r, const request_info
     return a;
 }
 
-action respond(worker& w, response_buffers& out, route r, unsigned status, std::string_view body, bool keep_alive,
-               std::string_view extra = {})
+action respond(worker& w, response_buffers& out, route r, unsigned status, std::string_view body,
+               bool keep_alive, std::string_view extra = {})
 {
     prepare_response(w, out, r, status, body, keep_alive, json_type, extra);
     action act;
@@ -147,7 +156,8 @@ action dispatch_model(worker& w, const request_view& req, response_buffers& out,
     if (auto e = parse_request(r, req.body, info))
         return respond(w, out, r, e->status, error_body(*e), req.keep_alive);
 
-    std::uint64_t seq = cfg.stall_every > 0 ? w.shared.model_requests.fetch_add(1, std::memory_order_relaxed) + 1 : 0;
+    std::uint64_t seq =
+        cfg.stall_every > 0 ? w.shared.model_requests.fetch_add(1, std::memory_order_relaxed) + 1 : 0;
     auto d = w.plan.decide(seq, o.api_key, w.rng);
     if (o.fail)
         d.fail = *o.fail;
@@ -176,19 +186,22 @@ action dispatch_model(worker& w, const request_view& req, response_buffers& out,
         act.what = d.fail == failure_kind::reset ? action::kind::reset : action::kind::hang;
         return act;
     case failure_kind::http429:
-        act = respond(w, out, r, 429,
-                      error_body("Rate limit reached for requests (mock-llm)", "requests", {}, "rate_limit_exceeded"),
-                      req.keep_alive, fmt::format("Retry-After: {}\r\n", cfg.retry_after_s));
+        act = respond(
+            w, out, r, 429,
+            error_body("Rate limit reached for requests (mock-llm)", "requests", {}, "rate_limit_exceeded"),
+            req.keep_alive, fmt::format("Retry-After: {}\r\n", cfg.retry_after_s));
         act.delay = d.stall; // rate limiters answer at once
         return act;
     case failure_kind::http500:
-        act = respond(w, out, r, 500,
-                      error_body(500, "The server had an error while processing your request. Sorry about that!"),
-                      req.keep_alive);
+        act = respond(
+            w, out, r, 500,
+            error_body(500, "The server had an error while processing your request. Sorry about that!"),
+            req.keep_alive);
         act.delay = delay;
         return act;
     case failure_kind::http503:
-        act = respond(w, out, r, 503, error_body(503, "The engine is currently overloaded, please try again later."),
+        act = respond(w, out, r, 503,
+                      error_body(503, "The engine is currently overloaded, please try again later."),
                       req.keep_alive);
         act.delay = delay;
         return act;
@@ -236,12 +249,13 @@ action dispatch_blob(worker& w, const request_view& req, response_buffers& out, 
     }
     if (!bytes)
         return respond(w, out, route::blob, 400,
-                       error_body(400, "blob needs ?bytes=N (a size) and an optional gap=DURATION"), req.keep_alive);
+                       error_body(400, "blob needs ?bytes=N (a size) and an optional gap=DURATION"),
+                       req.keep_alive);
     w.stats.count(route::blob, 200);
     act.what = action::kind::blob;
     act.blob_bytes = *bytes;
-    put_head(out.head, 200, "application/octet-stream", act.blob_chunked ? -1 : static_cast<std::int64_t>(*bytes),
-             req.keep_alive);
+    put_head(out.head, 200, "application/octet-stream",
+             act.blob_chunked ? -1 : static_cast<std::int64_t>(*bytes), req.keep_alive);
     return act;
 }
 
@@ -294,7 +308,8 @@ action dispatch(worker& w, const request_view& req, response_buffers& out)
 {
     auto m = match_route(req.method, req.target);
     if (m.route == route::unknown)
-        return respond(w, out, m.route, 404, error_body(404, fmt::format("Invalid URL ({} {})", req.method, req.target)),
+        return respond(w, out, m.route, 404,
+                       error_body(404, fmt::format("Invalid URL ({} {})", req.method, req.target)),
                        req.keep_alive);
     if (!m.method_allowed)
         return respond(w, out, m.route, 405,
@@ -309,14 +324,14 @@ action dispatch(worker& w, const request_view& req, response_buffers& out)
         return respond(w, out, m.route, 200, R"({"status":"ok"})", req.keep_alive);
     case route::stats:
         return respond(w, out, m.route, 200, w.shared.stats.to_json(), req.keep_alive);
-    case route::stats_reset:
-    {
+    case route::stats_reset: {
         auto act = respond(w, out, m.route, 200, R"({"status":"reset"})", req.keep_alive);
         w.shared.stats.reset(); // after counting this request, so that everything reads 0
         return act;
     }
     case route::echo:
-        return respond(w, out, m.route, 200, render_echo(req.method, req.target, req.headers, req.body), req.keep_alive);
+        return respond(w, out, m.route, 200, render_echo(req.method, req.target, req.headers, req.body),
+                       req.keep_alive);
     case route::blob:
         return dispatch_blob(w, req, out, m.query);
     default:

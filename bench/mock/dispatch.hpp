@@ -29,7 +29,8 @@ struct request_view
 
 struct action
 {
-    enum class kind : std::uint8_t {
+    enum class kind : std::uint8_t
+    {
         respond, // write head + body (after `delay`)
         stream,  // SSE answer `a`: TTFT `delay`, `gap` between chunks, `fail` cut/malformed
         blob,    // `blob_bytes` deterministic bytes, chunked or not, `gap` between 16 KiB pieces
@@ -52,14 +53,15 @@ struct response_buffers
 {
     std::string head; // status line and headers
     std::string body;
-    std::string id;   // answer id, referenced by action::a
+    std::string id; // answer id, referenced by action::a
 };
 
 action dispatch(worker& w, const request_view& req, response_buffers& out);
 
 // Fills out.head and out.body with a complete response; counts it.
 void prepare_response(worker& w, response_buffers& out, route r, unsigned status, std::string_view body,
-                      bool keep_alive, std::string_view type = "application/json", std::string_view extra = {});
+                      bool keep_alive, std::string_view type = "application/json",
+                      std::string_view extra = {});
 
 // Status line and headers into `out` (cleared first); `length` < 0 means chunked.
 void put_head(std::string& out, unsigned status, std::string_view type, std::int64_t length, bool keep_alive,

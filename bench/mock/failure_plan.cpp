@@ -6,8 +6,8 @@
 namespace mock {
 namespace {
 
-constexpr std::array<std::string_view, failure_kind_count> names{
-    "none", "500", "429", "503", "reset", "hang", "cut", "malformed"};
+constexpr std::array<std::string_view, failure_kind_count> names{"none",  "500",  "429", "503",
+                                                                 "reset", "hang", "cut", "malformed"};
 
 } // namespace
 
@@ -59,8 +59,7 @@ failure_plan::failure_plan(failure_rates rates, std::vector<key_rule> rules, std
                            std::chrono::nanoseconds stall_for)
     : rates_(rates), total_(rates.total()), rules_(std::move(rules)), stall_every_(stall_every),
       stall_for_(stall_for)
-{
-}
+{}
 
 failure_decision failure_plan::decide(std::uint64_t sequence, std::string_view api_key,
                                       std::mt19937_64& rng) const

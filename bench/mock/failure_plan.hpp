@@ -14,7 +14,8 @@
 
 namespace mock {
 
-enum class failure_kind : std::uint8_t {
+enum class failure_kind : std::uint8_t
+{
     none,
     http500,   // 500 with an OpenAI server_error body
     http429,   // 429 rate_limit_exceeded with Retry-After

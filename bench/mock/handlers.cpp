@@ -45,9 +45,11 @@ void put_usage(std::string& out, const answer& a)
     const bool responses = a.api == route::responses;
     out += responses ? R"("usage":{"input_tokens":)"sv : R"("usage":{"prompt_tokens":)"sv;
     num(out, a.prompt_tokens);
-    out += responses ? R"(,"input_tokens_details":{"cached_tokens":0},"output_tokens":)"sv : R"(,"completion_tokens":)"sv;
+    out += responses ? R"(,"input_tokens_details":{"cached_tokens":0},"output_tokens":)"sv
+                     : R"(,"completion_tokens":)"sv;
     num(out, a.completion_tokens);
-    out += responses ? R"(,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":)"sv : R"(,"total_tokens":)"sv;
+    out += responses ? R"(,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":)"sv
+                     : R"(,"total_tokens":)"sv;
     num(out, a.prompt_tokens + a.completion_tokens);
     out += '}';
 }
@@ -72,12 +74,14 @@ std::uint64_t slice_begin(const answer& a, std::uint32_t k)
 // The whole Responses API object; `done` selects the completed or the in-progress shape.
 void put_response_object(std::string& out, const answer& a, bool done)
 {
-    put(out, R"({{"id":"{}","object":"response","created_at":{},"status":"{}","error":null,"incomplete_details":null,)",
+    put(out,
+        R"({{"id":"{}","object":"response","created_at":{},"status":"{}","error":null,"incomplete_details":null,)",
         a.id, a.created, done ? "completed" : "in_progress");
     put_model(out, a);
     out += R"(,"output":[)"sv;
     if (done) {
-        put(out, R"({{"type":"message","id":"msg_{}","status":"completed","role":"assistant","content":[{{"type":"output_text","text":")",
+        put(out,
+            R"({{"type":"message","id":"msg_{}","status":"completed","role":"assistant","content":[{{"type":"output_text","text":")",
             a.id.substr(5));
         append_content(out, 0, a.content_bytes);
         out += R"(","annotations":[]}]})"sv;
@@ -113,7 +117,8 @@ void chat_chunk_tail(std::string& out, const answer& a, std::string_view finish)
     out += a.include_usage ? R"(}],"usage":null})"sv : "}]}"sv;
 }
 
-void completion_chunk(std::string& out, const answer& a, std::uint64_t from, std::uint64_t len, std::string_view finish)
+void completion_chunk(std::string& out, const answer& a, std::uint64_t from, std::uint64_t len,
+                      std::string_view finish)
 {
     put(out, R"({{"id":"{}","object":"text_completion","created":{},"choices":[{{"text":")", a.id, a.created);
     append_content(out, from, len);
@@ -158,7 +163,10 @@ void append_json_escaped(std::string& out, std::string_view s)
 
 void make_id(std::string& out, route api, unsigned worker, std::uint64_t counter)
 {
-    std::string_view prefix = api == route::chat ? "chatcmpl-" : api == route::completions ? "cmpl-" : api == route::responses ? "resp_" : "mock-";
+    std::string_view prefix = api == route::chat          ? "chatcmpl-"
+                              : api == route::completions ? "cmpl-"
+                              : api == route::responses   ? "resp_"
+                                                          : "mock-";
     out.assign(prefix);
     constexpr std::string_view digits = "0123456789abcdef";
     char hex[24];
@@ -240,18 +248,20 @@ void render_embeddings(std::string& out, const answer& a, std::uint32_t inputs, 
 
 void render_models(std::string& out)
 {
-    constexpr std::array<std::string_view, 6> ids{"gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-3.5-turbo",
-                                                  "text-embedding-3-small", "mock-model"};
+    constexpr std::array<std::string_view, 6> ids{
+        "gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-3.5-turbo", "text-embedding-3-small", "mock-model"};
     out += R"({"object":"list","data":[)"sv;
     for (std::size_t i = 0; i < ids.size(); ++i)
-        put(out, R"({}{{"id":"{}","object":"model","created":1700000000,"owned_by":"mock-llm"}})", i ? "," : "", ids[i]);
+        put(out, R"({}{{"id":"{}","object":"model","created":1700000000,"owned_by":"mock-llm"}})",
+            i ? "," : "", ids[i]);
     out += "]}"sv;
 }
 
 void render_stream_start(std::string& out, const answer& a)
 {
     if (a.api == route::responses) {
-        out += "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":"sv;
+        out +=
+            "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":"sv;
         put_response_object(out, a, false);
         out += "}\n\n"sv;
         return;
@@ -270,8 +280,10 @@ void render_stream_delta(std::string& out, const answer& a, std::uint32_t k)
     auto from = slice_begin(a, k);
     auto len = slice_begin(a, k + 1) - from;
     if (a.api == route::responses) {
-        put(out, "event: response.output_text.delta\ndata: {{\"type\":\"response.output_text.delta\",\"sequence_number\":{},"
-                 "\"item_id\":\"msg_{}\",\"output_index\":0,\"content_index\":0,\"delta\":\"",
+        put(out,
+            "event: response.output_text.delta\ndata: "
+            "{{\"type\":\"response.output_text.delta\",\"sequence_number\":{},"
+            "\"item_id\":\"msg_{}\",\"output_index\":0,\"content_index\":0,\"delta\":\"",
             k + 1, a.id.substr(5));
         append_content(out, from, len);
         out += "\"}\n\n"sv;
@@ -293,7 +305,9 @@ void render_stream_delta(std::string& out, const answer& a, std::uint32_t k)
 void render_stream_end(std::string& out, const answer& a)
 {
     if (a.api == route::responses) {
-        put(out, "event: response.completed\ndata: {{\"type\":\"response.completed\",\"sequence_number\":{},\"response\":",
+        put(out,
+            "event: response.completed\ndata: "
+            "{{\"type\":\"response.completed\",\"sequence_number\":{},\"response\":",
             a.chunks + 1);
         put_response_object(out, a, true);
         out += "}\n\n"sv;
@@ -314,10 +328,14 @@ void render_stream_end(std::string& out, const answer& a)
 
 void render_stream_malformed(std::string& out, const answer& a)
 {
-    put(out, "data: {{\"id\":\"{}\",\"object\":\"chat.completion.chunk\",\"choices\":[{{\"delta\":{{\"content\":\"\n\n", a.id);
+    put(out,
+        "data: "
+        "{{\"id\":\"{}\",\"object\":\"chat.completion.chunk\",\"choices\":[{{\"delta\":{{\"content\":\"\n\n",
+        a.id);
 }
 
-std::string error_body(std::string_view message, std::string_view type, std::string_view param, std::string_view code)
+std::string error_body(std::string_view message, std::string_view type, std::string_view param,
+                       std::string_view code)
 {
     nlohmann::json body;
     auto& e = body["error"];

@@ -26,7 +26,7 @@ struct answer
     std::uint64_t prompt_tokens = 0;
     std::uint64_t completion_tokens = 0;
     bool include_usage = false;
-    std::uint32_t inputs = 1;        // embeddings: vectors to return
+    std::uint32_t inputs = 1; // embeddings: vectors to return
 };
 
 // Appends `s` with JSON string escaping (no quotes).
@@ -44,14 +44,15 @@ void render_models(std::string& out);
 
 // Streams (chat and completions: "data: {...}\n\n" events ending with "data: [DONE]";
 // responses: typed events). Each call appends the SSE bytes of one step.
-void render_stream_start(std::string& out, const answer& a);              // role chunk / response.created
+void render_stream_start(std::string& out, const answer& a);                  // role chunk / response.created
 void render_stream_delta(std::string& out, const answer& a, std::uint32_t k); // content chunk k (0-based)
-void render_stream_end(std::string& out, const answer& a);                // finish, usage, [DONE]
+void render_stream_end(std::string& out, const answer& a);                    // finish, usage, [DONE]
 // A data line that is not valid JSON, for the "malformed" failure.
 void render_stream_malformed(std::string& out, const answer& a);
 
 // Error body with `param` and `code` (empty renders as null).
-std::string error_body(std::string_view message, std::string_view type, std::string_view param, std::string_view code);
+std::string error_body(std::string_view message, std::string_view type, std::string_view param,
+                       std::string_view code);
 std::string error_body(const request_error& e);
 std::string error_body(unsigned status, std::string_view message, std::string_view code = {});
 

@@ -20,7 +20,8 @@ template <typename Handler>
 class json_scanner
 {
 public:
-    json_scanner(std::string_view text, Handler& h) : p_(text.data()), end_(text.data() + text.size()), h_(h) {}
+    json_scanner(std::string_view text, Handler& h) : p_(text.data()), end_(text.data() + text.size()), h_(h)
+    {}
 
     // True when the whole text is exactly one valid JSON value (surrounded by whitespace).
     bool scan()
@@ -44,8 +45,10 @@ private:
         if (p_ == end_)
             return false;
         switch (*p_) {
-        case '{': return object(depth + 1);
-        case '[': return array(depth + 1);
+        case '{':
+            return object(depth + 1);
+        case '[':
+            return array(depth + 1);
         case '"': {
             std::string_view s;
             if (!string(s))
@@ -53,10 +56,14 @@ private:
             h_.string(s);
             return true;
         }
-        case 't': return literal("true");
-        case 'f': return literal("false");
-        case 'n': return literal("null");
-        default: return number();
+        case 't':
+            return literal("true");
+        case 'f':
+            return literal("false");
+        case 'n':
+            return literal("null");
+        default:
+            return number();
         }
     }
 
@@ -200,7 +207,14 @@ private:
                 if (++p_ == end_)
                     return false;
                 switch (*p_) {
-                case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+                case '"':
+                case '\\':
+                case '/':
+                case 'b':
+                case 'f':
+                case 'n':
+                case 'r':
+                case 't':
                     ++p_;
                     break;
                 case 'u':

@@ -18,8 +18,8 @@ struct latency_percentiles
 
 struct latency_spec
 {
-    std::chrono::nanoseconds fixed{0};  // base delay
-    std::chrono::nanoseconds jitter{0}; // + uniform [0, jitter)
+    std::chrono::nanoseconds fixed{0};       // base delay
+    std::chrono::nanoseconds jitter{0};      // + uniform [0, jitter)
     std::optional<latency_percentiles> dist; // when set, replaces fixed + jitter
 };
 

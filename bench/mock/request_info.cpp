@@ -8,7 +8,18 @@
 namespace mock {
 namespace {
 
-enum class top_key : std::uint8_t { other, model, stream, stream_options, messages, prompt, input, instructions, max_tokens };
+enum class top_key : std::uint8_t
+{
+    other,
+    model,
+    stream,
+    stream_options,
+    messages,
+    prompt,
+    input,
+    instructions,
+    max_tokens
+};
 
 top_key classify(std::string_view k)
 {
@@ -112,7 +123,8 @@ public:
 private:
     bool counts_text() const
     {
-        return (depth_ >= 1 && (key_ == top_key::prompt || key_ == top_key::input || key_ == top_key::instructions)) ||
+        return (depth_ >= 1 &&
+                (key_ == top_key::prompt || key_ == top_key::input || key_ == top_key::instructions)) ||
                (depth_ >= 2 && key_ == top_key::messages);
     }
     void value(std::string_view type)
@@ -142,7 +154,8 @@ private:
 constexpr std::string_view invalid_json_message =
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP "
     "library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you "
-    "have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
+    "have trouble figuring out how to fix this, please contact us through our help center at "
+    "help.openai.com.)";
 
 request_error missing(std::string_view param)
 {
@@ -170,10 +183,11 @@ std::optional<request_error> parse_request(route r, std::string_view body, reque
                                      std::string(rd.messages_type) + " instead.",
                                  "messages", "invalid_type"};
         if (out.messages == 0)
-            return request_error{400,
-                                 "Invalid 'messages': empty array. Expected an array with minimum length 1, but got "
-                                 "an empty array instead.",
-                                 "messages", "empty_array"};
+            return request_error{
+                400,
+                "Invalid 'messages': empty array. Expected an array with minimum length 1, but got "
+                "an empty array instead.",
+                "messages", "empty_array"};
     }
     if (r == route::embeddings && !rd.input_seen)
         return missing("input");

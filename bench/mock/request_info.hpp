@@ -13,12 +13,12 @@ namespace mock {
 
 struct request_info
 {
-    std::string_view model;            // raw (still JSON-escaped) content of "model", points into the body
-    bool stream = false;               // "stream": true
-    bool include_usage = false;        // "stream_options": {"include_usage": true}
-    std::uint64_t prompt_chars = 0;    // characters of every string in messages / prompt / input
-    std::uint32_t messages = 0;        // objects in "messages"
-    std::uint32_t inputs = 0;          // embeddings: number of inputs
+    std::string_view model;         // raw (still JSON-escaped) content of "model", points into the body
+    bool stream = false;            // "stream": true
+    bool include_usage = false;     // "stream_options": {"include_usage": true}
+    std::uint64_t prompt_chars = 0; // characters of every string in messages / prompt / input
+    std::uint32_t messages = 0;     // objects in "messages"
+    std::uint32_t inputs = 0;       // embeddings: number of inputs
     std::optional<std::uint64_t> max_tokens; // max_tokens / max_completion_tokens / max_output_tokens
 };
 

@@ -30,8 +30,8 @@ constexpr std::array<entry, 10> table{{
 constexpr std::array<std::string_view, 4> prefixes{"/v1/proxy", "/api/v1", "/v1", ""};
 
 constexpr std::array<std::string_view, route_count> names{
-    "chat/completions", "completions", "embeddings", "responses", "models", "healthz",
-    "stats", "stats/reset", "echo", "blob", "unknown", "bad_request"};
+    "chat/completions", "completions", "embeddings", "responses", "models",     "healthz", "stats",
+    "stats/reset",      "echo",        "blob",       "unknown",   "bad_request"};
 
 } // namespace
 

@@ -8,7 +8,8 @@
 
 namespace mock {
 
-enum class route : std::uint8_t {
+enum class route : std::uint8_t
+{
     chat,        // POST chat/completions
     completions, // POST completions
     embeddings,  // POST embeddings

@@ -4,16 +4,20 @@
 #include "bench/mock/session.hpp"
 #include "bench/mock/worker.hpp"
 
+#include <array>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/basic_stream_descriptor.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
-#include <stdexcept>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <random>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
 #include <thread>
+#include <unistd.h>
 
 namespace mock {
 namespace {
@@ -32,18 +36,18 @@ void log_exception(std::exception_ptr e)
     }
 }
 
-common::task<void> accept_loop(worker& w, tcp::acceptor& acceptor)
+task<void> accept_loop(worker& w, acceptor_t& acceptor)
 {
-    net::steady_timer backoff(w.ioc);
+    timer_t backoff(w.ioc);
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(w.ioc, common::use_nothrow);
+        auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
         if (ec == net::error::operation_aborted)
             co_return;
         if (ec) {
             // EMFILE and friends: wait a little rather than spin.
             spdlog::warn("accept failed: {}", ec.message());
             backoff.expires_after(std::chrono::milliseconds(50));
-            co_await backoff.async_wait(common::use_nothrow);
+            co_await backoff.async_wait(use_nothrow);
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
@@ -54,9 +58,19 @@ common::task<void> accept_loop(worker& w, tcp::acceptor& acceptor)
     }
 }
 
-tcp::acceptor make_acceptor(net::io_context& ioc, const tcp::endpoint& ep)
+// Stops the worker's io_context from its own thread when a byte arrives on `fd` (a pipe that
+// server::stop() writes to from another thread; the io_context itself has no locks).
+task<void> watch_stop(worker& w, int fd)
 {
-    tcp::acceptor a(ioc);
+    net::posix::basic_stream_descriptor<executor> pipe(w.ioc.get_executor(), fd);
+    char byte = 0;
+    co_await pipe.async_read_some(net::buffer(&byte, 1), use_nothrow);
+    w.ioc.stop(); // `pipe` owns the read end and closes it
+}
+
+acceptor_t make_acceptor(net::io_context& ioc, const tcp::endpoint& ep)
+{
+    acceptor_t a(ioc.get_executor());
     a.open(ep.protocol());
     a.set_option(net::socket_base::reuse_address(true));
     int one = 1;
@@ -78,8 +92,10 @@ struct server::impl
     shared_state shared;
     std::unique_ptr<net::ssl::context> tls;
     std::vector<std::unique_ptr<worker>> workers;
-    std::vector<tcp::acceptor> acceptors; // acceptors[i] runs on workers[i]
+    std::vector<acceptor_t> acceptors; // acceptors[i] runs on workers[i]
     std::vector<std::thread> threads;
+    std::atomic<bool> stopping{false};
+    std::vector<std::array<int, 2>> stop_pipes; // [read, write] per worker; read end owned by watch_stop
     tcp::endpoint bound;
 };
 
@@ -123,6 +139,8 @@ server::~server()
     // Acceptors before workers: they belong to the workers' io_contexts.
     impl_->acceptors.clear();
     impl_->workers.clear();
+    for (const auto& fds : impl_->stop_pipes)
+        ::close(fds[1]); // the read ends belong to the watch_stop coroutines
 }
 
 std::string server::address() const
@@ -140,6 +158,11 @@ void server::start()
     auto& m = *impl_;
     for (std::size_t i = 0; i < m.workers.size(); ++i) {
         worker& w = *m.workers[i];
+        std::array<int, 2> fds{-1, -1};
+        if (::pipe2(fds.data(), O_CLOEXEC) != 0)
+            throw std::runtime_error("pipe2 failed");
+        m.stop_pipes.push_back(fds);
+        net::co_spawn(w.ioc, watch_stop(w, fds[0]), log_exception);
         net::co_spawn(w.ioc, accept_loop(w, m.acceptors[i]), log_exception);
         m.threads.emplace_back([&w] { w.ioc.run(); });
     }
@@ -147,8 +170,12 @@ void server::start()
 
 void server::stop()
 {
-    for (auto& w : impl_->workers)
-        w->ioc.stop();
+    if (impl_->stopping.exchange(true))
+        return; // once: a second write could hit a pipe whose reader is gone (SIGPIPE)
+    for (const auto& fds : impl_->stop_pipes) {
+        char byte = 1;
+        [[maybe_unused]] auto n = ::write(fds[1], &byte, 1);
+    }
 }
 
 void server::join()

@@ -6,17 +6,15 @@
 #include "bench/mock/session.hpp"
 
 #include "bench/mock/dispatch.hpp"
+#include "bench/mock/request_parser.hpp"
 #include "bench/mock/worker.hpp"
 
 #include <array>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include "bench/mock/request_parser.hpp"
-
 #include <fmt/format.h>
 #include <optional>
 #include <spdlog/spdlog.h>
@@ -26,7 +24,6 @@ namespace {
 
 using tcp = net::ip::tcp;
 using ns = std::chrono::nanoseconds;
-using common::use_nothrow;
 
 constexpr std::size_t header_limit = 64 * 1024;
 
@@ -36,31 +33,31 @@ class connection
 public:
     connection(worker& w, Stream& stream) : w_(w), cfg_(w.shared.config), stream_(stream), timer_(w.ioc) {}
 
-    common::task<void> run();
+    task<void> run();
 
 private:
-    tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
+    socket_t& socket() { return beast::get_lowest_layer(stream_); }
 
     template <class Buffers>
-    common::task<bool> write(const Buffers& buffers)
+    task<bool> write(const Buffers& buffers)
     {
         auto [ec, n] = co_await net::async_write(stream_, buffers, use_nothrow);
         co_return !ec;
     }
-    common::task<bool> wait(ns d);
-    common::task<void> close_gracefully();
-    common::task<void> hang();
+    task<bool> wait(ns d);
+    task<void> close_gracefully();
+    task<void> hang();
     void reset();
     void close();
 
-    common::task<bool> send_stream(const action& act);
-    common::task<bool> send_blob(const action& act);
-    common::task<bool> send_special(const action& act);
+    task<bool> send_stream(const action& act);
+    task<bool> send_blob(const action& act);
+    task<bool> send_special(const action& act);
 
     worker& w_;
     const config& cfg_;
     Stream& stream_;
-    net::steady_timer timer_;
+    timer_t timer_;
     beast::flat_buffer buffer_;
     request_storage in_;
     response_buffers out_;
@@ -68,7 +65,7 @@ private:
 };
 
 template <class Stream>
-common::task<bool> connection<Stream>::wait(ns d)
+task<bool> connection<Stream>::wait(ns d)
 {
     if (d.count() <= 0)
         co_return true;
@@ -80,10 +77,10 @@ common::task<bool> connection<Stream>::wait(ns d)
 // Half-close, then read and drop what the client still sends (bounded in time and size), so
 // that it sees our answer instead of a reset caused by unread bytes.
 template <class Stream>
-common::task<void> connection<Stream>::close_gracefully()
+task<void> connection<Stream>::close_gracefully()
 {
     beast::error_code ec;
-    socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket().shutdown(socket_t::shutdown_send, ec);
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([&sock = socket()](beast::error_code e) {
         if (!e)
@@ -102,7 +99,7 @@ common::task<void> connection<Stream>::close_gracefully()
 
 // The "hang" failure: say nothing until the client gives up and closes.
 template <class Stream>
-common::task<void> connection<Stream>::hang()
+task<void> connection<Stream>::hang()
 {
     std::array<char, 4096> scratch;
     for (;;) {
@@ -125,12 +122,12 @@ template <class Stream>
 void connection<Stream>::close()
 {
     beast::error_code ec;
-    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().shutdown(socket_t::shutdown_both, ec);
     socket().close(ec);
 }
 
 template <class Stream>
-common::task<void> connection<Stream>::run()
+task<void> connection<Stream>::run()
 {
     std::optional<request_parser> parser;
     for (;;) {
@@ -155,8 +152,9 @@ common::task<void> connection<Stream>::run()
                     }
                     bool expect_continue = false;
                     for (const auto& [name, value] : in_.fields)
-                        expect_continue = expect_continue || (beast::iequals(in_.view(name), "expect") &&
-                                                              beast::iequals(in_.view(value), "100-continue"));
+                        expect_continue =
+                            expect_continue || (beast::iequals(in_.view(name), "expect") &&
+                                                beast::iequals(in_.view(value), "100-continue"));
                     if (expect_continue) {
                         static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
                         if (!co_await write(net::buffer(cont.data(), cont.size())))
@@ -175,9 +173,12 @@ common::task<void> connection<Stream>::run()
             buffer_.commit(n);
         }
         if (ec) {
-            unsigned status = ec == http::error::body_limit ? 413 : ec == http::error::header_limit ? 431 : 400;
-            auto msg = status == 413 ? fmt::format("Request body too large: the limit is {} bytes.", cfg_.max_body)
-                                     : fmt::format("Malformed HTTP request: {}.", ec.message());
+            unsigned status = ec == http::error::body_limit     ? 413
+                              : ec == http::error::header_limit ? 431
+                                                                : 400;
+            auto msg = status == 413
+                           ? fmt::format("Request body too large: the limit is {} bytes.", cfg_.max_body)
+                           : fmt::format("Malformed HTTP request: {}.", ec.message());
             prepare_response(w_, out_, route::bad_request, status, error_body(status, msg), false);
             std::array<net::const_buffer, 2> bufs{net::buffer(out_.head), net::buffer(out_.body)};
             co_await write(bufs);
@@ -188,7 +189,8 @@ common::task<void> connection<Stream>::run()
         headers_.clear();
         for (const auto& [name, value] : in_.fields)
             headers_.emplace_back(in_.view(name), in_.view(value));
-        request_view view{in_.view(in_.method), in_.view(in_.target), in_.body, headers_, parser->keep_alive()};
+        request_view view{in_.view(in_.method), in_.view(in_.target), in_.body, headers_,
+                          parser->keep_alive()};
         auto act = dispatch(w_, view, out_);
         if (act.what != action::kind::respond) {
             if (!co_await send_special(act))
@@ -215,7 +217,7 @@ common::task<void> connection<Stream>::run()
 
 // Everything but a plain answer; returns false when the connection is done.
 template <class Stream>
-common::task<bool> connection<Stream>::send_special(const action& act)
+task<bool> connection<Stream>::send_special(const action& act)
 {
     switch (act.what) {
     case action::kind::reset:
@@ -232,7 +234,8 @@ common::task<bool> connection<Stream>::send_special(const action& act)
         // Announce the whole length, send half of the body, close.
         if (!co_await wait(act.delay))
             co_return false;
-        std::array<net::const_buffer, 2> bufs{net::buffer(out_.head), net::buffer(out_.body.data(), out_.body.size() / 2)};
+        std::array<net::const_buffer, 2> bufs{net::buffer(out_.head),
+                                              net::buffer(out_.body.data(), out_.body.size() / 2)};
         co_await write(bufs);
         close();
         co_return false;
@@ -243,15 +246,17 @@ common::task<bool> connection<Stream>::send_special(const action& act)
 }
 
 template <class Stream>
-common::task<bool> connection<Stream>::send_stream(const action& act)
+task<bool> connection<Stream>::send_stream(const action& act)
 {
     const answer& a = act.a;
     if (!co_await wait(act.delay))
         co_return false;
-    const std::uint32_t cut_after = act.fail == failure_kind::cut ? std::max<std::uint32_t>(1, a.chunks / 2) : UINT32_MAX;
+    const std::uint32_t cut_after =
+        act.fail == failure_kind::cut ? std::max<std::uint32_t>(1, a.chunks / 2) : UINT32_MAX;
     const std::uint32_t malformed_at = act.fail == failure_kind::malformed ? a.chunks / 2 : UINT32_MAX;
     // Headers, the opening event and the first content chunk leave together at TTFT.
-    put_head(out_.head, 200, "text/event-stream; charset=utf-8", -1, act.keep_alive, "Cache-Control: no-cache\r\n");
+    put_head(out_.head, 200, "text/event-stream; charset=utf-8", -1, act.keep_alive,
+             "Cache-Control: no-cache\r\n");
     for (std::uint32_t k = 0; k < a.chunks; ++k) {
         if (k == cut_after)
             break;
@@ -287,7 +292,7 @@ common::task<bool> connection<Stream>::send_stream(const action& act)
 }
 
 template <class Stream>
-common::task<bool> connection<Stream>::send_blob(const action& act)
+task<bool> connection<Stream>::send_blob(const action& act)
 {
     if (!co_await write(net::buffer(out_.head)))
         co_return false;
@@ -295,7 +300,8 @@ common::task<bool> connection<Stream>::send_blob(const action& act)
     for (std::uint64_t off = 0; off < total;) {
         if (off > 0 && !co_await wait(act.gap))
             co_return false;
-        auto piece = blob_piece(off, static_cast<std::size_t>(std::min<std::uint64_t>(blob_piece_max, total - off)));
+        auto piece =
+            blob_piece(off, static_cast<std::size_t>(std::min<std::uint64_t>(blob_piece_max, total - off)));
         off += piece.size();
         out_.body.clear();
         if (act.blob_chunked)
@@ -306,7 +312,8 @@ common::task<bool> connection<Stream>::send_blob(const action& act)
         if (!co_await write(bufs))
             co_return false;
     }
-    if (act.blob_chunked && total == 0 && !co_await write(net::buffer(std::string_view("0\r\n\r\n").data(), 5)))
+    if (act.blob_chunked && total == 0 &&
+        !co_await write(net::buffer(std::string_view("0\r\n\r\n").data(), 5)))
         co_return false;
     if (!act.keep_alive)
         close();
@@ -325,23 +332,23 @@ struct connection_count
 
 } // namespace
 
-common::task<void> run_session(worker& w, tcp::socket socket)
+task<void> run_session(worker& w, socket_t socket)
 {
     connection_count counted(w.stats);
-    connection<tcp::socket> c(w, socket);
+    connection<socket_t> c(w, socket);
     co_await c.run();
 }
 
-common::task<void> run_tls_session(worker& w, tcp::socket socket)
+task<void> run_tls_session(worker& w, socket_t socket)
 {
     connection_count counted(w.stats);
-    net::ssl::stream<tcp::socket> stream(std::move(socket), *w.shared.tls);
+    net::ssl::stream<socket_t> stream(std::move(socket), *w.shared.tls);
     auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_nothrow);
     if (ec) {
         SPDLOG_DEBUG("TLS handshake failed: {}", ec.message());
         co_return;
     }
-    connection<net::ssl::stream<tcp::socket>> c(w, stream);
+    connection<net::ssl::stream<socket_t>> c(w, stream);
     co_await c.run();
 }
 

@@ -2,17 +2,15 @@
 // answers them. It runs on its worker's io_context and owns its socket and buffers.
 #pragma once
 
-#include "common/net.hpp"
-
-#include <boost/asio/ip/tcp.hpp>
+#include "bench/mock/io_types.hpp"
 
 namespace mock {
 
 struct worker;
 
 // Plain HTTP.
-common::task<void> run_session(worker& w, net::ip::tcp::socket socket);
+task<void> run_session(worker& w, socket_t socket);
 // HTTPS: TLS handshake with w.shared.tls, then the same session.
-common::task<void> run_tls_session(worker& w, net::ip::tcp::socket socket);
+task<void> run_tls_session(worker& w, socket_t socket);
 
 } // namespace mock

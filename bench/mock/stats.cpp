@@ -36,8 +36,9 @@ std::string stats_registry::to_json() const
         accepted += w->accepted_.load(std::memory_order_relaxed);
         open += w->open_.load(std::memory_order_relaxed);
     }
-    return fmt::format(R"({{"requests_total":{},"requests":{{{}}},"open_connections":{},"accepted_connections":{}}})",
-                       total, routes, open, accepted);
+    return fmt::format(
+        R"({{"requests_total":{},"requests":{{{}}},"open_connections":{},"accepted_connections":{}}})", total,
+        routes, open, accepted);
 }
 
 void stats_registry::reset()

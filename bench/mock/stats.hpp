@@ -20,7 +20,8 @@ public:
 
     void count(route r, unsigned status)
     {
-        by_status_[static_cast<std::size_t>(r)][status < max_status ? status : 0].fetch_add(1, std::memory_order_relaxed);
+        by_status_[static_cast<std::size_t>(r)][status < max_status ? status : 0].fetch_add(
+            1, std::memory_order_relaxed);
     }
     void connection_opened()
     {

@@ -85,8 +85,8 @@ TEST_CASE("mock oversized body gets 413 and the connection closes", "[integratio
     auto reply = test_support::raw_request(m.port, raw);
     CHECK(reply.rfind("HTTP/1.1 413", 0) == 0);
     // Expect: 100-continue with an announced oversized body: 413 at once, no 100.
-    reply = test_support::raw_request(
-        m.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+    reply = test_support::raw_request(m.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: "
+                                              "x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
     CHECK(reply.rfind("HTTP/1.1 413", 0) == 0);
     // Under the limit, Expect: 100-continue gets its 100 first.
     test_support::http_connection c(m.port);
@@ -99,8 +99,9 @@ TEST_CASE("mock oversized body gets 413 and the connection closes", "[integratio
 TEST_CASE("mock malformed HTTP gets 400 and a close", "[integration]")
 {
     mock_server m;
-    for (std::string bad : {"GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /v1/models HTTP/1.1\r\nBad Header\r\n\r\n",
-                            "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: nope\r\n\r\n"}) {
+    for (std::string bad :
+         {"GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /v1/models HTTP/1.1\r\nBad Header\r\n\r\n",
+          "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: nope\r\n\r\n"}) {
         INFO(bad);
         auto reply = test_support::raw_request(m.port, bad);
         REQUIRE(reply.rfind("HTTP/1.1 400", 0) == 0);
@@ -109,7 +110,8 @@ TEST_CASE("mock malformed HTTP gets 400 and a close", "[integration]")
         CHECK(json::parse(body)["error"]["type"] == "invalid_request_error");
     }
     // A header section over 64 KiB.
-    auto reply = test_support::raw_request(m.port, "GET /v1/models HTTP/1.1\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n");
+    auto reply = test_support::raw_request(
+        m.port, "GET /v1/models HTTP/1.1\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n");
     CHECK(reply.rfind("HTTP/1.1 431", 0) == 0);
     CHECK(m.get("/healthz").status == 200);
 }
@@ -119,9 +121,11 @@ TEST_CASE("mock: a slow or broken client does not stall another", "[integration]
     mock_server m;
     // Half a request header, never finished; a hanging request; a slow stream.
     idle_client half(m.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Le");
-    idle_client body_pending(m.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{");
-    idle_client hung(m.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-mock-fail: hang\r\nContent-Length: " +
-                                 std::to_string(chat_body.size()) + "\r\n\r\n" + chat_body);
+    idle_client body_pending(m.port,
+                             "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{");
+    idle_client hung(
+        m.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-mock-fail: hang\r\nContent-Length: " +
+                    std::to_string(chat_body.size()) + "\r\n\r\n" + chat_body);
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < 10; ++i)
         REQUIRE(m.post("/v1/chat/completions", chat_body).status == 200);

@@ -1,7 +1,6 @@
 // mock-llm integration: every endpoint under every prefix, echo, blob, /stats and keep-alive.
-#include "tests/integration/mock_fixture.hpp"
-
 #include "common/sse.hpp"
+#include "tests/integration/mock_fixture.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -70,7 +69,9 @@ TEST_CASE("mock knobs: response size, big payload, chunks and tokens", "[integra
     CHECK(j["usage"]["completion_tokens"] == 15);
     j = json::parse(m.post("/v1/chat/completions", chat_body, {{"x-mock-response-bytes", "5000"}}).body);
     CHECK(j["choices"][0]["message"]["content"].get<std::string>().size() == 5000);
-    j = json::parse(m.post("/v1/chat/completions", R"({"max_tokens":2,"messages":[{"role":"user","content":"x"}]})").body);
+    j = json::parse(
+        m.post("/v1/chat/completions", R"({"max_tokens":2,"messages":[{"role":"user","content":"x"}]})")
+            .body);
     CHECK(j["usage"]["completion_tokens"] == 2);
 
     mock_server big({"--big-payload"});

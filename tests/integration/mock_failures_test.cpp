@@ -1,8 +1,7 @@
 // mock-llm integration: every failure mode (by header and by percentage), per-key rules and
 // the periodic stall.
-#include "tests/integration/mock_fixture.hpp"
-
 #include "common/sse.hpp"
+#include "tests/integration/mock_fixture.hpp"
 
 #include <catch2/catch.hpp>
 #include <thread>
@@ -90,7 +89,8 @@ TEST_CASE("mock failure: malformed JSON body and malformed stream event", "[inte
     REQUIRE(s.complete);
     common::sse_parser parser;
     int bad = 0;
-    parser.feed(s.head.body, [&](const common::sse_event& e) { bad += e.data != "[DONE]" && !json::accept(e.data); });
+    parser.feed(s.head.body,
+                [&](const common::sse_event& e) { bad += e.data != "[DONE]" && !json::accept(e.data); });
     CHECK(bad == 1);
 }
 

@@ -18,13 +18,13 @@ struct mock_server
                          std::vector<std::pair<std::string, std::string>> env = {})
         : proc(test_support::program_path("mock-llm"), with_defaults(std::move(args)), env),
           port(proc.wait_listening("mock"))
-    {
-    }
+    {}
 
     static std::vector<std::string> with_defaults(std::vector<std::string> args)
     {
         // No .env from the working directory, no info logs.
-        std::vector<std::string> all{"--port", "0", "--env-file", "/nonexistent/mock-test.env", "--log-level", "warn"};
+        std::vector<std::string> all{"--port",      "0",   "--env-file", "/nonexistent/mock-test.env",
+                                     "--log-level", "warn"};
         all.insert(all.end(), args.begin(), args.end());
         return all;
     }
@@ -56,7 +56,8 @@ struct mock_server
     std::uint16_t port;
 };
 
-inline const std::string chat_body = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello there"}]})";
+inline const std::string chat_body =
+    R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello there"}]})";
 inline const std::string stream_body =
     R"({"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hi"}]})";
 

@@ -1,8 +1,7 @@
 // mock-llm integration: SSE framing (role chunk, content, finish, include_usage, [DONE]) and
 // timing (TTFT, gaps) within tolerances wide enough for a loaded 2-core CI under ASan.
-#include "tests/integration/mock_fixture.hpp"
-
 #include "common/sse.hpp"
+#include "tests/integration/mock_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -102,7 +101,8 @@ TEST_CASE("mock stream timing: TTFT and gaps", "[integration]")
     mock_server m({"--ttft", "150ms", "--token-gap", "60ms", "--chunks", "4"});
     check_timing(stream(m, stream_body), 150ms, 60ms, 4);
     // Per-request overrides.
-    check_timing(stream(m, stream_body, {{"x-mock-ttft", "50ms"}, {"x-mock-token-gap", "100ms"}, {"x-mock-chunks", "3"}}),
+    check_timing(stream(m, stream_body,
+                        {{"x-mock-ttft", "50ms"}, {"x-mock-token-gap", "100ms"}, {"x-mock-chunks", "3"}}),
                  50ms, 100ms, 3);
 }
 

@@ -1,7 +1,6 @@
 // mock-llm integration: --tls-cert/--tls-key serve HTTPS (self-signed certificate made here).
-#include "tests/integration/mock_fixture.hpp"
-
 #include "common/net.hpp"
+#include "tests/integration/mock_fixture.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -61,14 +60,16 @@ TEST_CASE("mock serves HTTPS with --tls-cert and --tls-key", "[integration]")
     }
     {
         mock_server m({"--tls-cert", cert, "--tls-key", key});
-        auto reply = tls_exchange(m.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                                          "Content-Length: " +
-                                              std::to_string(chat_body.size()) + "\r\n\r\n" + chat_body);
+        auto reply =
+            tls_exchange(m.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                 "Content-Length: " +
+                                     std::to_string(chat_body.size()) + "\r\n\r\n" + chat_body);
         CHECK(reply.rfind("HTTP/1.1 200 OK", 0) == 0);
         CHECK(reply.find("chat.completion") != std::string::npos);
         // Plain HTTP on the TLS port does not get an answer.
-        CHECK(test_support::raw_request(m.port, "GET /healthz HTTP/1.1\r\n\r\n", 500ms).find("HTTP/1.1 200") ==
-              std::string::npos);
+        CHECK(
+            test_support::raw_request(m.port, "GET /healthz HTTP/1.1\r\n\r\n", 500ms).find("HTTP/1.1 200") ==
+            std::string::npos);
     }
     test_support::child_process bad(test_support::program_path("mock-llm"),
                                     {"--port", "0", "--tls-cert", cert, "--tls-key", cert + ".missing"});

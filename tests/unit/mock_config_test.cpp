@@ -38,10 +38,36 @@ TEST_CASE("mock config defaults", "[unit]")
 
 TEST_CASE("mock config flag forms: --x v, --x=v, switches", "[unit]")
 {
-    auto r = parse({"--port", "0", "--threads=3", "--latency", "50", "--jitter=10ms", "--ttft", "1.5s",
-                    "--token-gap", "20ms", "--chunks", "4", "--tokens-per-chunk=2", "--big-payload",
-                    "--embedding-dim", "8", "--retry-after", "7", "--seed", "42", "--stall-every", "10",
-                    "--stall-for", "500ms", "--max-body", "1MiB", "--log-level", "debug", "--bind", "0.0.0.0"});
+    auto r = parse({"--port",
+                    "0",
+                    "--threads=3",
+                    "--latency",
+                    "50",
+                    "--jitter=10ms",
+                    "--ttft",
+                    "1.5s",
+                    "--token-gap",
+                    "20ms",
+                    "--chunks",
+                    "4",
+                    "--tokens-per-chunk=2",
+                    "--big-payload",
+                    "--embedding-dim",
+                    "8",
+                    "--retry-after",
+                    "7",
+                    "--seed",
+                    "42",
+                    "--stall-every",
+                    "10",
+                    "--stall-for",
+                    "500ms",
+                    "--max-body",
+                    "1MiB",
+                    "--log-level",
+                    "debug",
+                    "--bind",
+                    "0.0.0.0"});
     REQUIRE(r.config);
     const auto& c = *r.config;
     CHECK(c.port == 0);
@@ -65,9 +91,9 @@ TEST_CASE("mock config flag forms: --x v, --x=v, switches", "[unit]")
 
 TEST_CASE("mock config failure percentages and key rules", "[unit]")
 {
-    auto r = parse({"--fail-500", "1", "--fail-429=2.5", "--fail-503", "3%", "--fail-reset", "4", "--fail-hang", "5",
-                    "--fail-cut", "6", "--fail-malformed", "7", "--key-rule", "k1=429", "--key-rule",
-                    "k2=latency:50ms"});
+    auto r = parse({"--fail-500", "1", "--fail-429=2.5", "--fail-503", "3%", "--fail-reset", "4",
+                    "--fail-hang", "5", "--fail-cut", "6", "--fail-malformed", "7", "--key-rule", "k1=429",
+                    "--key-rule", "k2=latency:50ms"});
     REQUIRE(r.config);
     const auto& f = r.config->failures;
     CHECK(f[mock::failure_kind::http500] == 1);
@@ -110,13 +136,29 @@ TEST_CASE("mock config environment, .env and precedence", "[unit]")
     CHECK(r.config->chunks == 5);
     // every variable form
     r = parse({}, {},
-              {{"MOCK_BIND", "::1"}, {"MOCK_THREADS", "2"}, {"MOCK_LATENCY", "5ms"}, {"MOCK_JITTER", "1ms"},
-               {"MOCK_LATENCY_DIST", "1:2:3"}, {"MOCK_TTFT", "7ms"}, {"MOCK_TOKEN_GAP", "3ms"},
-               {"MOCK_TOKENS_PER_CHUNK", "2"}, {"MOCK_BIG_PAYLOAD", "true"}, {"MOCK_EMBEDDING_DIM", "16"},
-               {"MOCK_FAIL_500", "1"}, {"MOCK_FAIL_429", "1"}, {"MOCK_FAIL_503", "1"}, {"MOCK_FAIL_RESET", "1"},
-               {"MOCK_FAIL_HANG", "1"}, {"MOCK_FAIL_CUT", "1"}, {"MOCK_FAIL_MALFORMED", "1"},
-               {"MOCK_RETRY_AFTER", "3"}, {"MOCK_SEED", "9"}, {"MOCK_KEY_RULES", "a=500;b=latency:10ms;c=hang"},
-               {"MOCK_STALL_EVERY", "4"}, {"MOCK_STALL_FOR", "1s"}, {"MOCK_MAX_BODY", "2k"},
+              {{"MOCK_BIND", "::1"},
+               {"MOCK_THREADS", "2"},
+               {"MOCK_LATENCY", "5ms"},
+               {"MOCK_JITTER", "1ms"},
+               {"MOCK_LATENCY_DIST", "1:2:3"},
+               {"MOCK_TTFT", "7ms"},
+               {"MOCK_TOKEN_GAP", "3ms"},
+               {"MOCK_TOKENS_PER_CHUNK", "2"},
+               {"MOCK_BIG_PAYLOAD", "true"},
+               {"MOCK_EMBEDDING_DIM", "16"},
+               {"MOCK_FAIL_500", "1"},
+               {"MOCK_FAIL_429", "1"},
+               {"MOCK_FAIL_503", "1"},
+               {"MOCK_FAIL_RESET", "1"},
+               {"MOCK_FAIL_HANG", "1"},
+               {"MOCK_FAIL_CUT", "1"},
+               {"MOCK_FAIL_MALFORMED", "1"},
+               {"MOCK_RETRY_AFTER", "3"},
+               {"MOCK_SEED", "9"},
+               {"MOCK_KEY_RULES", "a=500;b=latency:10ms;c=hang"},
+               {"MOCK_STALL_EVERY", "4"},
+               {"MOCK_STALL_FOR", "1s"},
+               {"MOCK_MAX_BODY", "2k"},
                {"MOCK_LOG_LEVEL", "warn"}});
     REQUIRE(r.config);
     const auto& c = *r.config;
@@ -148,11 +190,22 @@ TEST_CASE("mock config environment, .env and precedence", "[unit]")
 
 TEST_CASE("mock config errors are one line and never exit", "[unit]")
 {
-    for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
-             {"--port", "70000"}, {"--port"}, {"--nope"}, {"stray"}, {"--threads", "0"}, {"--latency", "fast"},
-             {"--fail-500", "101"}, {"--fail-500", "60", "--fail-429", "50"}, {"--key-rule", "k=teapot"},
-             {"--key-rule", "=429"}, {"--tls-cert", "a.pem"}, {"--stall-every", "3"}, {"--log-level", "loud"},
-             {"--max-body", "0"}, {"--chunks", "-1"}}) {
+    for (std::vector<std::string> bad :
+         std::vector<std::vector<std::string>>{{"--port", "70000"},
+                                               {"--port"},
+                                               {"--nope"},
+                                               {"stray"},
+                                               {"--threads", "0"},
+                                               {"--latency", "fast"},
+                                               {"--fail-500", "101"},
+                                               {"--fail-500", "60", "--fail-429", "50"},
+                                               {"--key-rule", "k=teapot"},
+                                               {"--key-rule", "=429"},
+                                               {"--tls-cert", "a.pem"},
+                                               {"--stall-every", "3"},
+                                               {"--log-level", "loud"},
+                                               {"--max-body", "0"},
+                                               {"--chunks", "-1"}}) {
         INFO(bad.front());
         auto r = parse(bad);
         CHECK_FALSE(r.config);

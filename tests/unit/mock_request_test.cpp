@@ -41,9 +41,10 @@ TEST_CASE("json scanner agrees with nlohmann on valid and invalid documents", "[
         "{}", "[]", " {\"a\" : [1, -2.5e+3, true, false, null, \"x\\n\\u00e9\"]} ", "\"str\"", "0", "-0.1",
         "{\"a\":{\"b\":{\"c\":[[[]]]}}}", "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"", "[1,2,3]",
         // invalid
-        "", " ", "{", "}", "{\"a\":}", "{\"a\" 1}", "{a:1}", "[1,]", "[,1]", "{\"a\":1,}", "01", "1.", ".5", "1e",
-        "+1", "tru", "nul", "\"abc", "\"\\x\"", "\"\\u12g4\"", "\"a\tb\"", "[1] [2]", "{}x", "\"\xC0\xAF\"",
-        "\"\xED\xA0\x80\"", "\"\xF5\x80\x80\x80\"", "\"\x80\"", "\"\xE2\x82\"", "NaN", "[\"a\" \"b\"]"};
+        "", " ", "{", "}", "{\"a\":}", "{\"a\" 1}", "{a:1}", "[1,]", "[,1]", "{\"a\":1,}", "01", "1.", ".5",
+        "1e", "+1", "tru", "nul", "\"abc", "\"\\x\"", "\"\\u12g4\"", "\"a\tb\"", "[1] [2]", "{}x",
+        "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", "\"\xF5\x80\x80\x80\"", "\"\x80\"", "\"\xE2\x82\"", "NaN",
+        "[\"a\" \"b\"]"};
     for (const auto& d : docs) {
         INFO(d);
         CHECK(scan_ok(d) == json::accept(d));
@@ -54,11 +55,12 @@ TEST_CASE("json scanner agrees with nlohmann on valid and invalid documents", "[
 TEST_CASE("request reading: chat fields and token estimate", "[unit]")
 {
     mock::request_info info;
-    auto err = mock::parse_request(route::chat,
-                                   R"({"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},
+    auto err =
+        mock::parse_request(route::chat,
+                            R"({"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},
                                        "max_tokens":5,"messages":[{"role":"system","content":"abcd"},
                                        {"role":"user","content":[{"type":"text","text":"efgh"}]}]})",
-                                   info);
+                            info);
     REQUIRE_FALSE(err);
     CHECK(info.model == "gpt-4o-mini");
     CHECK(info.stream);
