@@ -67,6 +67,23 @@ start_servers() {
   done
   sleep 0.2
   cat "$LGB_RUN_DIR/servers.txt"
+  check_loopback
+}
+
+# Every listening socket of every process run-servers.sh started is on 127.0.0.1.
+check_loopback() {
+  local name pid n=0 bad=""
+  while read -r name pid; do
+    local pids_in_group; pids_in_group=$(ps -o pid= -g "$pid" | tr -d ' ' | paste -sd'|')
+    [[ -n "$pids_in_group" ]] || continue
+    while read -r addr; do
+      n=$((n + 1))
+      [[ "$addr" == 127.0.0.1:* ]] || bad+=" $name:$addr"
+    done < <(ss -ltnpH | grep -E "pid=($pids_in_group)," | awk '{print $4}')
+  done < "$LGB_RUN_DIR/pids"
+  [[ -z "$bad" ]] || fail "listening beyond loopback:$bad"
+  [[ $n -gt 0 ]] || fail "no listening socket found for the started processes"
+  ok "all $n listening sockets of the started processes are on 127.0.0.1"
 }
 
 # kind_of PROVIDER: real | stand-in | hosted, from the table run-servers.sh printed
