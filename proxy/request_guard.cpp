@@ -1,0 +1,275 @@
+// Request hardening rules (see request_guard.hpp and docs/HARDENING.md). Pure functions: no I/O,
+// no allocation on the accept path except the rejection itself.
+#include "proxy/request_guard.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <algorithm>
+
+namespace proxy {
+namespace {
+
+namespace http = boost::beast::http;
+
+std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+rejection bad(std::string message) { return {400, std::move(message), "bad_request"}; }
+
+// RFC 9110 tchar.
+bool is_tchar(unsigned char c)
+{
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool is_token(std::string_view s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
+}
+
+bool iequal(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               auto lx = (x >= 'A' && x <= 'Z') ? x + 32 : x;
+               auto ly = (y >= 'A' && y <= 'Z') ? y + 32 : y;
+               return lx == ly;
+           });
+}
+
+// A header name for a message: only token characters reach here, capped in length.
+std::string name_for_message(std::string_view name)
+{
+    return std::string(name.substr(0, 64)) + (name.size() > 64 ? "..." : "");
+}
+
+// Every CR is followed by LF and every LF preceded by CR.
+std::optional<rejection> check_line_endings(std::string_view h)
+{
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        if (h[i] == '\r' && (i + 1 >= h.size() || h[i + 1] != '\n'))
+            return bad("bare CR in the request head");
+        if (h[i] == '\n' && (i == 0 || h[i - 1] != '\r'))
+            return bad("bare LF in the request head (lines must end with CRLF)");
+    }
+    if (h.size() < 4 || h.substr(h.size() - 4) != "\r\n\r\n")
+        return bad("request head not terminated by an empty line");
+    return std::nullopt;
+}
+
+// "HTTP/1.1" and "HTTP/1.0" are served; any other "HTTP/..." is 505; anything else is malformed.
+std::optional<rejection> check_version(std::string_view v)
+{
+    if (v == "HTTP/1.1" || v == "HTTP/1.0")
+        return std::nullopt;
+    if (v.substr(0, 5) == "HTTP/")
+        return rejection{505, "HTTP version not supported: the proxy serves HTTP/1.1 and HTTP/1.0",
+                         "http_version_not_supported"};
+    return bad("malformed request line: bad HTTP version");
+}
+
+// method SP request-target SP HTTP-version, single spaces, nothing else.
+std::optional<rejection> check_request_line(std::string_view line, const guard_limits& limits)
+{
+    if (line.empty())
+        return bad("empty request line");
+    auto sp1 = line.find(' ');
+    auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos)
+        return bad("malformed request line: expected 'METHOD target HTTP/1.1'");
+    auto method = line.substr(0, sp1);
+    auto target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    auto version = line.substr(sp2 + 1);
+    if (!is_token(method))
+        return bad("malformed request line: invalid method");
+    if (target.size() > limits.max_url_bytes)
+        return rejection{414, "request target longer than " + std::to_string(limits.max_url_bytes) + " bytes",
+                         "uri_too_long"};
+    if (target.empty())
+        return bad("malformed request line: empty target");
+    for (char c : target) {
+        auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f)
+            return bad("malformed request line: invalid byte in the target (use percent-encoding)");
+    }
+    if (version.find(' ') != std::string_view::npos)
+        return bad("malformed request line: extra spaces");
+    return check_version(version);
+}
+
+// field-name ":" OWS field-value OWS, one line (no obs-fold), no control bytes in the value.
+std::optional<rejection> check_field_line(std::string_view line)
+{
+    if (line.front() == ' ' || line.front() == '\t')
+        return bad("obs-fold (header line starting with whitespace) is not accepted");
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos)
+        return bad("header line without a colon");
+    auto name = line.substr(0, colon);
+    if (name.empty())
+        return bad("empty header name");
+    if (!is_token(name)) {
+        if (name.back() == ' ' || name.back() == '\t')
+            return bad("whitespace between a header name and its colon");
+        return bad("invalid character in a header name");
+    }
+    for (char c : line.substr(colon + 1)) {
+        auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7f)
+            return bad("control character (NUL, CR, LF or other) in the value of header " + name_for_message(name));
+    }
+    return std::nullopt;
+}
+
+// Segments "." and "..", also percent-encoded (%2e) or separated by '\' / %2f / %5c, which some
+// upstreams decode or normalise.
+bool has_dot_segment(std::string_view target)
+{
+    auto path = target.substr(0, std::min(target.find('?'), target.find('#')));
+    std::size_t dots = 0;
+    bool other = false;
+    auto end_segment = [&] {
+        bool dot_seg = !other && (dots == 1 || dots == 2);
+        dots = 0;
+        other = false;
+        return dot_seg;
+    };
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        char c = path[i];
+        if (c == '%' && i + 2 < path.size()) {
+            char hi = path[i + 1];
+            char lo = static_cast<char>(path[i + 2] | 0x20);
+            if ((hi == '2' && lo == 'f') || (hi == '5' && lo == 'c')) {
+                if (end_segment())
+                    return true;
+                i += 2;
+                continue;
+            }
+            if (hi == '2' && lo == 'e') {
+                ++dots;
+                i += 2;
+                continue;
+            }
+        }
+        if (c == '/' || c == '\\') {
+            if (end_segment())
+                return true;
+        } else if (c == '.') {
+            ++dots;
+        } else {
+            other = true;
+        }
+    }
+    return end_segment();
+}
+
+// Host = uri-host [ ":" port ]: reg-name, IPv4 or [IPv6] characters only.
+bool valid_host(std::string_view h)
+{
+    return std::all_of(h.begin(), h.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
+               std::string_view("-._~%!$&'()*+,;=:[]").find(c) != std::string_view::npos;
+    });
+}
+
+std::optional<rejection> check_framing(const http::header<true, http::fields>& head, const guard_limits& limits)
+{
+    auto te_n = head.count(http::field::transfer_encoding);
+    auto cl_n = head.count(http::field::content_length);
+    if (te_n > 0 && cl_n > 0)
+        return bad("both Content-Length and Transfer-Encoding: ambiguous request framing");
+    if (te_n > 1)
+        return bad("more than one Transfer-Encoding header");
+    if (te_n == 1) {
+        if (!iequal(sv(head[http::field::transfer_encoding]), "chunked"))
+            return bad("Transfer-Encoding other than exactly 'chunked' is not accepted");
+        if (head.version() < 11)
+            return bad("Transfer-Encoding in an HTTP/1.0 request");
+    }
+    if (cl_n > 1)
+        return bad("more than one Content-Length header");
+    if (cl_n == 1) {
+        auto v = sv(head[http::field::content_length]);
+        if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return bad("malformed Content-Length: expected one decimal number");
+        std::uint64_t n = 0;
+        for (char c : v)
+            n = n * 10 + static_cast<std::uint64_t>(c - '0'); // 19 digits cannot overflow 64 bits
+        if (n > limits.max_body_bytes)
+            return rejection{413, "request body of " + std::to_string(n) + " bytes over the limit of " +
+                                      std::to_string(limits.max_body_bytes) + " bytes",
+                             "payload_too_large"};
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<rejection> scan_raw_head(std::string_view h, const guard_limits& limits)
+{
+    if (h.size() > limits.max_header_bytes)
+        return rejection{431, "request head larger than " + std::to_string(limits.max_header_bytes) + " bytes",
+                         "headers_too_large"};
+    // The request line first: its target length (414) and version (505) take precedence.
+    auto eol = h.find("\r\n");
+    if (auto r = check_request_line(h.substr(0, std::min(eol, h.find('\n'))), limits))
+        return r;
+    if (auto r = check_line_endings(h))
+        return r;
+    std::size_t count = 0;
+    for (std::size_t pos = eol + 2; pos < h.size();) {
+        auto next = h.find("\r\n", pos);
+        auto line = h.substr(pos, next - pos);
+        if (line.empty())
+            break; // the blank line ending the head
+        if (auto r = check_field_line(line))
+            return r;
+        if (++count > limits.max_header_count)
+            return rejection{431, "more than " + std::to_string(limits.max_header_count) + " header fields",
+                             "headers_too_large"};
+        pos = next + 2;
+    }
+    return std::nullopt;
+}
+
+std::optional<rejection> check_request_head(const http::header<true, http::fields>& head, const guard_limits& limits)
+{
+    if (head.version() != 11 && head.version() != 10)
+        return rejection{505, "HTTP version not supported: the proxy serves HTTP/1.1 and HTTP/1.0",
+                         "http_version_not_supported"};
+    if (head.method() == http::verb::connect)
+        return rejection{405, "CONNECT is not supported: this is a reverse proxy, not a tunnel", "method_not_allowed"};
+    auto target = sv(head.target());
+    if (target.size() > limits.max_url_bytes)
+        return rejection{414, "request target longer than " + std::to_string(limits.max_url_bytes) + " bytes",
+                         "uri_too_long"};
+    if (target == "*")
+        return bad("asterisk-form target '*' is not accepted");
+    if (target.empty() || target.front() != '/')
+        return bad("only origin-form targets (/path?query) are accepted, not absolute-form or authority-form");
+    if (target.size() > 1 && target[1] == '/')
+        return bad("target starting with '//' is not accepted");
+    if (has_dot_segment(target))
+        return bad("dot-segments ('.' or '..', also percent-encoded) in the path are not accepted");
+    auto hosts = head.count(http::field::host);
+    if (hosts > 1)
+        return bad("more than one Host header");
+    if (hosts == 0 && head.version() == 11)
+        return bad("missing Host header");
+    if (hosts == 1 && !valid_host(sv(head[http::field::host])))
+        return bad("malformed Host header");
+    return check_framing(head, limits);
+}
+
+std::optional<rejection> check_chunk_extension(std::string_view ext, const guard_limits& limits)
+{
+    if (ext.size() > limits.max_chunk_ext_bytes)
+        return bad("chunk extension longer than " + std::to_string(limits.max_chunk_ext_bytes) + " bytes");
+    return std::nullopt;
+}
+
+} // namespace proxy

@@ -1,0 +1,125 @@
+// Upstream connections (plain TCP or TLS behind one stream type) and the per-worker, per-upstream
+// keep-alive pool around pool_core. Single-threaded: only the owning worker touches it.
+#pragma once
+
+#include "common/net.hpp"
+#include "proxy/config.hpp"
+#include "proxy/errors.hpp"
+#include "proxy/metrics.hpp"
+#include "proxy/pool_core.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace proxy {
+
+// One upstream connection. Models AsyncReadStream/AsyncWriteStream so Beast's HTTP algorithms
+// run on it whether it is TLS or not; deadlines are set on tcp() (beast::tcp_stream timeouts).
+class upstream_connection
+{
+public:
+    using executor_type = net::any_io_executor;
+    using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+    upstream_connection(net::any_io_executor ex, net::ssl::context* tls);
+
+    executor_type get_executor() { return tcp().get_executor(); }
+    beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : *plain_; }
+    tls_stream* tls() { return tls_.get(); }
+
+    template <typename Buffers, typename Handler>
+    auto async_read_some(const Buffers& b, Handler&& h)
+    {
+        if (tls_)
+            return tls_->async_read_some(b, std::forward<Handler>(h));
+        return plain_->async_read_some(b, std::forward<Handler>(h));
+    }
+    template <typename Buffers, typename Handler>
+    auto async_write_some(const Buffers& b, Handler&& h)
+    {
+        if (tls_)
+            return tls_->async_write_some(b, std::forward<Handler>(h));
+        return plain_->async_write_some(b, std::forward<Handler>(h));
+    }
+
+    // True when the idle connection has been closed by the upstream or holds unexpected bytes
+    // (a non-blocking peek: no I/O wait).
+    bool stale();
+    void close();
+
+    beast::flat_buffer buffer; // bytes read from the upstream and not parsed yet
+    bool reused = false;       // came out of the idle pool (a failure before any byte may retry)
+
+private:
+    std::optional<beast::tcp_stream> plain_;
+    std::unique_ptr<tls_stream> tls_;
+};
+
+class upstream_pool;
+
+// A connection taken from the pool. Unless release(true) is called after a clean keep-alive
+// exchange, the connection is closed when the lease ends (error, cancellation, client gone).
+class lease
+{
+public:
+    lease() = default;
+    lease(upstream_pool* pool, std::unique_ptr<upstream_connection> c) : pool_(pool), conn_(std::move(c)) {}
+    lease(lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), conn_(std::move(o.conn_)) {}
+    lease& operator=(lease&& o) noexcept;
+    ~lease() { release(false); }
+
+    upstream_connection* operator->() const { return conn_.get(); }
+    upstream_connection& operator*() const { return *conn_; }
+    explicit operator bool() const { return conn_ != nullptr; }
+    void release(bool reusable);
+
+private:
+    upstream_pool* pool_ = nullptr;
+    std::unique_ptr<upstream_connection> conn_;
+};
+
+struct acquire_result
+{
+    lease conn;
+    std::optional<proxy_errc> error;   // set when conn is empty
+    upstream_error_kind error_kind{};  // for the metrics
+};
+
+class upstream_pool
+{
+public:
+    upstream_pool(const provider_config& provider, const config& cfg, net::any_io_executor ex, net::ssl::context* tls,
+                  provider_metrics& m);
+    upstream_pool(const upstream_pool&) = delete;
+
+    // An idle connection (stale ones are dropped) or a new one; `fresh_only` skips the idle list
+    // (the retry after a reused connection failed). A failed connect is retried once.
+    common::task<acquire_result> acquire(bool fresh_only);
+    // Closes idle connections past the idle timeout (called by the worker's sweep timer).
+    void sweep();
+    // Shutdown: closes every idle connection; connections still leased are closed on return.
+    void close();
+
+private:
+    friend class lease;
+    void give_back(std::unique_ptr<upstream_connection> c, bool reusable);
+    common::task<acquire_result> connect_once();
+    void update_gauges();
+
+    const provider_config& provider_;
+    const config& cfg_;
+    net::any_io_executor ex_;
+    net::ssl::context* tls_;
+    provider_metrics& metrics_;
+    pool_core<std::unique_ptr<upstream_connection>> core_;
+    std::vector<net::ip::tcp::endpoint> endpoints_; // resolved once per resolve_ttl
+    std::chrono::steady_clock::time_point resolved_at_{};
+};
+
+} // namespace proxy

@@ -1,0 +1,89 @@
+// A worker: one thread, its own io_context (concurrency hint 1), its own SO_REUSEPORT acceptors,
+// upstream pools and counters. Workers share only the immutable config; on a signal the first
+// worker posts the shutdown to every worker's own thread.
+#pragma once
+
+#include "common/net.hpp"
+#include "proxy/config.hpp"
+#include "proxy/metrics.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <list>
+#include <memory>
+#include <vector>
+
+namespace proxy {
+
+class upstream_pool;
+
+struct session_slot
+{
+    beast::tcp_stream* stream; // the session's client stream
+    bool idle;                 // waiting for the next request head (closed first on shutdown)
+};
+
+// What a client session sees of its worker. Touched only from the worker's thread.
+struct worker_context
+{
+    const config& cfg;
+    net::io_context& ioc;
+    worker_metrics& metrics;
+    std::vector<std::unique_ptr<upstream_pool>>& pools; // index = provider index
+    std::list<session_slot> sessions;
+    std::size_t max_sessions = 0; // this worker's share of --max-connections
+    bool stopping = false;
+    void (*session_ended)(worker_context&) = nullptr;
+    void* owner = nullptr;
+};
+
+class worker
+{
+public:
+    worker(const config& cfg, std::size_t index);
+    ~worker();
+    worker(const worker&) = delete;
+
+    // Binds this worker's acceptor for `provider` on `port` (SO_REUSEPORT); returns the bound port.
+    std::uint16_t listen(std::size_t provider, std::uint16_t port);
+    // Binds the admin listener (first worker only); returns the port.
+    std::uint16_t listen_admin(std::uint16_t port, std::vector<worker*> all);
+    // Runs the event loop on the calling thread until shutdown completes.
+    void run();
+    // Thread-safe: posts the shutdown to this worker's thread.
+    void request_shutdown();
+
+    const worker_metrics& metrics() const { return *metrics_; }
+
+private:
+    friend struct worker_access;
+    common::task<void> accept_loop(std::size_t provider, net::ip::tcp::acceptor& acceptor);
+    common::task<void> admin_loop();
+    common::task<void> sweep_loop();
+    void begin_shutdown();
+    static void on_session_ended(worker_context& w);
+
+    const config& cfg_;
+    std::size_t index_;
+    std::unique_ptr<net::io_context> ioc_;
+    std::unique_ptr<worker_metrics> metrics_;
+    net::ssl::context tls_;
+    std::vector<std::unique_ptr<upstream_pool>> pools_;
+    std::vector<std::pair<std::size_t, std::unique_ptr<net::ip::tcp::acceptor>>> acceptors_;
+    std::unique_ptr<net::ip::tcp::acceptor> admin_acceptor_;
+    std::vector<worker*> all_workers_; // for the admin endpoint (first worker only)
+    std::unique_ptr<net::steady_timer> sweep_timer_;
+    std::unique_ptr<net::steady_timer> drain_timer_;
+    std::unique_ptr<worker_context> ctx_;
+};
+
+// Binds every listener of every worker, prints the "listening" lines; throws on failure.
+std::vector<std::unique_ptr<worker>> make_workers(const config& cfg);
+// Runs every worker on its own thread (the first on the caller's), handles SIGINT/SIGTERM,
+// returns once all have drained.
+void run_workers(std::vector<std::unique_ptr<worker>>& workers);
+
+} // namespace proxy

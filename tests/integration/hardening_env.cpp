@@ -1,0 +1,70 @@
+// Fixture of the proxy hardening tests (see hardening_env.hpp).
+#include "tests/integration/hardening_env.hpp"
+
+#include "tests/support/http_client.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+namespace hardening {
+
+env::env(std::vector<std::string> extra, std::string upstream_url)
+{
+    if (upstream_url.empty()) {
+        mock_.emplace(test_support::program_path("mock-llm"), std::vector<std::string>{"--port", "0", "--threads", "1"});
+        mock_port_ = mock_->wait_listening("mock");
+        upstream_url = "http://127.0.0.1:" + std::to_string(mock_port_) + "/v1";
+    }
+    std::vector<std::string> args = {"--provider", "bifrost", "--port", "bifrost=0", "--admin-port", "0",
+                                     "--upstream", "bifrost=" + upstream_url, "--threads", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    proxy_.emplace(test_support::program_path("proxy"), args);
+    port_ = proxy_->wait_listening("bifrost");
+}
+
+std::uint64_t env::upstream_requests() const
+{
+    test_support::request_options o;
+    o.target = "/stats";
+    o.timeout = std::chrono::seconds(2);
+    auto reply = test_support::http_request(mock_port_, o);
+    auto j = nlohmann::json::parse(reply.body);
+    std::uint64_t total = j.at("requests_total").get<std::uint64_t>();
+    if (j["requests"].contains("stats"))
+        for (const auto& [status, n] : j["requests"]["stats"].items())
+            total -= n.get<std::uint64_t>();
+    return total;
+}
+
+void check_openai_error(const raw_peer::response& r, unsigned status)
+{
+    REQUIRE(r.status == status);
+    CHECK(r.complete);
+    CHECK(r.header("content-type").find("application/json") == 0);
+    CHECK(r.header("connection") == "close");
+    CHECK(!r.header("x-request-id").empty());
+    CHECK(r.header("server-timing").rfind("proxy;dur=", 0) == 0);
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    REQUIRE(j.is_object());
+    REQUIRE(j.contains("error"));
+    const auto& e = j["error"];
+    CHECK(e["message"].is_string());
+    CHECK(!e["message"].get<std::string>().empty());
+    CHECK(e["type"] == (status >= 500 ? "server_error" : "invalid_request_error"));
+    CHECK(e["code"].is_string());
+    CHECK(e.contains("param"));
+}
+
+std::uint64_t rss_kib(pid_t pid)
+{
+    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("VmRSS:", 0) == 0)
+            return std::stoull(line.substr(6));
+    return 0;
+}
+
+} // namespace hardening

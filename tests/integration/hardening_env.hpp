@@ -1,0 +1,40 @@
+// Shared fixture of the proxy hardening tests: mock-llm and a proxy (one bifrost listener, one
+// worker thread) in front of it, both on port 0, plus checks on the proxy's error replies.
+#pragma once
+
+#include "tests/integration/raw_peer.hpp"
+#include "tests/support/child_process.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hardening {
+
+// Starts the proxy with `extra` flags in front of `upstream_url`, or of a fresh mock-llm when empty.
+class env
+{
+public:
+    explicit env(std::vector<std::string> extra = {}, std::string upstream_url = {});
+    std::uint16_t port() const { return port_; }
+    std::uint16_t mock_port() const { return mock_port_; }
+    pid_t proxy_pid() const { return proxy_->pid(); }
+    // Requests mock-llm has answered, not counting its /stats route (which this reads).
+    std::uint64_t upstream_requests() const;
+
+private:
+    std::optional<test_support::child_process> mock_;
+    std::optional<test_support::child_process> proxy_;
+    std::uint16_t mock_port_ = 0;
+    std::uint16_t port_ = 0;
+};
+
+// The proxy's own error reply: `status`, an OpenAI-shaped JSON body (error.message, error.type,
+// error.code), the headers every proxy reply carries, and Connection: close.
+void check_openai_error(const raw_peer::response& r, unsigned status);
+
+// Resident set size of a process, in KiB (from /proc/PID/status).
+std::uint64_t rss_kib(pid_t pid);
+
+} // namespace hardening

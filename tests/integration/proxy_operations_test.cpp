@@ -1,0 +1,202 @@
+// proxy operations: stale pooled connection retried, client disconnect cancels the upstream,
+// TLS upstream with a test CA, graceful shutdown drain, admin endpoints.
+#include "tests/integration/proxy_stack.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+
+using namespace proxy_test;
+using test_support::http_connection;
+using test_support::http_request;
+using test_support::http_request_streamed;
+
+namespace {
+
+std::string metric_line(std::uint16_t admin, const std::string& prefix)
+{
+    auto text = http_request(admin, {.target = "/metrics"}).body;
+    auto at = text.find(prefix);
+    return at == std::string::npos ? "" : text.substr(at, text.find('\n', at) - at);
+}
+
+const std::string ok_reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+} // namespace
+
+TEST_CASE("a reused connection that fails before any response byte is retried once on a fresh one",
+          "[integration][proxy]")
+{
+    // Connection 0 answers one request, then takes the next and closes without a byte (the
+    // race where an upstream closes an idle keep-alive connection). Later connections answer.
+    raw_upstream up([](int fd, int index) {
+        if (index == 0) {
+            raw_upstream::read_request(fd);
+            raw_upstream::send_all(fd, ok_reply);
+            raw_upstream::read_request(fd);
+            return;
+        }
+        while (!raw_upstream::read_request(fd).empty())
+            raw_upstream::send_all(fd, ok_reply);
+    });
+    proxy_proc p("bifrost", up.url());
+    CHECK(http_request(p.port, {.target = "/v1/a"}).status == 200);
+    auto second = http_request(p.port, {.target = "/v1/b"});
+    CHECK(second.status == 200);
+    CHECK(second.body == "ok");
+    CHECK(up.accepted == 2);
+    CHECK(metric_line(p.admin, "proxy_retries_total{provider=\"bifrost\"}") == "proxy_retries_total{provider=\"bifrost\"} 1");
+}
+
+TEST_CASE("an idle connection closed by the upstream is not reused", "[integration][proxy]")
+{
+    raw_upstream up([](int fd, int) {
+        raw_upstream::read_request(fd);
+        raw_upstream::send_all(fd, ok_reply); // keep-alive announced, then closed
+    });
+    proxy_proc p("bifrost", up.url());
+    CHECK(http_request(p.port, {.target = "/v1/a"}).status == 200);
+    std::this_thread::sleep_for(50ms);
+    CHECK(http_request(p.port, {.target = "/v1/b"}).status == 200);
+    CHECK(up.accepted == 2);
+    CHECK(metric_line(p.admin, "proxy_retries_total{provider=\"bifrost\"}") == "proxy_retries_total{provider=\"bifrost\"} 0");
+}
+
+TEST_CASE("a client that disconnects cancels its upstream request at once", "[integration][proxy]")
+{
+    std::atomic<long long> upstream_saw_close_ms{-1};
+    auto t0 = std::chrono::steady_clock::now();
+    raw_upstream up([&](int fd, int) {
+        raw_upstream::read_request(fd);
+        char c;
+        timeval tv{3, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        if (::recv(fd, &c, 1, 0) == 0) // the proxy closed the upstream connection
+            upstream_saw_close_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    });
+    proxy_proc p("bifrost", up.url());
+    t0 = std::chrono::steady_clock::now();
+    {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(p.port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}";
+        ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+        std::this_thread::sleep_for(200ms);
+        ::close(fd);
+    }
+    for (int i = 0; i < 100 && upstream_saw_close_ms < 0; ++i)
+        std::this_thread::sleep_for(10ms);
+    CHECK(upstream_saw_close_ms >= 190);
+    CHECK(upstream_saw_close_ms < 500);
+    CHECK(metric_line(p.admin, "proxy_upstream_errors_total{provider=\"bifrost\",kind=\"client_disconnect\"}")
+              .ends_with(" 1"));
+}
+
+TEST_CASE("TLS upstream: verified against a CA the test creates; unknown CA -> 502", "[integration][proxy]")
+{
+    auto dir = std::filesystem::temp_directory_path() / ("proxy-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto d = dir.string();
+    std::string cmd = "cd " + d + " && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem "
+        "-days 2 -subj '/CN=proxy test CA' >/dev/null 2>&1 && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key -out srv.csr "
+        "-subj '/CN=localhost' >/dev/null 2>&1 && "
+        "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > ext.cnf && "
+        "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 "
+        "-extfile ext.cnf >/dev/null 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    mock m({"--tls-cert", d + "/srv.pem", "--tls-key", d + "/srv.key"});
+    auto url = "https://localhost:" + std::to_string(m.port) + "/v1";
+    {
+        proxy_proc p("openrouter", url, {"--ca-file", d + "/ca.pem"}, {{"OPENROUTER_API_KEY", "sk-tls"}});
+        auto r = http_request(p.port, {.method = "POST", .target = "/v1/echo", .body = "abc"});
+        REQUIRE(r.status == 200);
+        auto j = nlohmann::json::parse(r.body);
+        CHECK(j["body_bytes"] == 3);
+        auto s = http_request_streamed(p.port, {.method = "POST", .target = "/v1/chat/completions",
+                                                .body = stream_body, .headers = {{"x-mock-chunks", "3"}}});
+        CHECK(s.complete);
+        CHECK(s.head.body.find("[DONE]") != std::string::npos);
+        CHECK(http_request(p.port, {.target = "/v1/models"}).status == 200);
+    }
+    {
+        proxy_proc p("openrouter", url);
+        auto r = http_request(p.port, {.target = "/v1/models"});
+        CHECK(r.status == 502);
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("graceful shutdown: in-flight stream finishes, idle connections close, exit 0", "[integration][proxy]")
+{
+    mock m;
+    proxy_proc p("bifrost", m.url(), {"--drain-timeout", "5s"});
+    http_connection idle(p.port);
+    REQUIRE(idle.request({.target = "/v1/models"}).status == 200);
+    test_support::streamed_reply stream;
+    std::thread client([&] {
+        stream = http_request_streamed(p.port, {.method = "POST", .target = "/v1/chat/completions",
+                                                .body = stream_body,
+                                                .headers = {{"x-mock-token-gap", "100ms"}, {"x-mock-chunks", "6"}}});
+    });
+    std::this_thread::sleep_for(150ms);
+    p.proc.send_signal(SIGTERM);
+    CHECK(idle.closed_by_peer(500ms));
+    client.join();
+    CHECK(stream.complete);
+    CHECK(stream.head.body.find("[DONE]") != std::string::npos);
+    CHECK(p.proc.wait_exit(3s) == 0);
+}
+
+TEST_CASE("drain timeout bounds the shutdown", "[integration][proxy]")
+{
+    mock m;
+    proxy_proc p("bifrost", m.url(), {"--drain-timeout", "300ms"});
+    std::thread client([&] {
+        try {
+            http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = chat_body,
+                                  .headers = {{"x-mock-latency", "3s"}}, .timeout = 3s});
+        } catch (...) {
+        }
+    });
+    std::this_thread::sleep_for(150ms);
+    auto t0 = std::chrono::steady_clock::now();
+    p.proc.send_signal(SIGTERM);
+    CHECK(p.proc.wait_exit(3s) == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);
+    client.join();
+}
+
+TEST_CASE("admin endpoints: healthz, readyz, metrics", "[integration][proxy]")
+{
+    mock m;
+    proxy_proc p("bifrost", m.url());
+    CHECK(http_request(p.admin, {.target = "/healthz"}).status == 200);
+    auto ready = http_request(p.admin, {.target = "/readyz"});
+    CHECK(ready.status == 200);
+    CHECK(nlohmann::json::parse(ready.body)["upstreams"]["bifrost"] == "reachable");
+    CHECK(http_request(p.port, {.target = "/v1/models"}).status == 200);
+    CHECK(http_request(p.port, {.target = "/nope"}).status == 404);
+    auto metrics = http_request(p.admin, {.target = "/metrics"});
+    CHECK(metrics.status == 200);
+    for (auto s : {"proxy_requests_total{provider=\"bifrost\",status=\"200\"} 1",
+                   "proxy_requests_total{provider=\"bifrost\",status=\"404\"} 1",
+                   "proxy_time_seconds_count{provider=\"bifrost\"} 2", "proxy_upstream_time_seconds_bucket",
+                   "proxy_open_client_connections", "proxy_pool_idle_connections{provider=\"bifrost\"} 1",
+                   "proxy_upstream_errors_total{provider=\"bifrost\",kind=\"connect_refused\"} 0"})
+        CHECK(metrics.body.find(s) != std::string::npos);
+    CHECK(http_request(p.port, {.target = "/metrics"}).status == 404); // never on a provider port
+
+    proxy_proc down("bifrost", "http://127.0.0.1:" + std::to_string(closed_port()) + "/v1");
+    auto not_ready = http_request(down.admin, {.target = "/readyz"});
+    CHECK(not_ready.status == 503);
+    CHECK(nlohmann::json::parse(not_ready.body)["upstreams"]["bifrost"] == "unreachable");
+}

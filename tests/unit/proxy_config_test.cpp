@@ -1,0 +1,119 @@
+// proxy config: flags over environment over --config JSON over defaults, checks between fields.
+#include "proxy/config.hpp"
+
+#include <catch2/catch.hpp>
+
+using proxy::parse_args;
+
+namespace {
+common::env_lookup empty_env() { return common::env_lookup(std::map<std::string, std::string>{}); }
+const proxy::provider_config* find(const proxy::config& c, const std::string& n)
+{
+    for (const auto& p : c.providers)
+        if (p.name == n)
+            return &p;
+    return nullptr;
+}
+} // namespace
+
+TEST_CASE("defaults: the five providers of the table", "[unit][proxy]")
+{
+    auto r = parse_args({}, empty_env());
+    REQUIRE(r.cfg);
+    REQUIRE(r.cfg->providers.size() == 5);
+    CHECK(find(*r.cfg, "bifrost")->port == 3001);
+    CHECK(find(*r.cfg, "litellm")->port == 3003);
+    CHECK(find(*r.cfg, "openrouter")->upstream.tls());
+    CHECK(r.cfg->admin_port == 9090);
+    CHECK(r.cfg->bind == "127.0.0.1");
+    CHECK(find(*r.cfg, "portkey")->headers.size() == 1); // x-portkey-provider only without env
+}
+
+TEST_CASE("environment and flags: flags win", "[unit][proxy]")
+{
+    auto env = empty_env();
+    env.set_override("BIFROST_PORT", "4001");
+    env.set_override("BIFROST_UPSTREAM", "http://10.0.0.1:9/v1");
+    env.set_override("OPENROUTER_API_KEY", "sk-secret");
+    env.set_override("PROXY_THREADS", "3");
+    env.set_override("PROXY_API_KEY", "pk-in-secret");
+    auto r = parse_args({"--threads", "2", "--port", "bifrost=0", "--upstream=litellm=http://127.0.0.1:1/x",
+                         "--max-body", "1MiB", "--header-timeout", "250ms", "--trust-forwarded"},
+                        env);
+    REQUIRE(r.cfg);
+    CHECK(r.cfg->threads == 2);
+    CHECK(find(*r.cfg, "bifrost")->port == 0);
+    CHECK(find(*r.cfg, "bifrost")->upstream.host == "10.0.0.1");
+    CHECK(find(*r.cfg, "litellm")->upstream.base_path == "/x");
+    CHECK(find(*r.cfg, "openrouter")->sets_authorization());
+    CHECK_FALSE(find(*r.cfg, "bifrost")->sets_authorization());
+    CHECK(r.cfg->max_body_bytes == 1024 * 1024);
+    CHECK(r.cfg->header_timeout == std::chrono::milliseconds(250));
+    CHECK(r.cfg->trust_forwarded);
+    CHECK(r.cfg->proxy_api_key == "pk-in-secret");
+    // Keys never appear in the logged description.
+    auto d = proxy::describe(*r.cfg);
+    CHECK(d.find("sk-secret") == std::string::npos);
+    CHECK(d.find("pk-in-secret") == std::string::npos);
+}
+
+TEST_CASE("--provider selects, aliases accepted", "[unit][proxy]")
+{
+    auto r = parse_args({"--provider", "llmlite", "--provider=portkey", "--stream-idle-timeout", "portkey=5s"}, empty_env());
+    REQUIRE(r.cfg);
+    REQUIRE(r.cfg->providers.size() == 2);
+    CHECK(find(*r.cfg, "portkey")->stream_idle_timeout == std::chrono::seconds(5));
+    CHECK(find(*r.cfg, "litellm")->stream_idle_timeout == std::chrono::minutes(5));
+}
+
+TEST_CASE("bad command lines are errors, never exits", "[unit][proxy]")
+{
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+             {"--nope"},
+             {"--threads", "0"},
+             {"--port", "nobody=3"},
+             {"--port", "bifrost=70000"},
+             {"--upstream", "bifrost=ftp://x"},
+             {"--max-body", "lots"},
+             {"--log-level", "loud"},
+             {"--provider", "unknown"},
+             {"--pool-max", "2", "--pool-max-idle", "3"},
+             {"--port", "bifrost=5000", "--port", "litellm=5000"},
+             {"--threads"}}) {
+        INFO(args[0]);
+        auto r = parse_args(args, empty_env());
+        CHECK_FALSE(r.cfg);
+        CHECK_FALSE(r.error.empty());
+    }
+    CHECK(parse_args({"--help"}, empty_env()).help);
+}
+
+TEST_CASE("--config JSON adds providers and overrides table ones", "[unit][proxy]")
+{
+    auto env = empty_env();
+    env.set_override("MY_KEY", "k1");
+    proxy::config c = *parse_args({}, env).cfg;
+    auto err = proxy::apply_config_json(c, R"({"providers":[
+        {"name":"local","port":3010,"upstream":"http://127.0.0.1:8000/api/v1",
+         "headers":{"Authorization":"$MY_KEY","x-team":"a"},"stream_idle_timeout":"20s"},
+        {"name":"bifrost","port":3101}]})",
+                                        env);
+    CHECK(err.empty());
+    auto* l = find(c, "local");
+    REQUIRE(l);
+    CHECK(l->port == 3010);
+    CHECK(l->upstream.base_path == "/api/v1");
+    CHECK(l->sets_authorization());
+    CHECK(l->stream_idle_timeout == std::chrono::seconds(20));
+    CHECK(find(c, "bifrost")->port == 3101);
+    CHECK_FALSE(proxy::apply_config_json(c, "[1]", env).empty());
+    CHECK_FALSE(proxy::apply_config_json(c, R"({"providers":[{"name":"x"}]})", env).empty());
+    CHECK_FALSE(proxy::apply_config_json(c, R"({"providers":[{"name":"y","upstream":"nope"}]})", env).empty());
+}
+
+TEST_CASE("find_env_file", "[unit][proxy]")
+{
+    CHECK(proxy::find_env_file({}) == ".env");
+    CHECK(proxy::find_env_file({"--env-file", "a.env"}) == "a.env");
+    CHECK(proxy::find_env_file({"--env-file=b.env"}) == "b.env");
+}
