@@ -218,7 +218,7 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
             if (wec)
                 co_return false;
         }
-        rs.ensure_piece();
+        rs.ensure_piece(parser.content_length());
         if (auto rej = co_await read_body_piece(rs, parser, first_len, chunk_rej)) {
             if (rej->status == 0)
                 co_return false;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 namespace proxy {
 
@@ -82,14 +83,17 @@ private:
     std::shared_ptr<state> state_ = std::make_shared<state>();
 };
 
-// `idle` bounds the wait for the first byte, `whole` the head from its first byte on.
-template <typename Stream>
-common::task<head_result> read_head(Stream& s, beast::tcp_stream& timed, beast::flat_buffer& buf, std::size_t max,
+// `idle` bounds the wait for the first byte, `whole` the head from its first byte on. `timed` is
+// the beast::tcp_stream whose socket a cancel_deadline watches, or (component tests) any object
+// with expires_after() and fired().
+template <typename Stream, typename Timed>
+common::task<head_result> read_head(Stream& s, Timed& timed, beast::flat_buffer& buf, std::size_t max,
                                     std::chrono::milliseconds idle, std::chrono::milliseconds whole)
 {
     std::size_t scanned = 0;
     bool started = buf.size() > 0;
-    cancel_deadline deadline(timed); // the socket stays open for a 408
+    using deadline_type = std::conditional_t<std::is_same_v<Timed, beast::tcp_stream>, cancel_deadline, Timed&>;
+    deadline_type deadline(timed); // the socket stays open for a 408
     deadline.expires_after(started ? whole : idle);
     for (;;) {
         std::string_view data(static_cast<const char*>(buf.data().data()), buf.size());

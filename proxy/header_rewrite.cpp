@@ -39,6 +39,22 @@ std::vector<std::string> connection_named(const http::header<isRequest>& h)
 
 std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
+// Hop-by-hop headers are all known to Beast: compare enums, not strings, on the hot path.
+bool hop_by_hop(http::field f)
+{
+    switch (f) {
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::proxy_authenticate:
+    case http::field::proxy_authorization:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::upgrade: return true;
+    default: return false;
+    }
+}
+
 } // namespace
 
 std::optional<std::string> map_target(std::string_view target, std::string_view base_path)
@@ -85,8 +101,8 @@ std::string rewrite_request(http::request_header<>& h, const request_rewrite& r)
         bool drop = false;
         if (framing)
             drop = false;
-        else if (common::is_hop_by_hop(name) || named_by_connection(name, tokens) || it->name() == http::field::host ||
-                 it->name() == http::field::expect)
+        else if (hop_by_hop(it->name()) || (!tokens.empty() && named_by_connection(name, tokens)) ||
+                 it->name() == http::field::host || it->name() == http::field::expect)
             drop = true;
         else if (is_forwarding_header(name)) {
             if (r.trust_forwarded && common::iequals(name, "x-forwarded-for"))
@@ -127,8 +143,8 @@ void rewrite_response(http::response_header<>& h, std::string_view request_id, d
     for (auto it = h.begin(); it != h.end();) {
         auto name = sv(it->name_string());
         bool framing = it->name() == http::field::content_length || it->name() == http::field::transfer_encoding;
-        bool drop = !framing && (common::is_hop_by_hop(name) || named_by_connection(name, tokens) ||
-                                 common::iequals(name, "x-request-id"));
+        bool drop = !framing && (hop_by_hop(it->name()) || (!tokens.empty() && named_by_connection(name, tokens)) ||
+                                 (it->name() == http::field::unknown && name.size() == 12 && common::iequals(name, "x-request-id")));
         it = drop ? h.erase(it) : std::next(it);
     }
     h.set("X-Request-Id", request_id);

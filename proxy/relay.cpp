@@ -3,12 +3,13 @@
 #include "proxy/relay.hpp"
 
 #include "proxy/head_reader.hpp"
+#include "proxy/head_writer.hpp"
 #include "proxy/header_rewrite.hpp"
 #include "proxy/upstream_pool.hpp"
 #include "proxy/worker.hpp"
 
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include <sys/socket.h>
@@ -71,6 +72,18 @@ void reset_parser(std::optional<response_parser>& rp, bool is_head)
         rp->skip(true);
 }
 
+// Writes [head] + one framed body piece with a single gather write.
+template <typename Stream>
+common::task<beast::error_code> write_piece(Stream& s, std::string_view head, const char* data, std::size_t n,
+                                            bool chunked, bool last)
+{
+    framed_piece piece(head, data, n, chunked, last);
+    if (piece.count == 0)
+        co_return beast::error_code{};
+    auto [ec, written] = co_await net::async_write(s, piece.buffers(), common::use_nothrow);
+    co_return ec;
+}
+
 struct exchange_result
 {
     std::optional<proxy_errc> error;
@@ -86,34 +99,27 @@ common::task<exchange_result> exchange(request_state& rs, request_parser& parser
     const auto& provider = cfg.providers[rs.provider];
     const bool retry_allowed = up.reused && body_done;
     auto& req = parser.get();
-    req.body().data = first_len ? rs.piece : nullptr;
-    req.body().size = first_len;
-    req.body().more = !body_done;
-    http::request_serializer<http::buffer_body> sr{req};
+    const bool chunked = req.chunked();
+    serialize_head(rs.head, req.base());
+    std::string_view pending_head = rs.head;
+    std::size_t len = first_len;
     for (;;) {
         up.tcp().expires_after(cfg.write_timeout);
-        auto [ec, n] = co_await http::async_write(up, sr, common::use_nothrow);
-        if (ec == http::error::need_buffer)
-            ec = {};
+        auto ec = co_await write_piece(up, pending_head, rs.piece, len, chunked, body_done);
         if (ec) {
             if (retry_allowed && !rs.watch->fired)
                 co_return exchange_result{std::nullopt, true};
             count(rs, rs.watch->fired ? upstream_error_kind::client_disconnect : upstream_error_kind::write_failed);
             co_return exchange_result{proxy_errc::upstream_unreachable};
         }
+        pending_head = {};
         if (body_done)
             break;
-        std::size_t filled = 0;
-        if (auto rej = co_await more_body(filled)) {
+        if (auto rej = co_await more_body(len)) {
             client_error = std::move(rej);
             co_return exchange_result{proxy_errc::bad_request};
         }
         body_done = parser.is_done();
-        req.body().data = rs.piece;
-        req.body().size = filled;
-        req.body().more = !body_done;
-        if (filled == 0 && !body_done)
-            continue; // never hand the serializer an empty piece: it would end the chunked body
     }
     arm_watch(rs);
     for (int interim = 0;; ++interim) {
@@ -168,25 +174,27 @@ common::task<relay_outcome> relay_response(request_state& rs, upstream_connectio
     const auto& cfg = rs.w.cfg;
     const auto& provider = cfg.providers[rs.provider];
     auto& res = rp.get();
-    http::response_serializer<http::buffer_body> sr{res};
-    bool have_bytes = up.buffer.size() > 0 || rp.is_done();
-    if (!have_bytes) {
+    const bool chunked = res.chunked();
+    serialize_head(rs.head, res.base());
+    std::string_view head = rs.head;
+    if (up.buffer.size() == 0 && !rp.is_done()) {
         // Nothing of the body yet (a stream waiting for its first token): the head goes now.
         rs.client.expires_after(cfg.write_timeout);
-        auto [ec, n] = co_await http::async_write_header(rs.client, sr, common::use_nothrow);
-        if (ec) {
+        if (auto ec = co_await write_piece(rs.client, head, nullptr, 0, false, false)) {
             count(rs, upstream_error_kind::client_disconnect);
             co_return relay_outcome::failed;
         }
+        head = {};
     }
     if (!rp.is_done())
-        rs.ensure_piece();
+        rs.ensure_piece(rp.content_length());
     for (;;) {
+        std::size_t n = 0;
         if (!rp.is_done()) {
             res.body().data = rs.piece;
             res.body().size = rs.piece_cap;
             up.tcp().expires_after(provider.stream_idle_timeout);
-            auto [ec, n] = co_await http::async_read_some(up, up.buffer, rp, common::use_nothrow);
+            auto [ec, got] = co_await http::async_read_some(up, up.buffer, rp, common::use_nothrow);
             if (ec == http::error::need_buffer)
                 ec = {};
             if (ec) {
@@ -194,29 +202,21 @@ common::task<relay_outcome> relay_response(request_state& rs, upstream_connectio
                           : ec == beast::error::timeout ? upstream_error_kind::stream_idle_timeout
                                                         : upstream_error_kind::closed_early);
                 // e.g. a bad chunk size in the first bytes of the body, read with the head
-                if (!sr.is_header_done() && !rs.watch->fired)
+                if (!head.empty() && !rs.watch->fired)
                     co_return relay_outcome::failed_before_head;
                 co_return relay_outcome::failed;
             }
-            res.body().size = rs.piece_cap - res.body().size;
-            res.body().data = rs.piece;
-            res.body().more = !rp.is_done();
-            if (res.body().size == 0 && !rp.is_done())
+            n = rs.piece_cap - res.body().size;
+            if (n == 0 && !rp.is_done())
                 continue;
-        } else {
-            res.body().data = nullptr;
-            res.body().size = 0;
-            res.body().more = false;
         }
         rs.client.expires_after(cfg.write_timeout);
-        auto [ec, n] = co_await http::async_write(rs.client, sr, common::use_nothrow);
-        if (ec == http::error::need_buffer)
-            ec = {};
-        if (ec) {
+        if (auto ec = co_await write_piece(rs.client, head, rs.piece, n, chunked, rp.is_done())) {
             count(rs, upstream_error_kind::client_disconnect);
             co_return relay_outcome::failed;
         }
-        if (sr.is_done())
+        head = {};
+        if (rp.is_done())
             co_return relay_outcome::complete;
     }
 }

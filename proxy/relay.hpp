@@ -12,10 +12,12 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace proxy {
@@ -55,11 +57,13 @@ struct request_state
     std::chrono::steady_clock::duration upstream_wait{}; // excluded from Server-Timing
     std::uint64_t body_received = 0;
     std::string request_id, method, target;
+    std::string head; // serialised head being sent (reused: keeps its capacity)
     bool client_keep_alive = false;
     bool is_head = false;
     char* piece = nullptr;
     std::size_t piece_cap = piece_bytes;
     std::unique_ptr<char[]> piece_storage;
+    std::size_t storage_cap = 0;
     std::shared_ptr<client_watch> watch = std::make_shared<client_watch>();
 
     void reset()
@@ -73,16 +77,23 @@ struct request_state
         client_keep_alive = false;
         is_head = false;
     }
-    void ensure_piece()
+    // A relay buffer sized for the body when its length is known (most bodies are small), else
+    // piece_bytes; kept for the rest of the request.
+    void ensure_piece(boost::optional<std::uint64_t> length = boost::none)
     {
-        if (!piece_storage)
-            piece_storage.reset(new char[piece_bytes]);
+        std::size_t want = length ? static_cast<std::size_t>(std::clamp<std::uint64_t>(*length, 1, piece_bytes)) : piece_bytes;
+        if (!piece_storage || storage_cap < want) {
+            piece_storage.reset(new char[want]);
+            storage_cap = want;
+        }
         piece = piece_storage.get();
+        piece_cap = want;
     }
     void release_piece()
     {
         piece_storage.reset();
         piece = nullptr;
+        storage_cap = 0;
     }
 };
 

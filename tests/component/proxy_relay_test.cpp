@@ -1,0 +1,230 @@
+// proxy component tests on connected in-memory streams (beast::test::stream) with injected
+// failures: raw head reading, upstream head checks, and the relay's re-framing of bodies.
+#include "proxy/head_reader.hpp"
+#include "proxy/head_writer.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/_experimental/test/stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <catch2/catch.hpp>
+
+using namespace std::chrono_literals;
+namespace test = boost::beast::test;
+
+namespace {
+
+struct no_timer
+{
+    void expires_after(std::chrono::steady_clock::duration) {}
+    bool fired() const { return false; }
+};
+
+template <typename Awaitable>
+auto run(net::io_context& ioc, Awaitable a)
+{
+    std::optional<typename Awaitable::value_type> result;
+    net::co_spawn(ioc, std::move(a), [&](std::exception_ptr e, auto v) {
+        if (e)
+            std::rethrow_exception(e);
+        result = std::move(v);
+    });
+    ioc.run();
+    ioc.restart();
+    REQUIRE(result);
+    return *result;
+}
+
+common::task<proxy::head_result> read_one(test::stream& s, beast::flat_buffer& buf, std::size_t max)
+{
+    no_timer t;
+    co_return co_await proxy::read_head(s, t, buf, max, 1000ms, 1000ms);
+}
+
+} // namespace
+
+TEST_CASE("read_head: a head delivered one byte at a time, body bytes left in the buffer", "[component][proxy]")
+{
+    net::io_context ioc;
+    test::stream client(ioc), server(ioc);
+    client.connect(server);
+    server.read_size(1);
+    std::string head = "POST /v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n";
+    client.write_some(net::buffer(head + "body"));
+    beast::flat_buffer buf;
+    auto r = run(ioc, read_one(server, buf, 16 * 1024));
+    CHECK(r.status == proxy::head_status::ok);
+    CHECK(r.length == head.size());
+    buf.consume(r.length);
+    // Bytes after the head were read only as far as needed: the rest is still in the stream.
+    CHECK(buf.size() <= 4);
+}
+
+TEST_CASE("read_head: injected failures at every step", "[component][proxy]")
+{
+    std::string head = "GET /v1/models HTTP/1.1\r\nHost: a\r\n\r\n";
+    for (std::size_t n = 1; n < 6; ++n) {
+        net::io_context ioc;
+        test::fail_count fc(n);
+        test::stream server(ioc, fc), client(ioc);
+        server.connect(client);
+        server.read_size(8);
+        client.write_some(net::buffer(head));
+        beast::flat_buffer buf;
+        auto r = run(ioc, read_one(server, buf, 16 * 1024));
+        INFO(n);
+        if (n <= (head.size() + 7) / 8) {
+            CHECK(r.status != proxy::head_status::ok);
+            CHECK(r.any_byte == (n > 1)); // an idle close is silent, a cut head is an error
+        } else {
+            CHECK(r.status == proxy::head_status::ok);
+        }
+    }
+}
+
+TEST_CASE("read_head: over the limit, peer closed, bare LF end", "[component][proxy]")
+{
+    {
+        net::io_context ioc;
+        test::stream client(ioc), server(ioc);
+        client.connect(server);
+        client.write_some(net::buffer("GET / HTTP/1.1\r\nX: " + std::string(300, 'a') + "\r\n\r\n"));
+        beast::flat_buffer buf;
+        CHECK(run(ioc, read_one(server, buf, 256)).status == proxy::head_status::too_large);
+    }
+    {
+        net::io_context ioc;
+        test::stream client(ioc), server(ioc);
+        client.connect(server);
+        client.close();
+        beast::flat_buffer buf;
+        auto r = run(ioc, read_one(server, buf, 256));
+        CHECK(r.status == proxy::head_status::closed);
+        CHECK_FALSE(r.any_byte);
+    }
+    {
+        net::io_context ioc;
+        test::stream client(ioc), server(ioc);
+        client.connect(server);
+        client.write_some(net::buffer("GET / HTTP/1.1\nHost: a\n\n"));
+        beast::flat_buffer buf;
+        auto r = run(ioc, read_one(server, buf, 256));
+        CHECK(r.status == proxy::head_status::ok); // found: the guard then rejects bare LF
+        CHECK(r.length == 24);
+    }
+}
+
+TEST_CASE("upstream head checks: control bytes, bare CR, obs-fold", "[component][proxy]")
+{
+    CHECK_FALSE(proxy::bad_response_head("HTTP/1.1 200 OK\r\nA: b\tc\r\n\r\n"));
+    CHECK(proxy::bad_response_head(std::string("HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n", 28)));
+    CHECK(proxy::bad_response_head("HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n"));
+    CHECK(proxy::bad_response_head("HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n"));
+    CHECK(proxy::bad_response_head("HTTP/1.1 200 OK\r\nA: \x7f\r\n\r\n"));
+}
+
+namespace {
+
+// The relay's inner loop: parse an upstream response body piece by piece (buffer_body) and write
+// each piece re-framed to the client stream, as relay_response does.
+common::task<bool> relay(test::stream& upstream, test::stream& client, bool chunked_out)
+{
+    beast::flat_buffer buf;
+    http::response_parser<http::buffer_body> p;
+    auto [ec, n] = co_await http::async_read_header(upstream, buf, p, common::use_nothrow);
+    if (ec)
+        co_return false;
+    char piece[7]; // tiny on purpose: many pieces
+    std::string head = "HTTP/1.1 200 OK\r\n\r\n";
+    std::string_view pending = head;
+    for (;;) {
+        std::size_t got = 0;
+        if (!p.is_done()) {
+            p.get().body().data = piece;
+            p.get().body().size = sizeof piece;
+            auto [rec, rn] = co_await http::async_read_some(upstream, buf, p, common::use_nothrow);
+            if (rec == http::error::need_buffer)
+                rec = {};
+            if (rec)
+                co_return false; // the client connection would be closed: no clean end
+            got = sizeof piece - p.get().body().size;
+            if (got == 0 && !p.is_done())
+                continue;
+        }
+        proxy::framed_piece f(pending, piece, got, chunked_out, p.is_done());
+        auto [wec, wn] = co_await net::async_write(client, f.buffers(), common::use_nothrow);
+        if (wec)
+            co_return false;
+        pending = {};
+        if (p.is_done())
+            co_return true;
+    }
+}
+
+} // namespace
+
+TEST_CASE("relay: chunked upstream body re-framed to the client, bytes intact", "[component][proxy]")
+{
+    net::io_context ioc;
+    test::stream up_server(ioc), up_proxy(ioc), cl_proxy(ioc), cl_client(ioc);
+    up_server.connect(up_proxy);
+    cl_proxy.connect(cl_client);
+    up_proxy.read_size(5);
+    up_server.write_some(net::buffer(std::string(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "a;ext=1\r\ndata: one\n\r\n10\r\ndata: two three\n\r\n0\r\nX-Trailer: dropped\r\n\r\n")));
+    CHECK(run(ioc, relay(up_proxy, cl_proxy, true)));
+    auto out = std::string(cl_client.str());
+    CHECK(out.rfind("HTTP/1.1 200 OK\r\n\r\n", 0) == 0);
+    CHECK(out.find("X-Trailer") == std::string::npos);
+    CHECK(out.ends_with("0\r\n\r\n"));
+    // De-chunk what the client got.
+    std::string body, rest = out.substr(19);
+    while (true) {
+        auto eol = rest.find("\r\n");
+        auto size = std::stoul(rest.substr(0, eol), nullptr, 16);
+        if (size == 0)
+            break;
+        body += rest.substr(eol + 2, size);
+        rest = rest.substr(eol + 2 + size + 2);
+    }
+    CHECK(body == "data: one\ndata: two three\n");
+}
+
+TEST_CASE("relay: upstream failures mid-body never produce a clean end", "[component][proxy]")
+{
+    std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n" + std::string(40, 'x');
+    for (std::size_t n = 2; n < 12; ++n) {
+        net::io_context ioc;
+        test::fail_count fc(n);
+        test::stream up_proxy(ioc, fc), up_server(ioc), cl_proxy(ioc), cl_client(ioc);
+        up_proxy.connect(up_server);
+        cl_proxy.connect(cl_client);
+        up_proxy.read_size(8);
+        up_server.write_some(net::buffer(response));
+        bool ok = run(ioc, relay(up_proxy, cl_proxy, true));
+        auto out = std::string(cl_client.str());
+        INFO(n);
+        if (!ok)
+            CHECK_FALSE(out.ends_with("0\r\n\r\n"));
+        else
+            CHECK(out.ends_with("0\r\n\r\n"));
+    }
+}
+
+TEST_CASE("framing: chunk size lines and empty pieces", "[component][proxy]")
+{
+    char line[20];
+    CHECK(std::string(line, proxy::chunk_size_line(line, 0x1a2b)) == "1a2b\r\n");
+    CHECK(std::string(line, proxy::chunk_size_line(line, 1)) == "1\r\n");
+    proxy::framed_piece empty("", nullptr, 0, true, false);
+    CHECK(empty.count == 0); // never a zero-size chunk before the end
+    proxy::framed_piece last("", nullptr, 0, true, true);
+    CHECK(last.count == 1);
+    proxy::framed_piece plain("H", "ab", 2, false, true);
+    CHECK(plain.count == 2);
+}
