@@ -57,14 +57,26 @@ void check_openai_error(const raw_peer::response& r, unsigned status)
     CHECK(e.contains("param"));
 }
 
-std::uint64_t rss_kib(pid_t pid)
+namespace {
+std::uint64_t status_kib(pid_t pid, const std::string& key)
 {
     std::ifstream f("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(f, line))
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stoull(line.substr(6));
+        if (line.rfind(key, 0) == 0)
+            return std::stoull(line.substr(key.size()));
     return 0;
+}
+} // namespace
+
+std::uint64_t rss_kib(pid_t pid) { return status_kib(pid, "VmRSS:"); }
+
+std::uint64_t peak_rss_kib(pid_t pid) { return status_kib(pid, "VmHWM:"); }
+
+void reset_peak_rss(pid_t pid)
+{
+    std::ofstream f("/proc/" + std::to_string(pid) + "/clear_refs");
+    f << "5";
 }
 
 } // namespace hardening

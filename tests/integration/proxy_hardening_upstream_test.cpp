@@ -92,3 +92,21 @@ TEST_CASE("an upstream dying mid-response leaves a truncated response and a clos
         CHECK(c.closed(500ms));
     }
 }
+
+TEST_CASE("an upstream's endless chunk-size line is cut, not buffered", "[integration][hardening]")
+{
+    raw_peer::fake_upstream up([](const std::string&) {
+        return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + std::string(8 << 20, 'e');
+    });
+    env e({}, "http://127.0.0.1:" + std::to_string(up.port()) + "/v1");
+    for (int round = 0; round < 3; ++round) {
+        if (round == 1)
+            reset_peak_rss(e.proxy_pid()); // after a first round has warmed up the allocator
+        auto r = raw_peer::exchange(e.port(), "GET /v1/endless HTTP/1.1\r\nHost: a\r\n\r\n", 3s);
+        check_openai_error(r, 502);
+    }
+    auto baseline = rss_kib(e.proxy_pid());
+    auto peak = peak_rss_kib(e.proxy_pid());
+    INFO("peak RSS " << peak << " KiB, RSS now " << baseline << " KiB: an 8 MiB chunk-size line, twice");
+    CHECK(peak < baseline + 4 * 1024);
+}
