@@ -412,3 +412,31 @@ TEST_CASE("rejection messages never quote header values", "[unit][guard]")
         CHECK(rej->message.find(secret) == std::string::npos);
     }
 }
+
+TEST_CASE("what Beast does with the heads the raw scan rejects", "[unit][guard]")
+{
+    // Documents docs/HARDENING.md: these reach the raw scan because Beast would let them through.
+    struct probe
+    {
+        const char* name;
+        std::string bytes;
+        bool beast_accepts;
+    };
+    std::vector<probe> probes = {
+        {"obs-fold (joined into the value)", req(get, "Host: a\r\nX-A: b\r\n c\r\n"), true},
+        {"bare LF line endings", "GET /v1/models HTTP/1.1\nHost: a\nX-A: b\n\n", false},
+        {"bare LF ending one header line", req(get, "Host: a\nX-A: b\r\n"), false},
+        {"HTAB-led continuation line", req(get, "Host: a\r\nX-A: b\r\n\tc\r\n"), true},
+        {"DEL in a value", req(get, "Host: a\r\nX-A: b\x7f\r\n"), false},
+        {"NUL in a value", req(get, "Host: a\r\nX-A: b\0c\r\n"s), false},
+        {"0x01 in a value", req(get, "Host: a\r\nX-A: b\x01\r\n"), false},
+        {"space before the colon", req(get, "Host : a\r\n"), false},
+        {"bare CR in a value", req(get, "Host: a\r\nX-A: b\rc\r\n"), false},
+    };
+    for (const auto& p : probes) {
+        INFO(p.name);
+        auto r = parse(p.bytes);
+        CHECK(!r.ec == p.beast_accepts);
+        CHECK(proxy::scan_raw_head(p.bytes, {}));
+    }
+}
