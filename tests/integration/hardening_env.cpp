@@ -4,21 +4,22 @@
 #include "tests/support/http_client.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace hardening {
 
 env::env(std::vector<std::string> extra, std::string upstream_url)
 {
     if (upstream_url.empty()) {
-        mock_.emplace(test_support::program_path("mock-llm"), std::vector<std::string>{"--port", "0", "--threads", "1"});
+        mock_.emplace(test_support::program_path("mock-llm"),
+                      std::vector<std::string>{"--port", "0", "--threads", "1"});
         mock_port_ = mock_->wait_listening("mock");
         upstream_url = "http://127.0.0.1:" + std::to_string(mock_port_) + "/v1";
     }
-    std::vector<std::string> args = {"--provider", "bifrost", "--port", "bifrost=0", "--admin-port", "0",
-                                     "--upstream", "bifrost=" + upstream_url, "--threads", "1"};
+    std::vector<std::string> args = {"--provider",   "bifrost", "--port",     "bifrost=0",
+                                     "--admin-port", "0",       "--upstream", "bifrost=" + upstream_url,
+                                     "--threads",    "1"};
     args.insert(args.end(), extra.begin(), extra.end());
     proxy_.emplace(test_support::program_path("proxy"), args);
     port_ = proxy_->wait_listening("bifrost");
@@ -69,9 +70,15 @@ std::uint64_t status_kib(pid_t pid, const std::string& key)
 }
 } // namespace
 
-std::uint64_t rss_kib(pid_t pid) { return status_kib(pid, "VmRSS:"); }
+std::uint64_t rss_kib(pid_t pid)
+{
+    return status_kib(pid, "VmRSS:");
+}
 
-std::uint64_t peak_rss_kib(pid_t pid) { return status_kib(pid, "VmHWM:"); }
+std::uint64_t peak_rss_kib(pid_t pid)
+{
+    return status_kib(pid, "VmHWM:");
+}
 
 void reset_peak_rss(pid_t pid)
 {
