@@ -268,7 +268,7 @@ common::task<void> run_session(worker_context& w, std::size_t provider, net::ip:
         }
         if (!co_await handle_request(rs, head.length, client_ip))
             break;
-        if (client_buf.size() == 0 && client_buf.capacity() > 8192)
+        if (client_buf.size() == 0 && client_buf.capacity() > 4096)
             client_buf.shrink_to_fit();
         rs.release_piece();
     }

@@ -105,7 +105,7 @@ common::task<head_result> read_head(Stream& s, Timed& timed, beast::flat_buffer&
         scanned = data.size();
         if (deadline.fired()) // it may fire just as a read completes
             co_return head_result{head_status::timeout, 0, started};
-        auto [ec, n] = co_await s.async_read_some(buf.prepare(4096), common::use_nothrow);
+        auto [ec, n] = co_await s.async_read_some(buf.prepare(buf.size() == 0 ? 1024 : 4096), common::use_nothrow);
         if (ec) {
             if (deadline.fired())
                 co_return head_result{head_status::timeout, 0, started};

@@ -1,0 +1,309 @@
+// HTML report: the section of one provider. Each chart reads its fields tolerantly: a missing or
+// null field removes a series or a row and the page says why, it is never drawn as zero.
+#include "bench/loadgen/report/provider_section.hpp"
+
+#include "bench/loadgen/report/html_util.hpp"
+#include "bench/loadgen/report/svg_chart.hpp"
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <span>
+#include <utility>
+
+namespace loadgen::report_detail {
+namespace {
+
+using html::escape;
+using html::get_number;
+using html::number;
+using nlohmann::json;
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+std::string figure(const std::string& caption, const std::string& body, const std::string& note = {})
+{
+    return "<figure><figcaption>" + escape(caption) + "</figcaption>" + body +
+           (note.empty() ? std::string() : "<p class=\"note\">" + note + "</p>") + "</figure>";
+}
+
+// [[q, ms], ...] from "percentiles", or the scalar percentile fields when the array is absent.
+std::vector<svg::point> percentile_points(const json& r)
+{
+    std::vector<svg::point> pts;
+    if (const auto* arr = html::get_array(r, "percentiles")) {
+        for (const auto& row : *arr)
+            if (row.is_array() && row.size() >= 2 && row[0].is_number() && row[1].is_number())
+                pts.push_back({row[0].get<double>(), row[1].get<double>()});
+        if (!pts.empty())
+            return pts;
+    }
+    static const std::pair<double, const char*> fields[] = {
+        {0, "min_latency_ms"},  {50, "p50_latency_ms"},    {90, "p90_latency_ms"},
+        {99, "p99_latency_ms"}, {99.9, "p999_latency_ms"}, {99.9999, "max_latency_ms"}};
+    for (const auto& [q, key] : fields)
+        if (auto v = get_number(r, key))
+            pts.push_back({q, *v});
+    return pts;
+}
+
+// Seconds in which a route sent or received anything.
+std::set<double> active_seconds(const json* route)
+{
+    std::set<double> out;
+    if (const auto* arr = route ? html::get_array(*route, "timeline") : nullptr)
+        for (const auto& row : *arr)
+            if (auto t = get_number(row, "t_s"))
+                if (get_number(row, "rps").value_or(0) > 0 || get_number(row, "errors").value_or(0) > 0)
+                    out.insert(*t);
+    return out;
+}
+
+// One timeline field as points. In overhead mode the routes alternate: a second in which this
+// route did nothing while `other` was active is the other route's window and is left out (the
+// line joins across it). A second with no response otherwise (a stall, only errors) is a gap in
+// the latency lines and a real 0 in the throughput; a null value is a gap.
+std::vector<svg::point> timeline_points(const json& r, const char* field, const json* other)
+{
+    bool is_latency = std::string_view(field).ends_with("_ms");
+    auto others = active_seconds(other);
+    std::vector<svg::point> pts;
+    if (const auto* arr = html::get_array(r, "timeline"))
+        for (const auto& row : *arr) {
+            auto t = get_number(row, "t_s");
+            if (!t)
+                continue;
+            bool silent = get_number(row, "rps") == 0.0 && get_number(row, "errors").value_or(0) == 0;
+            if (silent && others.count(*t))
+                continue;
+            bool no_response = get_number(row, "rps") == 0.0;
+            pts.push_back({*t, is_latency && no_response ? nan : get_number(row, field).value_or(nan)});
+        }
+    return pts;
+}
+
+bool any_positive(const std::vector<svg::point>& pts)
+{
+    for (const auto& p : pts)
+        if (std::isfinite(p.y) && p.y > 0)
+            return true;
+    return false;
+}
+
+std::string percentile_chart(const json& r, const json* direct)
+{
+    svg::line_chart chart{"Latency by percentile",
+                          "percentile (log scale: 90%, 99%, 99.9%, ...)",
+                          "latency (ms)",
+                          "",
+                          "ms",
+                          svg::x_scale::percentile,
+                          {}};
+    chart.lines.push_back({direct ? "through proxy" : "target", svg::color_proxy, percentile_points(r)});
+    if (direct)
+        chart.lines.push_back({"direct to upstream", svg::color_direct, percentile_points(*direct), true});
+    return figure(chart.title, svg::render(chart),
+                  "Each point is the latency below which that share of requests finished "
+                  "(coordinated omission corrected in open loop). Hover a point for its value.");
+}
+
+std::string latency_timeline_chart(const json& r, const json* direct)
+{
+    svg::line_chart chart{
+        "Latency over time", "time since start (s)", "latency (ms)", "s", "ms", svg::x_scale::linear, {}};
+    std::string route = direct ? "proxy" : "target";
+    chart.lines.push_back({route + " p50", svg::color_proxy, timeline_points(r, "p50_ms", direct)});
+    chart.lines.push_back({route + " p99", svg::color_p99, timeline_points(r, "p99_ms", direct), true});
+    if (direct) {
+        chart.lines.push_back({"direct p50", svg::color_direct, timeline_points(*direct, "p50_ms", &r)});
+        chart.lines.push_back({"direct p99", svg::color_extra, timeline_points(*direct, "p99_ms", &r), true});
+    }
+    return figure(
+        chart.title, svg::render(chart),
+        "Per-second p50 and p99 (dashed). Seconds given to the other route's alternating window are "
+        "skipped; a gap is a second without any response.");
+}
+
+std::string throughput_timeline_chart(const json& r, const json* direct)
+{
+    svg::line_chart chart{"Throughput over time",
+                          "time since start (s)",
+                          "responses per second",
+                          "s",
+                          "/s",
+                          svg::x_scale::linear,
+                          {},
+                          "errors per second",
+                          "/s"};
+    std::string route = direct ? "proxy" : "target";
+    chart.lines.push_back({route + " req/s", svg::color_proxy, timeline_points(r, "rps", direct)});
+    if (direct)
+        chart.lines.push_back({"direct req/s", svg::color_direct, timeline_points(*direct, "rps", &r), true});
+    auto errors = timeline_points(r, "errors", direct);
+    bool had_errors = any_positive(errors);
+    if (had_errors)
+        chart.lines.push_back(
+            {route + " errors/s (right axis)", svg::color_errors, std::move(errors), true, true});
+    if (direct) {
+        auto direct_errors = timeline_points(*direct, "errors", &r);
+        if (any_positive(direct_errors)) {
+            had_errors = true;
+            chart.lines.push_back(
+                {"direct errors/s (right axis)", svg::color_extra, std::move(direct_errors), true, true});
+        }
+    }
+    return figure(
+        chart.title, svg::render(chart),
+        std::string(direct ? "Seconds given to the other route's alternating window are skipped. " : "") +
+            (had_errors ? "Errors per second (right axis) are drawn when any occurred."
+                        : "No errors were recorded in any second."));
+}
+
+// Bars for p50..mean (or for the keys of a nested object such as "ttft_ms").
+std::vector<svg::interval_bar> overhead_bars(const json& obj, bool nested)
+{
+    static const std::pair<const char*, const char*> flat[] = {
+        {"p50_ms", "p50"}, {"p90_ms", "p90"}, {"p99_ms", "p99"}, {"p999_ms", "p99.9"}, {"mean_ms", "mean"}};
+    static const std::pair<const char*, const char*> inner[] = {
+        {"p50", "p50"}, {"p90", "p90"}, {"p99", "p99"}, {"p999", "p99.9"}, {"mean", "mean"}};
+    std::vector<svg::interval_bar> bars;
+    for (const auto& [key, label] : nested ? std::span(inner) : std::span(flat)) {
+        auto e = html::get_estimate(obj, key);
+        if (!e.value)
+            continue;
+        bars.push_back({label, *e.value, e.low.value_or(0), e.high.value_or(0), e.has_interval()});
+    }
+    return bars;
+}
+
+std::string overhead_charts(const json& r, const json* direct)
+{
+    const json* overhead = html::get_object(r, "overhead");
+    if (!direct)
+        return figure("Overhead per percentile", "",
+                      "No overhead chart: this run has no direct baseline (<code>direct</code> is null: "
+                      "<code>-direct off</code>, a <code>-url</code> target or the mock measured alone).");
+    if (!overhead)
+        return figure("Overhead per percentile", "",
+                      "No overhead chart: the run measured the direct route but has no "
+                      "<code>overhead</code> figures (too few alternating windows?).");
+    svg::bar_chart chart{"Overhead per percentile (proxy minus direct)", "added latency (ms)", "ms",
+                         svg::color_proxy, overhead_bars(*overhead, false)};
+    std::string note = "Bars: proxy latency minus direct latency at each percentile; whiskers: 95% "
+                       "bootstrap interval over " +
+                       number(get_number(*overhead, "windows"), 0) + " alternating windows.";
+    if (const auto* st = html::get_object(r, "proxy_server_timing_ms"))
+        note += " The proxy's own Server-Timing: p50 " + number(get_number(*st, "p50"), 3) + " ms, p99 " +
+                number(get_number(*st, "p99"), 3) + " ms, mean " + number(get_number(*st, "mean"), 3) +
+                " ms.";
+    std::string out = figure(chart.title, svg::render(chart), note);
+    const char* ttft_title = "Streaming: added time to first token";
+    if (const auto* ttft = html::get_object(*overhead, "ttft_ms")) {
+        // bench writes the same keys as the latency overhead; {p50: {...}} and a bare
+        // {value, ci_low, ci_high} are read too.
+        svg::bar_chart tc{ttft_title, "added TTFT (ms)", "ms", svg::color_p99, overhead_bars(*ttft, false)};
+        if (tc.bars.empty())
+            tc.bars = overhead_bars(*ttft, true);
+        auto single = html::get_estimate(*overhead, "ttft_ms");
+        if (tc.bars.empty() && single.value)
+            tc.bars.push_back({"TTFT", *single.value, single.low.value_or(0), single.high.value_or(0),
+                               single.has_interval()});
+        std::string windows = number(get_number(*ttft, "windows"), 0);
+        out +=
+            figure(tc.title, svg::render(tc),
+                   "TTFT through the proxy minus TTFT direct; whiskers: 95% bootstrap interval" +
+                       (windows == "n/a" ? std::string(".") : " over " + windows + " alternating windows."));
+    } else if (html::get_object(r, "stream")) {
+        out +=
+            figure(ttft_title, "",
+                   "No TTFT overhead: too few alternating windows with streamed responses on both routes.");
+    }
+    return out;
+}
+
+std::string stream_row(const char* label, const json& stream, const char* key)
+{
+    const json* m = html::get_object(stream, key);
+    std::string row = "<tr><th scope=\"row\">" + std::string(label) + "</th>";
+    for (const char* q : {"p50", "p90", "p99", "mean"})
+        row += "<td>" + number(m ? get_number(*m, q) : std::nullopt) + "</td>";
+    return row + "</tr>";
+}
+
+std::string stream_table(const json& r, const json* direct)
+{
+    const json* stream = html::get_object(r, "stream");
+    if (!stream)
+        return {};
+    std::string out = "<h3>Streaming</h3><div class=\"tables\">";
+    auto one = [](const std::string& title, const json& s) {
+        return "<table><caption>" + title +
+               "</caption><thead><tr><th></th><th>p50 (ms)</th><th>p90 (ms)</th><th>p99 (ms)</th>"
+               "<th>mean (ms)</th></tr></thead><tbody>" +
+               stream_row("time to first token", s, "ttft_ms") +
+               stream_row("gap between chunks", s, "gap_ms") + stream_row("total time", s, "total_ms") +
+               "</tbody></table><p class=\"note\">" + number(get_number(s, "chunks_per_second"), 1) +
+               " chunks per second</p>";
+    };
+    out += "<div>" + one(direct ? "through proxy" : "target", *stream) + "</div>";
+    if (const json* ds = direct ? html::get_object(*direct, "stream") : nullptr)
+        out += "<div>" + one("direct to upstream", *ds) + "</div>";
+    return out + "</div>";
+}
+
+std::string counts(const json& r, const char* key)
+{
+    const json* obj = html::get_object(r, key);
+    if (!obj || obj->empty())
+        return "none";
+    std::string out;
+    for (const auto& [k, v] : obj->items())
+        out += (out.empty() ? "" : ", ") + escape(k) + ": " + html::escape_json_value(v);
+    return out;
+}
+
+std::string config_details(const json& r)
+{
+    const json* cfg = html::get_object(r, "config");
+    if (!cfg)
+        return "<p class=\"note\">No configuration recorded.</p>";
+    std::string out = "<details><summary>Effective configuration</summary><table class=\"config\"><tbody>";
+    for (const auto& [k, v] : cfg->items())
+        out += "<tr><th scope=\"row\">" + escape(k) + "</th><td>" + html::escape_json_value(v) + "</td></tr>";
+    return out + "</tbody></table></details>";
+}
+
+std::string meta(const json& r, const json* direct)
+{
+    auto str = [](const json& o, const char* k) { return escape(html::get_string(o, k).value_or("n/a")); };
+    std::string out = "<dl class=\"meta\">" + html::term("target", str(r, "target"));
+    if (direct)
+        out += html::term("direct", str(*direct, "target"));
+    out += html::term("mode", str(r, "mode")) +
+           html::term("target rate", html::with_unit(get_number(r, "target_rate"), 1, "req/s")) +
+           html::term("achieved", html::with_unit(get_number(r, "achieved_rate"), 1, "req/s")) +
+           html::term("late sends", number(get_number(r, "late_sends"), 0)) +
+           html::term("requests", number(get_number(r, "requests"), 0)) +
+           html::term("success", html::with_unit(get_number(r, "success_rate"), 2, "%")) +
+           html::term("status codes", counts(r, "status_code_counts")) +
+           html::term("drops", counts(r, "drop_reasons")) + html::term("timestamp", str(r, "timestamp"));
+    return out + "</dl>";
+}
+
+} // namespace
+
+std::string provider_section(const std::string& name, const json& r, const std::string& anchor)
+{
+    std::string out =
+        "<section class=\"provider\" id=\"" + escape(anchor) + "\"><h2>" + escape(name) + "</h2>";
+    if (!r.is_object())
+        return out +
+               "<p class=\"note\">No results for this provider (the entry is not an object).</p></section>";
+    const json* direct = html::get_object(r, "direct");
+    out += meta(r, direct) + "<div class=\"charts\">" + percentile_chart(r, direct) +
+           latency_timeline_chart(r, direct) + throughput_timeline_chart(r, direct) +
+           overhead_charts(r, direct) + "</div>" + stream_table(r, direct) + config_details(r);
+    return out + "</section>";
+}
+
+} // namespace loadgen::report_detail
