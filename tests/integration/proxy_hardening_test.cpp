@@ -210,3 +210,21 @@ TEST_CASE("an endless chunk-size line or trailer section is cut, not buffered", 
     CHECK(peak < now + 2 * 1024);
     CHECK(e.upstream_requests() == before);
 }
+
+TEST_CASE("every request of a keep-alive connection is checked, pipelined ones too",
+          "[integration][hardening]")
+{
+    env e;
+    auto before = e.upstream_requests();
+    raw_peer::client c(e.port());
+    // A good request, then a smuggling attempt in the same packet.
+    c.send(head(get, "Host: a\r\n") + head(post, "Host: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n") +
+           "abc");
+    auto raw = c.read(2s); // both replies, then the close
+    auto first = raw_peer::parse_response(raw);
+    CHECK(first.status == 200);
+    REQUIRE(!first.header("content-length").empty()); // so that the second reply starts here
+    auto second = raw_peer::parse_response(raw.substr(first.head.size() + first.body.size()));
+    check_openai_error(second, 400);
+    CHECK(e.upstream_requests() == before + 1);
+}
