@@ -2,21 +2,26 @@
 // no allocation on the accept path except the rejection itself.
 #include "proxy/request_guard.hpp"
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/verb.hpp>
-
-#include <algorithm>
 
 namespace proxy {
 namespace {
 
 namespace http = boost::beast::http;
 
-std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+std::string_view sv(boost::beast::string_view s)
+{
+    return {s.data(), s.size()};
+}
 
-rejection bad(std::string message) { return {400, std::move(message), "bad_request"}; }
+rejection bad(std::string message)
+{
+    return {400, std::move(message), "bad_request"};
+}
 
 // RFC 9110 tchar.
 bool is_tchar(unsigned char c)
@@ -28,7 +33,8 @@ bool is_tchar(unsigned char c)
 
 bool is_token(std::string_view s)
 {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
 }
 
 bool iequal(std::string_view a, std::string_view b)
@@ -119,7 +125,8 @@ std::optional<rejection> check_field_line(std::string_view line)
     for (char c : line.substr(colon + 1)) {
         auto u = static_cast<unsigned char>(c);
         if ((u < 0x20 && u != '\t') || u == 0x7f)
-            return bad("control character (NUL, CR, LF or other) in the value of header " + name_for_message(name));
+            return bad("control character (NUL, CR, LF or other) in the value of header " +
+                       name_for_message(name));
     }
     return std::nullopt;
 }
@@ -176,7 +183,8 @@ bool valid_host(std::string_view h)
     });
 }
 
-std::optional<rejection> check_framing(const http::header<true, http::fields>& head, const guard_limits& limits)
+std::optional<rejection> check_framing(const http::header<true, http::fields>& head,
+                                       const guard_limits& limits)
 {
     auto te_n = head.count(http::field::transfer_encoding);
     auto cl_n = head.count(http::field::content_length);
@@ -194,14 +202,16 @@ std::optional<rejection> check_framing(const http::header<true, http::fields>& h
         return bad("more than one Content-Length header");
     if (cl_n == 1) {
         auto v = sv(head[http::field::content_length]);
-        if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        if (v.empty() || v.size() > 19 ||
+            !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
             return bad("malformed Content-Length: expected one decimal number");
         std::uint64_t n = 0;
         for (char c : v)
             n = n * 10 + static_cast<std::uint64_t>(c - '0'); // 19 digits cannot overflow 64 bits
         if (n > limits.max_body_bytes)
-            return rejection{413, "request body of " + std::to_string(n) + " bytes over the limit of " +
-                                      std::to_string(limits.max_body_bytes) + " bytes",
+            return rejection{413,
+                             "request body of " + std::to_string(n) + " bytes over the limit of " +
+                                 std::to_string(limits.max_body_bytes) + " bytes",
                              "payload_too_large"};
     }
     return std::nullopt;
@@ -212,7 +222,8 @@ std::optional<rejection> check_framing(const http::header<true, http::fields>& h
 std::optional<rejection> scan_raw_head(std::string_view h, const guard_limits& limits)
 {
     if (h.size() > limits.max_header_bytes)
-        return rejection{431, "request head larger than " + std::to_string(limits.max_header_bytes) + " bytes",
+        return rejection{431,
+                         "request head larger than " + std::to_string(limits.max_header_bytes) + " bytes",
                          "headers_too_large"};
     // The request line first: its target length (414) and version (505) take precedence.
     auto eol = h.find("\r\n");
@@ -236,13 +247,15 @@ std::optional<rejection> scan_raw_head(std::string_view h, const guard_limits& l
     return std::nullopt;
 }
 
-std::optional<rejection> check_request_head(const http::header<true, http::fields>& head, const guard_limits& limits)
+std::optional<rejection> check_request_head(const http::header<true, http::fields>& head,
+                                            const guard_limits& limits)
 {
     if (head.version() != 11 && head.version() != 10)
         return rejection{505, "HTTP version not supported: the proxy serves HTTP/1.1 and HTTP/1.0",
                          "http_version_not_supported"};
     if (head.method() == http::verb::connect)
-        return rejection{405, "CONNECT is not supported: this is a reverse proxy, not a tunnel", "method_not_allowed"};
+        return rejection{405, "CONNECT is not supported: this is a reverse proxy, not a tunnel",
+                         "method_not_allowed"};
     auto target = sv(head.target());
     if (target.size() > limits.max_url_bytes)
         return rejection{414, "request target longer than " + std::to_string(limits.max_url_bytes) + " bytes",
@@ -250,7 +263,8 @@ std::optional<rejection> check_request_head(const http::header<true, http::field
     if (target == "*")
         return bad("asterisk-form target '*' is not accepted");
     if (target.empty() || target.front() != '/')
-        return bad("only origin-form targets (/path?query) are accepted, not absolute-form or authority-form");
+        return bad(
+            "only origin-form targets (/path?query) are accepted, not absolute-form or authority-form");
     if (target.size() > 1 && target[1] == '/')
         return bad("target starting with '//' is not accepted");
     if (has_dot_segment(target))

@@ -46,8 +46,9 @@ std::optional<rejection> scan_raw_head(std::string_view head_bytes, const guard_
 // The head as Beast parsed it: TE/CL rules (both -> 400, TE other than exactly "chunked" -> 400,
 // differing/malformed CL), Host missing/duplicate, absolute-form or '*' targets, CONNECT (405),
 // dot-segments (also percent-encoded %2e), HTTP version (505), declared body over the limit (413).
-std::optional<rejection> check_request_head(const boost::beast::http::header<true, boost::beast::http::fields>& head,
-                                            const guard_limits&);
+std::optional<rejection>
+check_request_head(const boost::beast::http::header<true, boost::beast::http::fields>& head,
+                   const guard_limits&);
 
 // For the parser's on_chunk_header callback: `ext` is the extension text Beast hands over.
 std::optional<rejection> check_chunk_extension(std::string_view ext, const guard_limits&);

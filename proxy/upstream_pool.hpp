@@ -53,7 +53,11 @@ public:
     bool stale();
     void close();
 
-    beast::flat_buffer buffer; // bytes read from the upstream and not parsed yet
+    // Bytes read from the upstream and not parsed yet. Bounded: Beast bounds neither a chunk-size
+    // line nor the trailer section, so an upstream could make the proxy buffer without end. Room
+    // for a 64 KiB head plus the head reader's 4 KiB reads, and for Beast's 64 KiB body reads;
+    // past it a read fails (buffer_overflow) and the client gets a 502 or a cut response.
+    beast::flat_buffer buffer{64 * 1024 + 1 + 4096 + 64 * 1024};
     bool reused = false;       // came out of the idle pool (a failure before any byte may retry)
 
 private:

@@ -34,7 +34,11 @@ private:
 // error.code), the headers every proxy reply carries, and Connection: close.
 void check_openai_error(const raw_peer::response& r, unsigned status);
 
-// Resident set size of a process, in KiB (from /proc/PID/status).
+// Resident set size of a process, in KiB (VmRSS of /proc/PID/status).
 std::uint64_t rss_kib(pid_t pid);
+// Peak resident set size since the start or the last reset_peak_rss (VmHWM), in KiB.
+std::uint64_t peak_rss_kib(pid_t pid);
+// Resets the peak to the current RSS (writes 5 to /proc/PID/clear_refs, Linux >= 4.0).
+void reset_peak_rss(pid_t pid);
 
 } // namespace hardening

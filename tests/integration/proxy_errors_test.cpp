@@ -170,3 +170,20 @@ TEST_CASE("upstream dying mid-response: truncated response, closed client connec
     CHECK(raw.find("hello") != std::string::npos);
     CHECK(raw.find("\r\n0\r\n\r\n") == std::string::npos);
 }
+
+TEST_CASE("503 when every pooled upstream connection is busy", "[integration][proxy]")
+{
+    mock m;
+    proxy_proc p("bifrost", m.url(), {"--pool-max", "1", "--pool-max-idle", "1"});
+    test_support::http_reply slow;
+    std::thread busy([&] {
+        slow = http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = chat_body,
+                                     .headers = {{"x-mock-latency", "600ms"}}});
+    });
+    std::this_thread::sleep_for(200ms);
+    auto r = http_request(p.port, {.target = "/v1/models"});
+    busy.join();
+    check_error(r, 503, "overloaded");
+    CHECK(slow.status == 200);
+    CHECK(http_request(p.port, {.target = "/v1/models"}).status == 200); // the connection is back
+}

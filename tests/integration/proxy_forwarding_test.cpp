@@ -169,7 +169,7 @@ TEST_CASE("pool reuse: many client connections, one upstream connection", "[inte
     CHECK(accepted(m.port) - before == 3); // one more /stats connection, no new upstream one
 }
 
-TEST_CASE("Server-Timing and X-Request-Id on every response; ids kept", "[integration][proxy]")
+TEST_CASE("Server-Timing and X-Request-Id on every response, ids kept", "[integration][proxy]")
 {
     mock m;
     proxy_proc p("bifrost", m.url());

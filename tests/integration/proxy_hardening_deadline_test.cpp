@@ -4,7 +4,6 @@
 #include "tests/integration/hardening_env.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 using namespace hardening;
@@ -17,13 +16,14 @@ std::string chat_request(const std::string& extra_headers, bool stream)
 {
     std::string body = std::string(R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}])") +
                        (stream ? R"(,"stream":true})" : "}");
-    return "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n" + extra_headers +
-           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n" +
+           extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 long ms_since(clock_type::time_point t0)
 {
-    return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count());
+    return static_cast<long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count());
 }
 
 } // namespace
@@ -69,7 +69,8 @@ TEST_CASE("slow body: a body below the minimum rate gets 408 before any upstream
     raw_peer::response r;
     for (int i = 0; i < 20 && r.status == 0; ++i) { // one byte every 100 ms
         c.send("x");
-        r = raw_peer::parse_response(c.read(100ms, [](const std::string& s) { return s.find("\r\n\r\n") != s.npos; }));
+        r = raw_peer::parse_response(
+            c.read(100ms, [](const std::string& s) { return s.find("\r\n\r\n") != s.npos; }));
     }
     if (r.status != 0 && !r.complete)
         r = raw_peer::parse_response(r.head + c.read(1s));
@@ -93,11 +94,13 @@ TEST_CASE("an upstream that does not answer in time gets the client a 504", "[in
     CHECK(raw_peer::exchange(e.port(), chat_request("x-mock-latency: 50ms\r\n", false)).status == 200);
 }
 
-TEST_CASE("an idle gap in a stream cuts it: truncated response and closed connection", "[integration][hardening]")
+TEST_CASE("an idle gap in a stream cuts it: truncated response and closed connection",
+          "[integration][hardening]")
 {
     env e({"--stream-idle-timeout", "300ms"});
     // A gap under the limit streams to the end.
-    auto ok = raw_peer::exchange(e.port(), chat_request("x-mock-token-gap: 30ms\r\nx-mock-chunks: 4\r\n", true));
+    auto ok =
+        raw_peer::exchange(e.port(), chat_request("x-mock-token-gap: 30ms\r\nx-mock-chunks: 4\r\n", true));
     CHECK(ok.status == 200);
     CHECK(ok.complete);
     CHECK(ok.body.find("[DONE]") != std::string::npos);
@@ -118,9 +121,11 @@ TEST_CASE("a slow-reading client does not make the proxy buffer the response", "
 {
     env e;
     // Warm up (allocators, pool, first connection) before taking the baseline.
-    REQUIRE(raw_peer::exchange(e.port(), "GET /v1/blob?bytes=200000 HTTP/1.1\r\nHost: a\r\n\r\n").status == 200);
+    REQUIRE(raw_peer::exchange(e.port(), "GET /v1/blob?bytes=200000 HTTP/1.1\r\nHost: a\r\n\r\n").status ==
+            200);
     auto baseline = rss_kib(e.proxy_pid());
     REQUIRE(baseline > 0);
+    reset_peak_rss(e.proxy_pid());
 
     raw_peer::client c(e.port(), 16 * 1024);
     c.send("GET /v1/blob?bytes=10485760 HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -132,6 +137,7 @@ TEST_CASE("a slow-reading client does not make the proxy buffer the response", "
         peak = std::max(peak, rss_kib(e.proxy_pid()));
         std::this_thread::sleep_for(20ms);
     }
+    peak = std::max(peak, peak_rss_kib(e.proxy_pid()));
     INFO("baseline " << baseline << " KiB, peak " << peak << " KiB, received " << received << " bytes");
     CHECK(received > 0);
     CHECK(received < 5 * 1024 * 1024);

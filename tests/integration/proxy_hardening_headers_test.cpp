@@ -4,11 +4,10 @@
 // show what reached the upstream byte for byte.
 #include "tests/integration/hardening_env.hpp"
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 using namespace hardening;
 using namespace std::chrono_literals;
@@ -17,7 +16,8 @@ namespace {
 
 std::string lower(std::string s)
 {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -31,8 +31,9 @@ std::multimap<std::string, std::string> echoed_headers(const raw_peer::response&
     return out;
 }
 
-const std::vector<std::string> hop_by_hop = {"keep-alive", "proxy-connection", "te", "trailer", "upgrade",
-                                             "proxy-authorization", "proxy-authenticate", "x-named-hop"};
+const std::vector<std::string> hop_by_hop = {
+    "keep-alive",          "proxy-connection",   "te",         "trailer", "upgrade",
+    "proxy-authorization", "proxy-authenticate", "x-named-hop"};
 
 } // namespace
 
@@ -54,11 +55,12 @@ TEST_CASE("Expect: 100-continue is answered by the proxy and not forwarded", "[i
 TEST_CASE("hop-by-hop and Connection-named request headers are stripped", "[integration][hardening]")
 {
     env e;
-    auto r = raw_peer::exchange(e.port(), "POST /v1/echo HTTP/1.1\r\nHost: a\r\n"
-                                          "Connection: keep-alive, X-Named-Hop\r\nX-Named-Hop: secret\r\n"
-                                          "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\n"
-                                          "Trailer: X-T\r\nUpgrade: websocket\r\nProxy-Authorization: Basic eDp5\r\n"
-                                          "X-End-To-End: kept\r\nContent-Length: 2\r\n\r\nhi");
+    auto r = raw_peer::exchange(e.port(),
+                                "POST /v1/echo HTTP/1.1\r\nHost: a\r\n"
+                                "Connection: keep-alive, X-Named-Hop\r\nX-Named-Hop: secret\r\n"
+                                "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\n"
+                                "Trailer: X-T\r\nUpgrade: websocket\r\nProxy-Authorization: Basic eDp5\r\n"
+                                "X-End-To-End: kept\r\nContent-Length: 2\r\n\r\nhi");
     REQUIRE(r.status == 200);
     auto h = echoed_headers(r);
     for (const auto& name : hop_by_hop) {
@@ -77,10 +79,11 @@ TEST_CASE("hop-by-hop, Connection-named headers and trailers from the upstream a
           "[integration][hardening]")
 {
     raw_peer::fake_upstream up([](const std::string&) {
-        return std::string("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close, X-Up-Hop\r\n"
-                           "X-Up-Hop: secret\r\nKeep-Alive: timeout=5\r\nProxy-Authenticate: Basic\r\n"
-                           "Upgrade: h2c\r\nTrailer: X-Resp-Trail\r\nX-Kept: yes\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "5\r\nhello\r\n0\r\nX-Resp-Trail: secret-trailer\r\n\r\n");
+        return std::string(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close, X-Up-Hop\r\n"
+            "X-Up-Hop: secret\r\nKeep-Alive: timeout=5\r\nProxy-Authenticate: Basic\r\n"
+            "Upgrade: h2c\r\nTrailer: X-Resp-Trail\r\nX-Kept: yes\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "5\r\nhello\r\n0\r\nX-Resp-Trail: secret-trailer\r\n\r\n");
     });
     env e({}, "http://127.0.0.1:" + std::to_string(up.port()) + "/v1");
     raw_peer::client c(e.port());
@@ -105,8 +108,9 @@ TEST_CASE("request trailers are dropped", "[integration][hardening]")
         return std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
     });
     env e({}, "http://127.0.0.1:" + std::to_string(up.port()) + "/v1");
-    auto r = raw_peer::exchange(e.port(), "POST /v1/upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-                                          "Trailer: X-Trail\r\n\r\n5\r\nhello\r\n0\r\nX-Trail: secret-trailer\r\n\r\n");
+    auto r = raw_peer::exchange(e.port(),
+                                "POST /v1/upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+                                "Trailer: X-Trail\r\n\r\n5\r\nhello\r\n0\r\nX-Trail: secret-trailer\r\n\r\n");
     CHECK(r.status == 200);
     auto reqs = up.requests();
     REQUIRE(reqs.size() == 1);
@@ -115,11 +119,13 @@ TEST_CASE("request trailers are dropped", "[integration][hardening]")
     CHECK(reqs[0].find("secret-trailer") == std::string::npos);
 }
 
-TEST_CASE("client Forwarded / X-Forwarded-* are replaced, or kept with --trust-forwarded", "[integration][hardening]")
+TEST_CASE("client Forwarded / X-Forwarded-* are replaced, or kept with --trust-forwarded",
+          "[integration][hardening]")
 {
-    const std::string request = "GET /v1/echo HTTP/1.1\r\nHost: a\r\nForwarded: for=203.0.113.9;proto=https\r\n"
-                                "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Host: evil.example\r\n"
-                                "X-Forwarded-Proto: https\r\n\r\n";
+    const std::string request =
+        "GET /v1/echo HTTP/1.1\r\nHost: a\r\nForwarded: for=203.0.113.9;proto=https\r\n"
+        "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Host: evil.example\r\n"
+        "X-Forwarded-Proto: https\r\n\r\n";
     {
         env e;
         auto r = raw_peer::exchange(e.port(), request);

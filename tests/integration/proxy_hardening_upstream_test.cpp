@@ -4,7 +4,6 @@
 #include "tests/integration/hardening_env.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 
 using namespace hardening;
@@ -31,12 +30,14 @@ const std::map<std::string, std::string>& bad_replies()
         {"/v1/obs-fold", "HTTP/1.1 200 OK\r\nX-A: b\r\n folded\r\n" + ok_tail},
         {"/v1/bare-cr", "HTTP/1.1 200 OK\r\nX-A: b\rX-B: c\r\n" + ok_tail},
         {"/v1/bad-name", "HTTP/1.1 200 OK\r\nX A: b\r\n" + ok_tail},
-        {"/v1/over-long-header", "HTTP/1.1 200 OK\r\nX-Big: " + std::string(100 * 1024, 'b') + "\r\n" + ok_tail},
+        {"/v1/over-long-header",
+         "HTTP/1.1 200 OK\r\nX-Big: " + std::string(100 * 1024, 'b') + "\r\n" + ok_tail},
         {"/v1/cl-not-a-number", "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nok"},
         {"/v1/cl-negative", "HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\nok"},
         {"/v1/cl-differing", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"},
         {"/v1/cl-list-differing", "HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok"},
-        {"/v1/cl-and-te", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"},
+        {"/v1/cl-and-te",
+         "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"},
         {"/v1/bad-chunk-size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n"},
         {"/v1/closed-before-head", ""},
     };
@@ -46,7 +47,8 @@ const std::map<std::string, std::string>& bad_replies()
 std::string die_mid_response(const std::string& target)
 {
     if (target == "/v1/cut-length")
-        return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n" + std::string(5000, 'a');
+        return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n" +
+               std::string(5000, 'a');
     if (target == "/v1/cut-chunked")
         return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
                "e\r\ndata: {\"a\":1}\n\n\r\ne\r\ndata: {\"a\":2}\n\n\r\n";
@@ -55,7 +57,8 @@ std::string die_mid_response(const std::string& target)
 
 } // namespace
 
-TEST_CASE("an upstream sending a malformed response head or length gets the client a 502", "[integration][hardening]")
+TEST_CASE("an upstream sending a malformed response head or length gets the client a 502",
+          "[integration][hardening]")
 {
     raw_peer::fake_upstream up([](const std::string& target) {
         auto it = bad_replies().find(target);
@@ -91,4 +94,22 @@ TEST_CASE("an upstream dying mid-response leaves a truncated response and a clos
         CHECK(raw.find("\r\n0\r\n\r\n") == std::string::npos);
         CHECK(c.closed(500ms));
     }
+}
+
+TEST_CASE("an upstream's endless chunk-size line is cut, not buffered", "[integration][hardening]")
+{
+    raw_peer::fake_upstream up([](const std::string&) {
+        return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + std::string(8 << 20, 'e');
+    });
+    env e({}, "http://127.0.0.1:" + std::to_string(up.port()) + "/v1");
+    for (int round = 0; round < 3; ++round) {
+        if (round == 1)
+            reset_peak_rss(e.proxy_pid()); // after a first round has warmed up the allocator
+        auto r = raw_peer::exchange(e.port(), "GET /v1/endless HTTP/1.1\r\nHost: a\r\n\r\n", 3s);
+        check_openai_error(r, 502);
+    }
+    auto baseline = rss_kib(e.proxy_pid());
+    auto peak = peak_rss_kib(e.proxy_pid());
+    INFO("peak RSS " << peak << " KiB, RSS now " << baseline << " KiB: an 8 MiB chunk-size line, twice");
+    CHECK(peak < baseline + 4 * 1024);
 }

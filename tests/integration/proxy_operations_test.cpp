@@ -99,7 +99,7 @@ TEST_CASE("a client that disconnects cancels its upstream request at once", "[in
               .ends_with(" 1"));
 }
 
-TEST_CASE("TLS upstream: verified against a CA the test creates; unknown CA -> 502", "[integration][proxy]")
+TEST_CASE("TLS upstream: verified against a CA the test creates, unknown CA gets 502", "[integration][proxy]")
 {
     auto dir = std::filesystem::temp_directory_path() / ("proxy-tls-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);

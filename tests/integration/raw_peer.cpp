@@ -2,17 +2,16 @@
 // with deadlines, so no call can hang a test.
 #include "tests/integration/raw_peer.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
+#include <cctype>
+#include <cerrno>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <stdexcept>
 
 namespace raw_peer {
 namespace {
@@ -177,7 +176,8 @@ bool client::send(std::string_view bytes)
     return true;
 }
 
-std::string client::read(std::chrono::milliseconds timeout, const std::function<bool(const std::string&)>& done)
+std::string client::read(std::chrono::milliseconds timeout,
+                         const std::function<bool(const std::string&)>& done)
 {
     std::string got;
     auto deadline = clock::now() + timeout;
@@ -240,7 +240,8 @@ fake_upstream::fake_upstream(reply_fn reply) : reply_(std::move(reply))
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
     if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::listen(listen_fd_, 64) != 0 || ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        ::listen(listen_fd_, 64) != 0 ||
+        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
         throw std::runtime_error("fake upstream: cannot listen");
     port_ = ntohs(a.sin_port);
     acceptor_ = std::thread([this] {

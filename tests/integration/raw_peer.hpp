@@ -42,7 +42,8 @@ public:
 
     bool send(std::string_view bytes); // false when the peer closed or reset
     // Reads until `done(received)` holds, the peer closes, or `timeout` passes.
-    std::string read(std::chrono::milliseconds timeout, const std::function<bool(const std::string&)>& done = {});
+    std::string read(std::chrono::milliseconds timeout,
+                     const std::function<bool(const std::string&)>& done = {});
     // Reads one response (head and framed body), stopping early at close or timeout.
     response read_response(std::chrono::milliseconds timeout = 2s);
     // True when the peer has closed (EOF or reset) within `wait`; data still pending is drained.

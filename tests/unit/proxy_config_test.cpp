@@ -57,7 +57,7 @@ TEST_CASE("environment and flags: flags win", "[unit][proxy]")
     CHECK(d.find("pk-in-secret") == std::string::npos);
 }
 
-TEST_CASE("--provider selects, aliases accepted", "[unit][proxy]")
+TEST_CASE("provider selection with --provider, aliases accepted", "[unit][proxy]")
 {
     auto r = parse_args({"--provider", "llmlite", "--provider=portkey", "--stream-idle-timeout", "portkey=5s"}, empty_env());
     REQUIRE(r.cfg);
@@ -88,7 +88,7 @@ TEST_CASE("bad command lines are errors, never exits", "[unit][proxy]")
     CHECK(parse_args({"--help"}, empty_env()).help);
 }
 
-TEST_CASE("--config JSON adds providers and overrides table ones", "[unit][proxy]")
+TEST_CASE("config JSON file adds providers and overrides table ones", "[unit][proxy]")
 {
     auto env = empty_env();
     env.set_override("MY_KEY", "k1");

@@ -6,7 +6,7 @@
 
 using proxy::proxy_errc;
 
-TEST_CASE("error mapping", "[unit][proxy]")
+TEST_CASE("proxy error mapping", "[unit][proxy]")
 {
     CHECK(proxy::status_of(proxy_errc::bad_request) == 400);
     CHECK(proxy::status_of(proxy_errc::unauthorized) == 401);

@@ -3,13 +3,11 @@
 // first, exactly as the proxy does; the "Beast accepts" tables prove the hole the guard closes.
 #include "proxy/request_guard.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/asio/buffer.hpp>
-
 #include <catch2/catch.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -152,7 +150,8 @@ TEST_CASE("each rejection names the rule that fired", "[unit][guard]")
     CHECK_THAT(framing("Transfer-Encoding: gzip\r\nContent-Length: 5\r\n"), Catch::Contains("both"));
     CHECK_THAT(framing("Transfer-Encoding: gzip, chunked\r\n"), Catch::Contains("exactly 'chunked'"));
     CHECK_THAT(framing("Content-Length: 1, 1\r\n"), Catch::Contains("malformed Content-Length"));
-    CHECK_THAT(framing("Content-Length: 1\r\nContent-Length: 1\r\n"), Catch::Contains("more than one Content-Length"));
+    CHECK_THAT(framing("Content-Length: 1\r\nContent-Length: 1\r\n"),
+               Catch::Contains("more than one Content-Length"));
 }
 
 TEST_CASE("raw head scan: HTTP versions", "[unit][guard]")
@@ -203,7 +202,8 @@ TEST_CASE("raw head scan: size, count and URL limits", "[unit][guard]")
     std::string at_limit = req(get, "Host: a\r\nX-Pad: " + std::string(1024 - base.size(), 'p') + "\r\n");
     REQUIRE(at_limit.size() == 1024);
     CHECK_FALSE(proxy::scan_raw_head(at_limit, limits));
-    auto big = proxy::scan_raw_head(req(get, "Host: a\r\nX-Pad: " + std::string(1025 - base.size(), 'p') + "\r\n"), limits);
+    auto big = proxy::scan_raw_head(
+        req(get, "Host: a\r\nX-Pad: " + std::string(1025 - base.size(), 'p') + "\r\n"), limits);
     REQUIRE(big);
     CHECK(big->status == 431);
 
@@ -237,14 +237,17 @@ TEST_CASE("Beast accepts these heads: the guard must close each hole", "[unit][g
     std::vector<hole> holes = {
         {"TE 'chunked, identity' (Beast: not chunked, body ignored)",
          req(post, "Host: a\r\nTransfer-Encoding: chunked, identity\r\n"), 400},
-        {"TE 'gzip, chunked' (Beast: chunked)", req(post, "Host: a\r\nTransfer-Encoding: gzip, chunked\r\n"), 400},
+        {"TE 'gzip, chunked' (Beast: chunked)", req(post, "Host: a\r\nTransfer-Encoding: gzip, chunked\r\n"),
+         400},
         {"TE 'identity'", req(post, "Host: a\r\nTransfer-Encoding: identity\r\n"), 400},
-        {"TE 'gzip' then Content-Length", req(post, "Host: a\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n"), 400},
+        {"TE 'gzip' then Content-Length",
+         req(post, "Host: a\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n"), 400},
         {"TE 'gzip' then TE 'chunked'",
          req(post, "Host: a\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"), 400},
         {"TE 'chunked ' with a stray token", req(post, "Host: a\r\nTransfer-Encoding: x, chunked\r\n"), 400},
         {"Content-Length list '1, 1'", req(post, "Host: a\r\nContent-Length: 1, 1\r\n"), 400},
-        {"two equal Content-Length headers", req(post, "Host: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n"), 400},
+        {"two equal Content-Length headers",
+         req(post, "Host: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n"), 400},
         {"missing Host (HTTP/1.1)", req(get, "X-A: b\r\n"), 400},
         {"duplicate Host", req(get, "Host: a\r\nHost: b\r\n"), 400},
         {"Host with a space", req(get, "Host: a b\r\n"), 400},
@@ -266,7 +269,8 @@ TEST_CASE("Beast accepts these heads: the guard must close each hole", "[unit][g
         {"..%2f (encoded slash)", req("GET /v1/..%2fadmin HTTP/1.1", "Host: a\r\n"), 400},
         {"..%5c (encoded backslash)", req("GET /v1/..%5Cadmin HTTP/1.1", "Host: a\r\n"), 400},
         {"..\\ (backslash)", req("GET /v1/..\\admin HTTP/1.1", "Host: a\r\n"), 400},
-        {"TE chunked in an HTTP/1.0 request", req("POST /v1/x HTTP/1.0", "Transfer-Encoding: chunked\r\n"), 400},
+        {"TE chunked in an HTTP/1.0 request", req("POST /v1/x HTTP/1.0", "Transfer-Encoding: chunked\r\n"),
+         400},
         {"declared body one byte over the limit", req(post, "Host: a\r\nContent-Length: 67108865\r\n"), 413},
         {"declared body of a terabyte", req(post, "Host: a\r\nContent-Length: 1000000000000\r\n"), 413},
     };
@@ -291,9 +295,12 @@ TEST_CASE("Beast accepts these heads: the guard must close each hole", "[unit][g
 TEST_CASE("Beast rejects these heads itself (the proxy answers 400)", "[unit][guard]")
 {
     std::vector<row> rows = {
-        {"Content-Length then TE", req(post, "Host: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"), 400},
-        {"TE chunked then Content-Length", req(post, "Host: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n"), 400},
-        {"TE chunked twice", req(post, "Host: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"), 400},
+        {"Content-Length then TE",
+         req(post, "Host: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"), 400},
+        {"TE chunked then Content-Length",
+         req(post, "Host: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n"), 400},
+        {"TE chunked twice",
+         req(post, "Host: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"), 400},
         {"differing Content-Length", req(post, "Host: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n"), 400},
         {"differing Content-Length list", req(post, "Host: a\r\nContent-Length: 5, 6\r\n"), 400},
         {"Content-Length with a sign", req(post, "Host: a\r\nContent-Length: +5\r\n"), 400},
@@ -302,12 +309,16 @@ TEST_CASE("Beast rejects these heads itself (the proxy answers 400)", "[unit][gu
         {"Content-Length with inner space", req(post, "Host: a\r\nContent-Length: 1 0\r\n"), 400},
         {"empty Content-Length", req(post, "Host: a\r\nContent-Length: \r\n"), 400},
         {"Content-Length over 2^64", req(post, "Host: a\r\nContent-Length: 18446744073709551616\r\n"), 400},
-        {"HTTP/2.0 (Beast: bad_version; the raw scan answers 505 first)", req("GET /v1/models HTTP/2.0", "Host: a\r\n"), 505},
-        {"HTTP/0.9 (Beast: bad_version; the raw scan answers 505 first)", req("GET /v1/models HTTP/0.9", "Host: a\r\n"), 505},
-        {"Content-Length of 25 digits", req(post, "Host: a\r\nContent-Length: 9999999999999999999999999\r\n"), 400},
+        {"HTTP/2.0 (Beast: bad_version; the raw scan answers 505 first)",
+         req("GET /v1/models HTTP/2.0", "Host: a\r\n"), 505},
+        {"HTTP/0.9 (Beast: bad_version; the raw scan answers 505 first)",
+         req("GET /v1/models HTTP/0.9", "Host: a\r\n"), 505},
+        {"Content-Length of 25 digits", req(post, "Host: a\r\nContent-Length: 9999999999999999999999999\r\n"),
+         400},
     };
     for (const auto& r : rows) {
         INFO(r.name);
+        CHECK(parse(r.bytes).ec); // Beast's own verdict
         CHECK(verdict(r.bytes) == r.status);
     }
 }
@@ -370,7 +381,8 @@ TEST_CASE("chunk extensions over the limit are rejected from the parser callback
         };
         p.on_chunk_header(cb);
         std::string name(ext_len - 1, 'e'); // ";" + name = ext_len bytes
-        std::string bytes = req(post, "Host: a\r\nTransfer-Encoding: chunked\r\n") + "1;" + name + "\r\nx\r\n0\r\n\r\n";
+        std::string bytes =
+            req(post, "Host: a\r\nTransfer-Encoding: chunked\r\n") + "1;" + name + "\r\nx\r\n0\r\n\r\n";
         boost::beast::error_code ec;
         std::size_t used = 0;
         while (!ec && used < bytes.size() && !p.is_done()) {
@@ -410,5 +422,33 @@ TEST_CASE("rejection messages never quote header values", "[unit][guard]")
         }
         REQUIRE(rej);
         CHECK(rej->message.find(secret) == std::string::npos);
+    }
+}
+
+TEST_CASE("what Beast does with the heads the raw scan rejects", "[unit][guard]")
+{
+    // Documents docs/HARDENING.md: these reach the raw scan because Beast would let them through.
+    struct probe
+    {
+        const char* name;
+        std::string bytes;
+        bool beast_accepts;
+    };
+    std::vector<probe> probes = {
+        {"obs-fold (joined into the value)", req(get, "Host: a\r\nX-A: b\r\n c\r\n"), true},
+        {"bare LF line endings", "GET /v1/models HTTP/1.1\nHost: a\nX-A: b\n\n", false},
+        {"bare LF ending one header line", req(get, "Host: a\nX-A: b\r\n"), false},
+        {"HTAB-led continuation line", req(get, "Host: a\r\nX-A: b\r\n\tc\r\n"), true},
+        {"DEL in a value", req(get, "Host: a\r\nX-A: b\x7f\r\n"), false},
+        {"NUL in a value", req(get, "Host: a\r\nX-A: b\0c\r\n"s), false},
+        {"0x01 in a value", req(get, "Host: a\r\nX-A: b\x01\r\n"), false},
+        {"space before the colon", req(get, "Host : a\r\n"), false},
+        {"bare CR in a value", req(get, "Host: a\r\nX-A: b\rc\r\n"), false},
+    };
+    for (const auto& p : probes) {
+        INFO(p.name);
+        auto r = parse(p.bytes);
+        CHECK(!r.ec == p.beast_accepts);
+        CHECK(proxy::scan_raw_head(p.bytes, {}));
     }
 }

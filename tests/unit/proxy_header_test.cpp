@@ -65,7 +65,7 @@ TEST_CASE("request: hop-by-hop and Connection-named headers stripped, Host from 
     CHECK(id.size() == 24);
 }
 
-TEST_CASE("request: configured key replaces Authorization; provider headers added once", "[unit][proxy]")
+TEST_CASE("request: configured key replaces Authorization, provider headers added once", "[unit][proxy]")
 {
     auto p = provider({{"Authorization", "Bearer sk-conf"}, {"x-portkey-provider", "openai"}});
     http::request_header<> h;
@@ -87,7 +87,7 @@ TEST_CASE("request: inbound proxy key is not forwarded", "[unit][proxy]")
     CHECK(h.count(http::field::authorization) == 0);
 }
 
-TEST_CASE("request: forwarding headers replaced unless trusted; request id kept when sane", "[unit][proxy]")
+TEST_CASE("request: forwarding headers replaced unless trusted, request id kept when sane", "[unit][proxy]")
 {
     auto p = provider();
     http::request_header<> h;
