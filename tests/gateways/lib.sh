@@ -17,6 +17,12 @@ ENV_FILE_ARGS=(--env-file /dev/null)
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
+# A peer that CI installs (tests/setup.d/50-gateways.sh) must be there when LGB_REQUIRE_PEERS=1
+# (.ci/run sets it): its absence is then a failure, not a silent skip.
+require_or_skip() {
+  if [[ "${LGB_REQUIRE_PEERS:-0}" == 1 ]]; then fail "$* (LGB_REQUIRE_PEERS=1: CI installs it)"; fi
+  skip "$*"
+}
 ok() { echo "ok: $*"; }
 
 cleanup() {
@@ -154,7 +160,11 @@ roundtrip() {
 # sdk PROVIDER: the openai npm SDK through the proxy (streaming and not, embeddings).
 sdk() {
   local p="$1"
-  [[ -d "$REPO/tests/peers/node_modules/openai" ]] || { echo "note: tests/peers not installed; SDK check skipped" >&2; return 0; }
+  if [[ ! -d "$REPO/tests/peers/node_modules/openai" ]]; then
+    [[ "${LGB_REQUIRE_PEERS:-0}" == 1 ]] && fail "tests/peers (openai SDK) is not installed"
+    echo "note: tests/peers not installed; SDK check skipped" >&2
+    return 0
+  fi
   LGB_SDK_EMBEDDING_MODEL=$(model_of "$p" text-embedding-3-small) \
     timeout 60 node "$REPO/tests/peers/openai-sdk.mjs" "http://127.0.0.1:$(proxy_port_of "$p")/v1" "$(model_of "$p" gpt-4o-mini)" \
     || fail "$p: openai SDK through the proxy"
