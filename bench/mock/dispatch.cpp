@@ -124,6 +124,7 @@ answer make_answer(worker& w, response_buffers& out, route r, const request_info
     a.prompt_tokens = estimate_prompt_tokens(info);
     a.include_usage = info.include_usage;
     a.inputs = info.inputs == 0 ? 1 : info.inputs;
+    a.base64 = info.base64_embeddings;
     std::uint64_t tokens = std::uint64_t{a.chunks} * cfg.tokens_per_chunk;
     if (info.max_tokens && *info.max_tokens > 0 && *info.max_tokens < tokens)
         tokens = *info.max_tokens;

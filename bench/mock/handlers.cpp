@@ -4,8 +4,11 @@
 #include "common/openai_error.hpp"
 
 #include <array>
+#include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace mock {
 namespace {
@@ -213,33 +216,76 @@ void render_completion(std::string& out, const answer& a)
     out += R"(,"service_tier":"default","system_fingerprint":"fp_mock"})"sv;
 }
 
+namespace {
+
+// RFC 4648 base64 of `bytes`, appended to `out`.
+void append_base64(std::string& out, const unsigned char* bytes, std::size_t n)
+{
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        const std::uint32_t v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+        for (int shift : {18, 12, 6, 0})
+            out += alphabet[(v >> shift) & 63];
+    }
+    if (const std::size_t rest = n - i; rest > 0) {
+        const std::uint32_t v = (bytes[i] << 16) | (rest == 2 ? bytes[i + 1] << 8 : 0);
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += rest == 2 ? alphabet[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+}
+
+} // namespace
+
 void render_embeddings(std::string& out, const answer& a, std::uint32_t inputs, unsigned dim)
 {
-    // A few deterministic vectors, rendered once per thread and dimension, used in turn.
+    // A few deterministic vectors, rendered once per thread and dimension in both encodings,
+    // used in turn.
     struct cache
     {
         unsigned dim = 0;
-        std::array<std::string, 4> vectors;
+        std::array<std::string, 4> floats; // "0.001,-0.02,..."
+        std::array<std::string, 4> base64; // float32 little-endian, base64
     };
     thread_local cache c;
     if (c.dim != dim) {
         c.dim = dim;
-        for (std::size_t v = 0; v < c.vectors.size(); ++v) {
-            auto& s = c.vectors[v];
+        for (std::size_t v = 0; v < c.floats.size(); ++v) {
+            auto& s = c.floats[v];
             s.clear();
+            std::vector<unsigned char> raw;
+            raw.reserve(std::size_t{dim} * 4);
             std::uint64_t x = 0x9e3779b97f4a7c15ull * (v + 1);
             for (unsigned i = 0; i < dim; ++i) {
                 x ^= x << 13, x ^= x >> 7, x ^= x << 17; // xorshift64
                 double f = static_cast<double>(x % 200001) / 100000.0 - 1.0;
                 put(s, "{}{:.6f}", i ? "," : "", f * 0.05);
+                // The base64 form carries the same values as the text form, rounded alike.
+                const float value = static_cast<float>(std::round(f * 0.05 * 1e6) / 1e6);
+                std::uint32_t bits = 0;
+                std::memcpy(&bits, &value, sizeof bits);
+                for (int b = 0; b < 4; ++b)
+                    raw.push_back(static_cast<unsigned char>(bits >> (8 * b)));
             }
+            c.base64[v].clear();
+            append_base64(c.base64[v], raw.data(), raw.size());
         }
     }
     out += R"({"object":"list","data":[)"sv;
     for (std::uint32_t i = 0; i < inputs; ++i) {
-        put(out, R"({}{{"object":"embedding","index":{},"embedding":[)", i ? "," : "", i);
-        out += c.vectors[i % c.vectors.size()];
-        out += "]}"sv;
+        put(out, R"({}{{"object":"embedding","index":{},"embedding":)", i ? "," : "", i);
+        if (a.base64) {
+            out += '"';
+            out += c.base64[i % c.base64.size()];
+            out += '"';
+        } else {
+            out += '[';
+            out += c.floats[i % c.floats.size()];
+            out += ']';
+        }
+        out += "}"sv;
     }
     out += "],"sv;
     put_model(out, a);

@@ -27,6 +27,7 @@ struct answer
     std::uint64_t completion_tokens = 0;
     bool include_usage = false;
     std::uint32_t inputs = 1; // embeddings: vectors to return
+    bool base64 = false;      // embeddings: little-endian float32 vectors in base64, as OpenAI sends them
 };
 
 // Appends `s` with JSON string escaping (no quotes).

@@ -18,7 +18,8 @@ enum class top_key : std::uint8_t
     prompt,
     input,
     instructions,
-    max_tokens
+    max_tokens,
+    encoding_format
 };
 
 top_key classify(std::string_view k)
@@ -39,6 +40,8 @@ top_key classify(std::string_view k)
         return top_key::instructions;
     if (k == "max_tokens" || k == "max_completion_tokens" || k == "max_output_tokens")
         return top_key::max_tokens;
+    if (k == "encoding_format")
+        return top_key::encoding_format;
     return top_key::other;
 }
 
@@ -87,6 +90,8 @@ public:
         value("string");
         if (depth_ == 1 && key_ == top_key::model)
             out_.model = v;
+        else if (depth_ == 1 && key_ == top_key::encoding_format)
+            out_.base64_embeddings = v == "base64";
         else if (counts_text())
             out_.prompt_chars += v.size();
         if (depth_ == 1 && key_ == top_key::input)

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <cstring>
+#include <vector>
 
 using namespace mock_test;
 using nlohmann::json;
@@ -47,6 +49,53 @@ TEST_CASE("mock answers every model endpoint under every prefix", "[integration]
     auto h = m.get("/healthz");
     CHECK(h.status == 200);
     CHECK(json::parse(h.body)["status"] == "ok");
+}
+
+namespace {
+// Decodes RFC 4648 base64 (no line breaks) into bytes.
+std::vector<unsigned char> decode_base64(const std::string& text)
+{
+    static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::vector<unsigned char> out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char ch : text) {
+        if (ch == '=')
+            break;
+        auto v = alphabet.find(ch);
+        REQUIRE(v != std::string::npos);
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<unsigned char>((acc >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+} // namespace
+
+TEST_CASE("mock embeddings in base64 carry the same float32 vector as the float form", "[integration]")
+{
+    // The openai SDKs ask for encoding_format=base64 by default and decode little-endian float32.
+    mock_server m({"--embedding-dim", "7"});
+    auto floats = json::parse(m.post("/v1/embeddings", R"({"model":"e","input":"a"})").body);
+    auto b64 =
+        json::parse(m.post("/v1/embeddings", R"({"model":"e","input":"a","encoding_format":"base64"})").body);
+    REQUIRE(b64["data"][0]["embedding"].is_string());
+    auto bytes = decode_base64(b64["data"][0]["embedding"].get<std::string>());
+    REQUIRE(bytes.size() == 7 * 4);
+    for (std::size_t i = 0; i < 7; ++i) {
+        std::uint32_t u = 0;
+        for (int b = 0; b < 4; ++b)
+            u |= static_cast<std::uint32_t>(bytes[i * 4 + b]) << (8 * b);
+        float f = 0;
+        std::memcpy(&f, &u, sizeof f);
+        CHECK(f == Approx(floats["data"][0]["embedding"][i].get<double>()).margin(1e-6));
+    }
+    auto explicit_float =
+        json::parse(m.post("/v1/embeddings", R"({"model":"e","input":"a","encoding_format":"float"})").body);
+    CHECK(explicit_float["data"][0]["embedding"].size() == 7);
 }
 
 TEST_CASE("mock streams under every prefix", "[integration]")
