@@ -31,7 +31,9 @@ std::uint64_t mock_requests(std::uint16_t mock_port)
     // Every route but /stats itself.
     auto r = http_request(mock_port, {.target = "/stats"});
     std::uint64_t n = 0;
-    for (const auto& [route, by_status] : nlohmann::json::parse(r.body)["requests"].items())
+    // The parsed document must outlive the loop: items() of a temporary dangles.
+    const auto stats = nlohmann::json::parse(r.body);
+    for (const auto& [route, by_status] : stats["requests"].items())
         if (route != "stats")
             for (const auto& [status, count] : by_status.items())
                 n += count.get<std::uint64_t>();

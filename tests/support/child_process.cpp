@@ -6,8 +6,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -43,15 +43,30 @@ child_process::child_process(const std::string& exe, const std::vector<std::stri
         envp.push_back(e.data());
     envp.push_back(nullptr);
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    int rc = posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    if (rc != 0) {
+    // fork + exec rather than posix_spawn so the child can ask to be killed when the test
+    // process dies: a test that aborts (a sanitizer report, a fatal signal) must not leave
+    // servers behind holding ctest's output pipe open, which would turn a failure into a hang.
+    // Only async-signal-safe calls happen between fork and exec.
+    if (::access(exe.c_str(), X_OK) != 0) {
         ::close(fds[0]);
-        throw std::runtime_error("cannot start " + exe + ": " + std::strerror(rc));
+        ::close(fds[1]);
+        throw std::runtime_error("cannot start " + exe + ": not an executable file");
+    }
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(127); // the parent died before prctl took effect
+        ::dup2(fds[1], STDOUT_FILENO);
+        ::execve(exe.c_str(), argv.data(), envp.data());
+        ::_exit(127);
+    }
+    const int fork_errno = errno;
+    ::close(fds[1]);
+    if (pid_ < 0) {
+        ::close(fds[0]);
+        throw std::runtime_error("cannot start " + exe + ": " + std::strerror(fork_errno));
     }
     stdout_fd_ = fds[0];
 }
