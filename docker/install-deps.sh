@@ -11,7 +11,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates curl openssl
   libboost1.81-all-dev nlohmann-json3-dev libspdlog-dev catch2 libssl-dev
-  procps iproute2 psmisc
+  procps iproute2 psmisc clang-format-14 clang-tidy-14
 )
 runtime_pkgs=(
   libspdlog1.10 libfmt9 libssl3 ca-certificates procps iproute2 curl

@@ -22,7 +22,8 @@ common::task<bool> reachable(const common::url& u)
 {
     auto ex = co_await net::this_coro::executor;
     net::ip::tcp::resolver resolver(ex);
-    auto [rec, results] = co_await resolver.async_resolve(u.host, std::to_string(u.port), common::use_nothrow);
+    auto [rec, results] =
+        co_await resolver.async_resolve(u.host, std::to_string(u.port), common::use_nothrow);
     if (rec)
         co_return false;
     beast::tcp_stream s(ex);
@@ -72,14 +73,16 @@ common::task<void> admin_session(const config& cfg, std::vector<const worker_met
             res.body() = render_metrics(workers, names);
         } else {
             res.result(http::status::not_found);
-            res.body() = common::openai_error_body(404, "admin endpoints: /healthz /readyz /metrics", "not_found");
+            res.body() =
+                common::openai_error_body(404, "admin endpoints: /healthz /readyz /metrics", "not_found");
         }
         if (!res.count(http::field::content_type))
             res.set(http::field::content_type, "application/json");
         res.set("X-Request-Id", make_request_id());
-        res.set("Server-Timing",
-                server_timing_value(
-                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()));
+        res.set(
+            "Server-Timing",
+            server_timing_value(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()));
         res.keep_alive(req.keep_alive());
         res.prepare_payload();
         stream.expires_after(std::chrono::seconds(30));

@@ -5,7 +5,6 @@
 #include "proxy/config.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-
 #include <vector>
 
 namespace proxy {

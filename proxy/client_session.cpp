@@ -19,7 +19,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
-
 #include <sys/socket.h>
 
 namespace proxy {
@@ -32,7 +31,10 @@ guard_limits limits_of(const config& c)
     return {c.max_header_bytes, c.max_header_count, c.max_url_bytes, c.max_body_bytes, c.max_chunk_ext_bytes};
 }
 
-std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+std::string_view sv(beast::string_view s)
+{
+    return {s.data(), s.size()};
+}
 
 // Beast's parser appends a chunked body's trailer fields to the head's fields; the proxy drops
 // trailers (issue 3), so cut the fields back to those of the head before it is forwarded.
@@ -48,7 +50,8 @@ void drop_trailers(http::fields& fields, std::size_t head_fields)
 bool key_matches(std::string_view header, const std::string& key)
 {
     constexpr std::string_view bearer = "Bearer ";
-    if (header.size() != bearer.size() + key.size() || !common::iequals(header.substr(0, bearer.size()), bearer))
+    if (header.size() != bearer.size() + key.size() ||
+        !common::iequals(header.substr(0, bearer.size()), bearer))
         return false;
     unsigned char diff = 0; // constant time over the key length
     for (std::size_t i = 0; i < key.size(); ++i)
@@ -75,13 +78,15 @@ common::task<void> lingering_close(beast::tcp_stream& client)
 
 } // namespace
 
-common::task<bool> send_error(request_state& rs, unsigned status, std::string_view message, std::string_view code)
+common::task<bool> send_error(request_state& rs, unsigned status, std::string_view message,
+                              std::string_view code)
 {
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     res.set(http::field::content_type, "application/json");
     res.set("X-Request-Id", rs.request_id.empty() ? make_request_id() : rs.request_id);
     auto proxy_ns = (clock::now() - rs.t0) - rs.upstream_wait;
-    res.set("Server-Timing", server_timing_value(std::chrono::duration<double, std::milli>(proxy_ns).count()));
+    res.set("Server-Timing",
+            server_timing_value(std::chrono::duration<double, std::milli>(proxy_ns).count()));
     res.keep_alive(false);
     res.body() = common::openai_error_body(status, message, code);
     res.prepare_payload();
@@ -106,10 +111,12 @@ void record(request_state& rs, unsigned status)
     auto proxy_ns = total > rs.upstream_wait ? total - rs.upstream_wait : clock::duration::zero();
     pm.proxy_time.observe(static_cast<std::uint64_t>(std::chrono::nanoseconds(proxy_ns).count()));
     if (rs.upstream_wait.count() > 0)
-        pm.upstream_time.observe(static_cast<std::uint64_t>(std::chrono::nanoseconds(rs.upstream_wait).count()));
+        pm.upstream_time.observe(
+            static_cast<std::uint64_t>(std::chrono::nanoseconds(rs.upstream_wait).count()));
     if (rs.w.cfg.access_log)
-        spdlog::info("access {} {} {} {} {:.3f}ms id={}", rs.w.cfg.providers[rs.provider].name, rs.method, rs.target,
-                     status, std::chrono::duration<double, std::milli>(total).count(), rs.request_id);
+        spdlog::info("access {} {} {} {} {:.3f}ms id={}", rs.w.cfg.providers[rs.provider].name, rs.method,
+                     rs.target, status, std::chrono::duration<double, std::milli>(total).count(),
+                     rs.request_id);
 }
 
 namespace {
@@ -117,7 +124,8 @@ namespace {
 // Reads request body bytes into piece[0, cap) until it is full or the body is complete.
 // Returns an error to answer with, or nothing.
 common::task<std::optional<rejection>> read_body_piece(request_state& rs, request_parser& parser,
-                                                       std::size_t& filled, const std::optional<rejection>& chunk_rej)
+                                                       std::size_t& filled,
+                                                       const std::optional<rejection>& chunk_rej)
 {
     filled = 0;
     const auto& cfg = rs.w.cfg;
@@ -125,7 +133,8 @@ common::task<std::optional<rejection>> read_body_piece(request_state& rs, reques
     while (!parser.is_done() && filled < rs.piece_cap) {
         parser.get().body().data = rs.piece + filled;
         parser.get().body().size = rs.piece_cap - filled;
-        auto budget = cfg.body_timeout + std::chrono::milliseconds(rs.body_received * 1000 / cfg.body_min_rate);
+        auto budget =
+            cfg.body_timeout + std::chrono::milliseconds(rs.body_received * 1000 / cfg.body_min_rate);
         if (deadline.fired()) // it may fire just as a read completes
             co_return rejection{408, "request body not received in time", "request_timeout"};
         deadline.expires_at(rs.body_start + budget);
@@ -163,7 +172,8 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
         co_return co_await send_error(rs, rej->status, rej->message, rej->code);
 
     request_parser parser;
-    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_bytes + 1, UINT32_MAX)));
+    parser.header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_bytes + 1, UINT32_MAX)));
     parser.body_limit(boost::none); // the body limit is enforced while reading (413, not 400)
     beast::error_code ec;
     auto used = parser.put(net::buffer(rs.client_buf.data().data(), head_len), ec);
@@ -194,7 +204,8 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
     bool expect_continue = common::iequals(sv(req[http::field::expect]), "100-continue");
     req.target(*target);
     req.version(11);
-    rs.request_id = rewrite_request(req.base(), {&provider, client_ip, cfg.trust_forwarded, !cfg.proxy_api_key.empty()});
+    rs.request_id =
+        rewrite_request(req.base(), {&provider, client_ip, cfg.trust_forwarded, !cfg.proxy_api_key.empty()});
 
     std::optional<rejection> chunk_rej;
     auto on_chunk = [&chunk_rej, &limits](std::uint64_t, beast::string_view ext, beast::error_code& cec) {
@@ -226,8 +237,9 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
         }
         drop_trailers(req, head_fields);
     }
-    co_return co_await forward(rs, parser, first_len,
-                               [&](std::size_t& filled) { return read_body_piece(rs, parser, filled, chunk_rej); });
+    co_return co_await forward(rs, parser, first_len, [&](std::size_t& filled) {
+        return read_body_piece(rs, parser, filled, chunk_rej);
+    });
 }
 
 } // namespace
@@ -251,8 +263,8 @@ common::task<void> run_session(worker_context& w, std::size_t provider, net::ip:
         slot->idle = true;
         if (w.stopping)
             break;
-        auto head = co_await read_head(client, client, client_buf, w.cfg.max_header_bytes + 1, w.cfg.keepalive_timeout,
-                                       w.cfg.header_timeout);
+        auto head = co_await read_head(client, client, client_buf, w.cfg.max_header_bytes + 1,
+                                       w.cfg.keepalive_timeout, w.cfg.header_timeout);
         slot->idle = false;
         rs.reset();
         if (head.status == head_status::closed || head.status == head_status::error)

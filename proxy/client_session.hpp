@@ -5,7 +5,6 @@
 #include "common/net.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-
 #include <cstddef>
 
 namespace proxy {

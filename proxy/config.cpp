@@ -5,13 +5,12 @@
 #include "common/logging.hpp"
 #include "common/units.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -142,8 +141,8 @@ const std::vector<option>& options()
 }
 
 // Repeatable NAME=VALUE flags, applied per provider; a bare VALUE applies to all providers.
-const std::vector<std::string> per_provider_flags = {"port", "upstream", "provider", "stream-idle-timeout",
-                                                     "first-byte-timeout", "config"};
+const std::vector<std::string> per_provider_flags = {
+    "port", "upstream", "provider", "stream-idle-timeout", "first-byte-timeout", "config"};
 
 provider_config from_resolved(const common::resolved_provider& r, std::string& error)
 {
@@ -175,7 +174,8 @@ std::string apply_provider_value(config& c, const std::string& flag, const std::
     auto eq = value.find('=');
     std::vector<provider_config*> targets;
     std::string v = value;
-    if (eq != std::string::npos && (flag != "upstream" || value.substr(0, eq).find(':') == std::string::npos)) {
+    if (eq != std::string::npos &&
+        (flag != "upstream" || value.substr(0, eq).find(':') == std::string::npos)) {
         auto* p = find(c, value.substr(0, eq));
         if (!p)
             return "unknown provider '" + value.substr(0, eq) + "'";
@@ -253,7 +253,8 @@ std::string apply_config_json(config& cfg, const std::string& text, const common
             p->port = static_cast<std::uint16_t>(e["port"].get<unsigned>());
         }
         if (e.contains("upstream")) {
-            auto u = e["upstream"].is_string() ? common::parse_url(e["upstream"].get<std::string>()) : std::nullopt;
+            auto u = e["upstream"].is_string() ? common::parse_url(e["upstream"].get<std::string>())
+                                               : std::nullopt;
             if (!u)
                 return name + ": bad \"upstream\"";
             p->upstream = *u;
@@ -266,7 +267,8 @@ std::string apply_config_json(config& cfg, const std::string& text, const common
             auto d = e[key].is_string() ? common::parse_duration(e[key].get<std::string>()) : std::nullopt;
             if (!d)
                 return name + ": bad \"" + key + "\"";
-            (std::string_view(key) == "stream_idle_timeout" ? p->stream_idle_timeout : p->first_byte_timeout) =
+            (std::string_view(key) == "stream_idle_timeout" ? p->stream_idle_timeout
+                                                            : p->first_byte_timeout) =
                 std::chrono::duration_cast<ms>(*d);
         }
         if (e.contains("headers")) {
@@ -283,7 +285,10 @@ std::string apply_config_json(config& cfg, const std::string& text, const common
                         continue;
                     v = *ev;
                 }
-                std::erase_if(p->headers, [&](const auto& h) { return common::iequals(h.name, hname); });
+                // A named copy: clang 14 (clang-tidy) cannot capture a structured binding in a lambda.
+                const std::string& header_name = hname;
+                std::erase_if(p->headers,
+                              [&](const auto& h) { return common::iequals(h.name, header_name); });
                 p->headers.push_back({hname, v});
             }
         }
@@ -317,7 +322,7 @@ parse_result parse_args(const std::vector<std::string>& args, const common::env_
             r.help = true;
             return r;
         }
-        if (a.rfind("-", 0) != 0) {
+        if (a.rfind('-', 0) != 0) {
             r.error = "unexpected argument '" + a + "'";
             return r;
         }
@@ -327,8 +332,10 @@ parse_result parse_args(const std::vector<std::string>& args, const common::env_
             value = a.substr(eq + 1);
             a = a.substr(0, eq);
         }
-        auto opt = std::find_if(options().begin(), options().end(), [&](const option& o) { return o.flag == a; });
-        bool per_provider = std::find(per_provider_flags.begin(), per_provider_flags.end(), a) != per_provider_flags.end();
+        auto opt =
+            std::find_if(options().begin(), options().end(), [&](const option& o) { return o.flag == a; });
+        bool per_provider =
+            std::find(per_provider_flags.begin(), per_provider_flags.end(), a) != per_provider_flags.end();
         if (opt == options().end() && !per_provider) {
             r.error = "unknown flag --" + a;
             return r;
@@ -417,8 +424,8 @@ parse_result parse_args(const std::vector<std::string>& args, const common::env_
     for (std::size_t i = 0; r.error.empty() && i < c.providers.size(); ++i)
         for (std::size_t k = i + 1; k < c.providers.size(); ++k)
             if (c.providers[i].port != 0 && c.providers[i].port == c.providers[k].port)
-                r.error = "providers " + c.providers[i].name + " and " + c.providers[k].name + " share port " +
-                          std::to_string(c.providers[i].port);
+                r.error = "providers " + c.providers[i].name + " and " + c.providers[k].name +
+                          " share port " + std::to_string(c.providers[i].port);
     if (r.error.empty())
         r.cfg = std::move(c);
     return r;
@@ -428,13 +435,14 @@ std::string describe(const config& c)
 {
     std::ostringstream o;
     o << "bind=" << c.bind << " admin_port=" << c.admin_port << " threads=" << c.threads
-      << " inbound_auth=" << (c.proxy_api_key.empty() ? "off" : "on") << " trust_forwarded=" << c.trust_forwarded
-      << " access_log=" << c.access_log << " max_body=" << c.max_body_bytes
-      << " max_header_bytes=" << c.max_header_bytes << " max_connections=" << c.max_client_connections
-      << " pool_max=" << c.pool_max_connections << " pool_max_idle=" << c.pool_max_idle
-      << " pool_idle_timeout=" << c.pool_idle_timeout.count() << "ms header_timeout=" << c.header_timeout.count()
-      << "ms body_timeout=" << c.body_timeout.count() << "ms connect_timeout=" << c.connect_timeout.count()
-      << "ms write_timeout=" << c.write_timeout.count() << "ms drain_timeout=" << c.drain_timeout.count()
+      << " inbound_auth=" << (c.proxy_api_key.empty() ? "off" : "on")
+      << " trust_forwarded=" << c.trust_forwarded << " access_log=" << c.access_log
+      << " max_body=" << c.max_body_bytes << " max_header_bytes=" << c.max_header_bytes
+      << " max_connections=" << c.max_client_connections << " pool_max=" << c.pool_max_connections
+      << " pool_max_idle=" << c.pool_max_idle << " pool_idle_timeout=" << c.pool_idle_timeout.count()
+      << "ms header_timeout=" << c.header_timeout.count() << "ms body_timeout=" << c.body_timeout.count()
+      << "ms connect_timeout=" << c.connect_timeout.count() << "ms write_timeout=" << c.write_timeout.count()
+      << "ms drain_timeout=" << c.drain_timeout.count()
       << "ms ca_file=" << (c.ca_file.empty() ? "(system)" : c.ca_file);
     for (const auto& p : c.providers) {
         o << " | " << p.name << " port=" << p.port << " upstream=" << p.upstream.to_string()
@@ -451,11 +459,13 @@ std::string usage()
     return "usage: proxy [--provider NAME]... [--port NAME=PORT]... [--upstream NAME=URL]...\n"
            "             [--bind ADDR] [--admin-port PORT] [--threads N] [--config FILE] [--env-file FILE]\n"
            "             [--log-level LEVEL] [--access-log] [--ca-file FILE] [--drain-timeout D]\n"
-           "             [--trust-forwarded] [--stream-idle-timeout [NAME=]D] [--first-byte-timeout [NAME=]D]\n"
+           "             [--trust-forwarded] [--stream-idle-timeout [NAME=]D] [--first-byte-timeout "
+           "[NAME=]D]\n"
            "             [--max-header-bytes N] [--max-header-count N] [--max-url-bytes N] [--max-body N]\n"
            "             [--max-chunk-ext-bytes N] [--max-connections N] [--pool-max N] [--pool-max-idle N]\n"
            "             [--pool-idle-timeout D] [--header-timeout D] [--keepalive-timeout D]\n"
-           "             [--body-timeout D] [--body-min-rate BYTES] [--connect-timeout D] [--write-timeout D]\n"
+           "             [--body-timeout D] [--body-min-rate BYTES] [--connect-timeout D] [--write-timeout "
+           "D]\n"
            "See docs/PROXY.md.\n";
 }
 

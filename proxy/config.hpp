@@ -18,12 +18,12 @@ using ms = std::chrono::milliseconds;
 
 struct provider_config
 {
-    std::string name;                         // lower-case, as in flags and metrics
-    std::uint16_t port = 0;                   // where the proxy listens (0 = any)
-    common::url upstream;                     // base URL
+    std::string name;                          // lower-case, as in flags and metrics
+    std::uint16_t port = 0;                    // where the proxy listens (0 = any)
+    common::url upstream;                      // base URL
     std::vector<common::added_header> headers; // added to every request; values may be secrets
-    ms stream_idle_timeout{300'000};          // max gap between two response body pieces
-    ms first_byte_timeout{300'000};           // request sent -> response head (LLM calls are long)
+    ms stream_idle_timeout{300'000};           // max gap between two response body pieces
+    ms first_byte_timeout{300'000};            // request sent -> response head (LLM calls are long)
 
     // True when the added headers include Authorization (a configured key replaces the client's).
     bool sets_authorization() const;
@@ -34,13 +34,13 @@ struct config
     std::vector<provider_config> providers;
     std::string bind = "127.0.0.1";
     std::uint16_t admin_port = 9090;
-    unsigned threads = 1;               // worker threads (default: the number of cores)
-    std::string ca_file;                // extra CA bundle for TLS upstreams
+    unsigned threads = 1; // worker threads (default: the number of cores)
+    std::string ca_file;  // extra CA bundle for TLS upstreams
     std::string log_level = "info";
     std::string env_file = ".env";
     bool access_log = false;
     bool trust_forwarded = false;
-    std::string proxy_api_key;          // inbound bearer key; empty = no inbound auth (secret)
+    std::string proxy_api_key; // inbound bearer key; empty = no inbound auth (secret)
 
     // Limits (bytes, counts).
     std::size_t max_header_bytes = 16 * 1024;
@@ -53,14 +53,14 @@ struct config
     std::size_t pool_max_idle = 128;             // per worker per upstream
 
     // Deadlines.
-    ms header_timeout{10'000};      // first byte of a request head -> blank line (408)
-    ms keepalive_timeout{60'000};   // idle client connection between requests
-    ms body_timeout{30'000};        // base budget for the request body (408) ...
+    ms header_timeout{10'000};          // first byte of a request head -> blank line (408)
+    ms keepalive_timeout{60'000};       // idle client connection between requests
+    ms body_timeout{30'000};            // base budget for the request body (408) ...
     std::uint64_t body_min_rate = 4096; // ... plus one second per this many bytes (bytes/s)
-    ms connect_timeout{5'000};      // upstream TCP connect + TLS handshake (504)
-    ms write_timeout{30'000};       // one write to a slow-reading client, or to the upstream
-    ms pool_idle_timeout{4'000};    // idle pooled upstream connection (below uvicorn/node's 5 s)
-    ms drain_timeout{10'000};       // graceful shutdown budget
+    ms connect_timeout{5'000};          // upstream TCP connect + TLS handshake (504)
+    ms write_timeout{30'000};           // one write to a slow-reading client, or to the upstream
+    ms pool_idle_timeout{4'000};        // idle pooled upstream connection (below uvicorn/node's 5 s)
+    ms drain_timeout{10'000};           // graceful shutdown budget
 };
 
 struct parse_result

@@ -8,7 +8,8 @@
 
 namespace proxy {
 
-enum class proxy_errc {
+enum class proxy_errc
+{
     bad_request = 1,      // malformed or ambiguous request
     unauthorized,         // PROXY_API_KEY set and the client did not send it
     not_found,            // path outside /v1/
@@ -38,4 +39,5 @@ std::string_view message_of(proxy_errc e);
 
 template <>
 struct std::is_error_code_enum<proxy::proxy_errc> : std::true_type
-{};
+{
+};

@@ -5,11 +5,10 @@
 
 #include "common/net.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -18,7 +17,14 @@
 
 namespace proxy {
 
-enum class head_status { ok, closed, timeout, too_large, error };
+enum class head_status
+{
+    ok,
+    closed,
+    timeout,
+    too_large,
+    error
+};
 
 struct head_result
 {
@@ -69,7 +75,10 @@ public:
             sock->cancel(ignored);
         });
     }
-    void expires_after(std::chrono::steady_clock::duration d) { expires_at(std::chrono::steady_clock::now() + d); }
+    void expires_after(std::chrono::steady_clock::duration d)
+    {
+        expires_at(std::chrono::steady_clock::now() + d);
+    }
     bool fired() const { return state_->fired; }
 
 private:
@@ -92,7 +101,8 @@ common::task<head_result> read_head(Stream& s, Timed& timed, beast::flat_buffer&
 {
     std::size_t scanned = 0;
     bool started = buf.size() > 0;
-    using deadline_type = std::conditional_t<std::is_same_v<Timed, beast::tcp_stream>, cancel_deadline, Timed&>;
+    using deadline_type =
+        std::conditional_t<std::is_same_v<Timed, beast::tcp_stream>, cancel_deadline, Timed&>;
     deadline_type deadline(timed); // the socket stays open for a 408
     deadline.expires_after(started ? whole : idle);
     for (;;) {
@@ -105,7 +115,8 @@ common::task<head_result> read_head(Stream& s, Timed& timed, beast::flat_buffer&
         scanned = data.size();
         if (deadline.fired()) // it may fire just as a read completes
             co_return head_result{head_status::timeout, 0, started};
-        auto [ec, n] = co_await s.async_read_some(buf.prepare(buf.size() == 0 ? 1024 : 4096), common::use_nothrow);
+        auto [ec, n] =
+            co_await s.async_read_some(buf.prepare(buf.size() == 0 ? 1024 : 4096), common::use_nothrow);
         if (ec) {
             if (deadline.fired())
                 co_return head_result{head_status::timeout, 0, started};

@@ -3,11 +3,9 @@
 // generic serializer on the hot path (measured with callgrind, docs/BENCHMARKS.md "## proxy").
 #pragma once
 
-#include <boost/beast/http/message.hpp>
-
 #include <array>
 #include <boost/asio/buffer.hpp>
-
+#include <boost/beast/http/message.hpp>
 #include <cstddef>
 #include <span>
 #include <string>

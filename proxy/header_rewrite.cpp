@@ -4,9 +4,8 @@
 #include "common/http_headers.hpp"
 #include "common/url.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <fmt/format.h>
 #include <random>
 #include <vector>
 
@@ -17,12 +16,14 @@ namespace {
 
 bool named_by_connection(std::string_view name, const std::vector<std::string>& tokens)
 {
-    return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) { return common::iequals(t, name); });
+    return std::any_of(tokens.begin(), tokens.end(),
+                       [&](const std::string& t) { return common::iequals(t, name); });
 }
 
 bool is_forwarding_header(std::string_view name)
 {
-    return common::iequals(name, "forwarded") || (name.size() > 12 && common::iequals(name.substr(0, 12), "x-forwarded-"));
+    return common::iequals(name, "forwarded") ||
+           (name.size() > 12 && common::iequals(name.substr(0, 12), "x-forwarded-"));
 }
 
 template <bool isRequest>
@@ -37,7 +38,10 @@ std::vector<std::string> connection_named(const http::header<isRequest>& h)
     return tokens;
 }
 
-std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+std::string_view sv(boost::beast::string_view s)
+{
+    return {s.data(), s.size()};
+}
 
 // Hop-by-hop headers are all known to Beast: compare enums, not strings, on the hot path.
 bool hop_by_hop(http::field f)
@@ -50,8 +54,10 @@ bool hop_by_hop(http::field f)
     case http::field::proxy_authorization:
     case http::field::te:
     case http::field::trailer:
-    case http::field::upgrade: return true;
-    default: return false;
+    case http::field::upgrade:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -73,19 +79,23 @@ bool method_allowed(http::verb v)
     case http::verb::patch:
     case http::verb::delete_:
     case http::verb::head:
-    case http::verb::options: return true;
-    default: return false;
+    case http::verb::options:
+        return true;
+    default:
+        return false;
     }
 }
 
 bool sane_request_id(std::string_view id)
 {
-    return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    return !id.empty() && id.size() <= 128 &&
+           std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
 std::string make_request_id()
 {
-    thread_local std::uint64_t prefix = std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
+    thread_local std::uint64_t prefix =
+        std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
     thread_local std::uint64_t n = 0;
     return fmt::format("{:016x}{:08x}", prefix, static_cast<std::uint32_t>(++n));
 }
@@ -97,7 +107,8 @@ std::string rewrite_request(http::request_header<>& h, const request_rewrite& r)
     const bool replace_auth = r.drop_authorization || (r.provider && r.provider->sets_authorization());
     for (auto it = h.begin(); it != h.end();) {
         auto name = sv(it->name_string());
-        bool framing = it->name() == http::field::content_length || it->name() == http::field::transfer_encoding;
+        bool framing =
+            it->name() == http::field::content_length || it->name() == http::field::transfer_encoding;
         bool drop = false;
         if (framing)
             drop = false;
@@ -106,10 +117,12 @@ std::string rewrite_request(http::request_header<>& h, const request_rewrite& r)
             drop = true;
         else if (is_forwarding_header(name)) {
             if (r.trust_forwarded && common::iequals(name, "x-forwarded-for"))
-                prior_xff = prior_xff.empty() ? std::string(sv(it->value())) : prior_xff + ", " + std::string(sv(it->value()));
+                prior_xff = prior_xff.empty() ? std::string(sv(it->value()))
+                                              : prior_xff + ", " + std::string(sv(it->value()));
             if (r.trust_forwarded && common::iequals(name, "x-forwarded-proto") && prior_proto.empty())
                 prior_proto = std::string(sv(it->value()));
-            drop = !r.trust_forwarded || common::iequals(name, "x-forwarded-for") || common::iequals(name, "x-forwarded-proto");
+            drop = !r.trust_forwarded || common::iequals(name, "x-forwarded-for") ||
+                   common::iequals(name, "x-forwarded-proto");
         } else if (it->name() == http::field::authorization)
             drop = replace_auth;
         else if (common::iequals(name, "x-request-id")) {
@@ -135,16 +148,22 @@ std::string rewrite_request(http::request_header<>& h, const request_rewrite& r)
     return request_id;
 }
 
-std::string server_timing_value(double proxy_ms) { return fmt::format("proxy;dur={:.3f}", proxy_ms); }
+std::string server_timing_value(double proxy_ms)
+{
+    return fmt::format("proxy;dur={:.3f}", proxy_ms);
+}
 
 void rewrite_response(http::response_header<>& h, std::string_view request_id, double proxy_ms)
 {
     auto tokens = connection_named(h);
     for (auto it = h.begin(); it != h.end();) {
         auto name = sv(it->name_string());
-        bool framing = it->name() == http::field::content_length || it->name() == http::field::transfer_encoding;
-        bool drop = !framing && (hop_by_hop(it->name()) || (!tokens.empty() && named_by_connection(name, tokens)) ||
-                                 (it->name() == http::field::unknown && name.size() == 12 && common::iequals(name, "x-request-id")));
+        bool framing =
+            it->name() == http::field::content_length || it->name() == http::field::transfer_encoding;
+        bool drop =
+            !framing && (hop_by_hop(it->name()) || (!tokens.empty() && named_by_connection(name, tokens)) ||
+                         (it->name() == http::field::unknown && name.size() == 12 &&
+                          common::iequals(name, "x-request-id")));
         it = drop ? h.erase(it) : std::next(it);
     }
     h.set("X-Request-Id", request_id);

@@ -5,7 +5,6 @@
 #include "proxy/config.hpp"
 
 #include <boost/beast/http/message.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>

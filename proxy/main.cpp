@@ -5,11 +5,10 @@
 #include "proxy/config.hpp"
 #include "proxy/worker.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <spdlog/spdlog.h>
 
 int main(int argc, char** argv)
 {

@@ -18,18 +18,30 @@ void histogram::observe(std::uint64_t ns)
 std::string_view to_string(upstream_error_kind k)
 {
     switch (k) {
-    case upstream_error_kind::connect_refused: return "connect_refused";
-    case upstream_error_kind::connect_timeout: return "connect_timeout";
-    case upstream_error_kind::connect_failed: return "connect_failed";
-    case upstream_error_kind::tls_handshake: return "tls_handshake";
-    case upstream_error_kind::write_failed: return "write_failed";
-    case upstream_error_kind::first_byte_timeout: return "first_byte_timeout";
-    case upstream_error_kind::stream_idle_timeout: return "stream_idle_timeout";
-    case upstream_error_kind::malformed: return "malformed";
-    case upstream_error_kind::closed_early: return "closed_early";
-    case upstream_error_kind::pool_exhausted: return "pool_exhausted";
-    case upstream_error_kind::client_disconnect: return "client_disconnect";
-    case upstream_error_kind::count_: break;
+    case upstream_error_kind::connect_refused:
+        return "connect_refused";
+    case upstream_error_kind::connect_timeout:
+        return "connect_timeout";
+    case upstream_error_kind::connect_failed:
+        return "connect_failed";
+    case upstream_error_kind::tls_handshake:
+        return "tls_handshake";
+    case upstream_error_kind::write_failed:
+        return "write_failed";
+    case upstream_error_kind::first_byte_timeout:
+        return "first_byte_timeout";
+    case upstream_error_kind::stream_idle_timeout:
+        return "stream_idle_timeout";
+    case upstream_error_kind::malformed:
+        return "malformed";
+    case upstream_error_kind::closed_early:
+        return "closed_early";
+    case upstream_error_kind::pool_exhausted:
+        return "pool_exhausted";
+    case upstream_error_kind::client_disconnect:
+        return "client_disconnect";
+    case upstream_error_kind::count_:
+        break;
     }
     return "unknown";
 }
@@ -53,7 +65,8 @@ void render_histogram(std::string& out, std::string_view name, std::string_view 
         else
             out += fmt::format("{}_bucket{{provider=\"{}\",le=\"+Inf\"}} {}\n", name, provider, cumulative);
     }
-    out += fmt::format("{}_sum{{provider=\"{}\"}} {:.9f}\n", name, provider, static_cast<double>(sum_ns) / 1e9);
+    out +=
+        fmt::format("{}_sum{{provider=\"{}\"}} {:.9f}\n", name, provider, static_cast<double>(sum_ns) / 1e9);
     out += fmt::format("{}_count{{provider=\"{}\"}} {}\n", name, provider, cumulative);
 }
 
@@ -75,8 +88,11 @@ std::string render_metrics(std::span<const worker_metrics* const> workers, std::
            "# TYPE proxy_requests_total counter\n";
     for (std::size_t p = 0; p < names.size(); ++p)
         for (std::size_t s = 100; s < 600; ++s)
-            if (auto n = sum(workers, [&](const worker_metrics& w) { return read(w.per_provider[p].requests_by_status[s]); }))
-                out += fmt::format("proxy_requests_total{{provider=\"{}\",status=\"{}\"}} {}\n", names[p], s, n);
+            if (auto n = sum(workers, [&](const worker_metrics& w) {
+                    return read(w.per_provider[p].requests_by_status[s]);
+                }))
+                out +=
+                    fmt::format("proxy_requests_total{{provider=\"{}\",status=\"{}\"}} {}\n", names[p], s, n);
     out += "# HELP proxy_time_seconds Time spent inside the proxy per request, excluding upstream wait.\n"
            "# TYPE proxy_time_seconds histogram\n";
     for (std::size_t p = 0; p < names.size(); ++p)
@@ -91,17 +107,22 @@ std::string render_metrics(std::span<const worker_metrics* const> workers, std::
         for (std::size_t k = 0; k < static_cast<std::size_t>(upstream_error_kind::count_); ++k)
             out += fmt::format("proxy_upstream_errors_total{{provider=\"{}\",kind=\"{}\"}} {}\n", names[p],
                                to_string(static_cast<upstream_error_kind>(k)),
-                               sum(workers, [&](const worker_metrics& w) { return read(w.per_provider[p].upstream_errors[k]); }));
+                               sum(workers, [&](const worker_metrics& w) {
+                                   return read(w.per_provider[p].upstream_errors[k]);
+                               }));
     auto per_provider = [&](std::string_view name, std::string_view type, std::string_view help, auto field) {
         out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
         for (std::size_t p = 0; p < names.size(); ++p)
-            out += fmt::format("{}{{provider=\"{}\"}} {}\n", name, names[p],
-                               sum(workers, [&](const worker_metrics& w) { return read(w.per_provider[p].*field); }));
+            out += fmt::format(
+                "{}{{provider=\"{}\"}} {}\n", name, names[p],
+                sum(workers, [&](const worker_metrics& w) { return read(w.per_provider[p].*field); }));
     };
     per_provider("proxy_retries_total", "counter", "Requests retried once on a fresh upstream connection.",
                  &provider_metrics::retries);
-    per_provider("proxy_pool_idle_connections", "gauge", "Idle pooled upstream connections.", &provider_metrics::pool_idle);
-    per_provider("proxy_pool_busy_connections", "gauge", "Upstream connections in use.", &provider_metrics::pool_busy);
+    per_provider("proxy_pool_idle_connections", "gauge", "Idle pooled upstream connections.",
+                 &provider_metrics::pool_idle);
+    per_provider("proxy_pool_busy_connections", "gauge", "Upstream connections in use.",
+                 &provider_metrics::pool_busy);
     per_provider("proxy_upstream_connects_total", "counter", "New upstream connections opened.",
                  &provider_metrics::pool_connects);
     out += fmt::format("# HELP proxy_open_client_connections Open client connections.\n"
@@ -110,9 +131,10 @@ std::string render_metrics(std::span<const worker_metrics* const> workers, std::
     out += fmt::format("# HELP proxy_client_connections_total Accepted client connections.\n"
                        "# TYPE proxy_client_connections_total counter\nproxy_client_connections_total {}\n",
                        sum(workers, [](const worker_metrics& w) { return read(w.accepted_connections); }));
-    out += fmt::format("# HELP proxy_rejected_connections_total Client connections refused over the limit.\n"
-                       "# TYPE proxy_rejected_connections_total counter\nproxy_rejected_connections_total {}\n",
-                       sum(workers, [](const worker_metrics& w) { return read(w.rejected_connections); }));
+    out +=
+        fmt::format("# HELP proxy_rejected_connections_total Client connections refused over the limit.\n"
+                    "# TYPE proxy_rejected_connections_total counter\nproxy_rejected_connections_total {}\n",
+                    sum(workers, [](const worker_metrics& w) { return read(w.rejected_connections); }));
     return out;
 }
 

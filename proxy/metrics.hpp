@@ -15,22 +15,32 @@ namespace proxy {
 
 using counter = std::atomic<std::uint64_t>;
 
-inline void bump(counter& c, std::uint64_t n = 1) { c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-inline void drop(counter& c, std::uint64_t n = 1) { c.store(c.load(std::memory_order_relaxed) - n, std::memory_order_relaxed); }
-inline std::uint64_t read(const counter& c) { return c.load(std::memory_order_relaxed); }
+inline void bump(counter& c, std::uint64_t n = 1)
+{
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+inline void drop(counter& c, std::uint64_t n = 1)
+{
+    c.store(c.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+}
+inline std::uint64_t read(const counter& c)
+{
+    return c.load(std::memory_order_relaxed);
+}
 
 // Latency histogram with fixed bucket bounds in milliseconds (Prometheus `le`).
 struct histogram
 {
-    static constexpr std::array<double, 19> bounds_ms = {0.05, 0.1, 0.25, 0.5, 1,    2.5,  5,     10,    25,   50,
-                                                         100,  250, 500,  1000, 2500, 5000, 10000, 30000, 60000};
+    static constexpr std::array<double, 19> bounds_ms = {
+        0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000};
     std::array<counter, bounds_ms.size() + 1> buckets{}; // last one is +Inf
     counter sum_ns{};
 
     void observe(std::uint64_t ns);
 };
 
-enum class upstream_error_kind {
+enum class upstream_error_kind
+{
     connect_refused,
     connect_timeout,
     connect_failed,
@@ -39,7 +49,7 @@ enum class upstream_error_kind {
     first_byte_timeout,
     stream_idle_timeout,
     malformed,
-    closed_early,  // connection lost before or while reading the response
+    closed_early, // connection lost before or while reading the response
     pool_exhausted,
     client_disconnect, // the client went away; the upstream request was cancelled
     count_
@@ -49,8 +59,8 @@ std::string_view to_string(upstream_error_kind k);
 struct provider_metrics
 {
     std::array<counter, 600> requests_by_status{}; // index = status code
-    histogram proxy_time;    // time inside the proxy (excludes upstream wait)
-    histogram upstream_time; // request sent -> response head received (plus connect)
+    histogram proxy_time;                          // time inside the proxy (excludes upstream wait)
+    histogram upstream_time;                       // request sent -> response head received (plus connect)
     std::array<counter, static_cast<std::size_t>(upstream_error_kind::count_)> upstream_errors{};
     counter retries{};
     counter pool_idle{}; // gauges, kept up to date by the pool
@@ -68,6 +78,7 @@ struct worker_metrics
 };
 
 // Prometheus text exposition of the sum over workers.
-std::string render_metrics(std::span<const worker_metrics* const> workers, std::span<const std::string> provider_names);
+std::string render_metrics(std::span<const worker_metrics* const> workers,
+                           std::span<const std::string> provider_names);
 
 } // namespace proxy

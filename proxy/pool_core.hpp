@@ -27,7 +27,12 @@ class pool_core
 {
 public:
     using clock = std::chrono::steady_clock;
-    enum class verdict { reuse, connect, exhausted };
+    enum class verdict
+    {
+        reuse,
+        connect,
+        exhausted
+    };
 
     struct acquired
     {

@@ -8,10 +8,9 @@
 #include "proxy/upstream_pool.hpp"
 #include "proxy/worker.hpp"
 
-#include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
 #include <spdlog/spdlog.h>
-
 #include <sys/socket.h>
 
 namespace proxy {
@@ -92,8 +91,9 @@ struct exchange_result
 
 // Sends the request on `up` and reads the response head into `rp`.
 common::task<exchange_result> exchange(request_state& rs, request_parser& parser, upstream_connection& up,
-                                       std::optional<response_parser>& rp, std::size_t first_len, bool& body_done,
-                                       const body_reader& more_body, std::optional<rejection>& client_error)
+                                       std::optional<response_parser>& rp, std::size_t first_len,
+                                       bool& body_done, const body_reader& more_body,
+                                       std::optional<rejection>& client_error)
 {
     const auto& cfg = rs.w.cfg;
     const auto& provider = cfg.providers[rs.provider];
@@ -109,7 +109,8 @@ common::task<exchange_result> exchange(request_state& rs, request_parser& parser
         if (ec) {
             if (retry_allowed && !rs.watch->fired)
                 co_return exchange_result{std::nullopt, true};
-            count(rs, rs.watch->fired ? upstream_error_kind::client_disconnect : upstream_error_kind::write_failed);
+            count(rs, rs.watch->fired ? upstream_error_kind::client_disconnect
+                                      : upstream_error_kind::write_failed);
             co_return exchange_result{proxy_errc::upstream_unreachable};
         }
         pending_head = {};
@@ -136,9 +137,11 @@ common::task<exchange_result> exchange(request_state& rs, request_parser& parser
         if (head.status == head_status::closed && retry_allowed)
             co_return exchange_result{std::nullopt, true};
         if (head.status != head_status::ok) {
-            count(rs, head.status == head_status::too_large ? upstream_error_kind::malformed : upstream_error_kind::closed_early);
-            co_return exchange_result{head.status == head_status::too_large ? proxy_errc::upstream_malformed
-                                                                            : proxy_errc::upstream_unreachable};
+            count(rs, head.status == head_status::too_large ? upstream_error_kind::malformed
+                                                            : upstream_error_kind::closed_early);
+            co_return exchange_result{head.status == head_status::too_large
+                                          ? proxy_errc::upstream_malformed
+                                          : proxy_errc::upstream_unreachable};
         }
         std::string_view raw(static_cast<const char*>(up.buffer.data().data()), head.length);
         beast::error_code ec;
@@ -223,7 +226,8 @@ common::task<relay_outcome> relay_response(request_state& rs, upstream_connectio
 
 } // namespace
 
-common::task<bool> forward(request_state& rs, request_parser& parser, std::size_t first_len, body_reader more_body)
+common::task<bool> forward(request_state& rs, request_parser& parser, std::size_t first_len,
+                           body_reader more_body)
 {
     auto& pool = *rs.w.pools[rs.provider];
     auto& pm = rs.w.metrics.per_provider[rs.provider];
@@ -255,7 +259,8 @@ common::task<bool> forward(request_state& rs, request_parser& parser, std::size_
             if (rs.watch->fired || (client_error && client_error->status == 0))
                 co_return false;
             if (client_error)
-                co_return co_await send_error(rs, client_error->status, client_error->message, client_error->code);
+                co_return co_await send_error(rs, client_error->status, client_error->message,
+                                              client_error->code);
             co_return co_await send_error(rs, r.error ? *r.error : proxy_errc::upstream_unreachable);
         }
         break;
@@ -286,7 +291,7 @@ common::task<bool> forward(request_state& rs, request_parser& parser, std::size_
     if (outcome == relay_outcome::failed_before_head)
         co_return co_await send_error(rs, proxy_errc::upstream_malformed);
     record(rs, status);
-    co_return ok && keep_alive;
+    co_return ok&& keep_alive;
 }
 
 } // namespace proxy

@@ -7,12 +7,11 @@
 #include "proxy/errors.hpp"
 #include "proxy/request_guard.hpp"
 
+#include <algorithm>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
-
-#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -44,8 +43,7 @@ struct request_state
 
     request_state(worker_context& wc, std::size_t p, beast::tcp_stream& c, beast::flat_buffer& b)
         : w(wc), provider(p), client(c), client_buf(b)
-    {
-    }
+    {}
 
     worker_context& w;
     std::size_t provider;
@@ -81,7 +79,9 @@ struct request_state
     // piece_bytes; kept for the rest of the request.
     void ensure_piece(boost::optional<std::uint64_t> length = boost::none)
     {
-        std::size_t want = length ? static_cast<std::size_t>(std::clamp<std::uint64_t>(*length, 1, piece_bytes)) : piece_bytes;
+        std::size_t want = length
+                               ? static_cast<std::size_t>(std::clamp<std::uint64_t>(*length, 1, piece_bytes))
+                               : piece_bytes;
         if (!piece_storage || storage_cap < want) {
             piece_storage.reset(new char[want]);
             storage_cap = want;
@@ -101,10 +101,12 @@ using body_reader = std::function<common::task<std::optional<rejection>>(std::si
 
 // Sends the request (its head rewritten, `first_len` body bytes in rs.piece, `more_body` reads
 // the rest) and relays the response. Returns true when the client connection stays open.
-common::task<bool> forward(request_state& rs, request_parser& parser, std::size_t first_len, body_reader more_body);
+common::task<bool> forward(request_state& rs, request_parser& parser, std::size_t first_len,
+                           body_reader more_body);
 
 // An OpenAI-shaped error reply with Connection: close; returns false (the connection ends).
-common::task<bool> send_error(request_state& rs, unsigned status, std::string_view message, std::string_view code);
+common::task<bool> send_error(request_state& rs, unsigned status, std::string_view message,
+                              std::string_view code);
 common::task<bool> send_error(request_state& rs, proxy_errc e);
 
 // Metrics and the optional access log line for a finished request.

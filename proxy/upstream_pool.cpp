@@ -6,7 +6,6 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
-
 #include <sys/socket.h>
 
 namespace proxy {
@@ -62,10 +61,9 @@ void lease::release(bool reusable)
 
 upstream_pool::upstream_pool(const provider_config& provider, const config& cfg, net::any_io_executor ex,
                              net::ssl::context* tls, provider_metrics& m)
-    : provider_(provider), cfg_(cfg), ex_(std::move(ex)), tls_(provider.upstream.tls() ? tls : nullptr), metrics_(m),
-      core_(pool_limits{cfg.pool_max_connections, cfg.pool_max_idle, cfg.pool_idle_timeout})
-{
-}
+    : provider_(provider), cfg_(cfg), ex_(std::move(ex)), tls_(provider.upstream.tls() ? tls : nullptr),
+      metrics_(m), core_(pool_limits{cfg.pool_max_connections, cfg.pool_max_idle, cfg.pool_idle_timeout})
+{}
 
 void upstream_pool::update_gauges()
 {
@@ -140,9 +138,11 @@ common::task<acquire_result> upstream_pool::connect_once()
             endpoints_.emplace_back(addr, u.port);
         } else {
             tcp::resolver resolver(ex_);
-            auto [rec, results] = co_await resolver.async_resolve(u.host, std::to_string(u.port), common::use_nothrow);
+            auto [rec, results] =
+                co_await resolver.async_resolve(u.host, std::to_string(u.port), common::use_nothrow);
             if (rec)
-                co_return acquire_result{{}, proxy_errc::upstream_unreachable, upstream_error_kind::connect_failed};
+                co_return acquire_result{
+                    {}, proxy_errc::upstream_unreachable, upstream_error_kind::connect_failed};
             for (const auto& e : results)
                 endpoints_.push_back(e.endpoint());
         }
@@ -152,28 +152,34 @@ common::task<acquire_result> upstream_pool::connect_once()
     conn->tcp().expires_after(cfg_.connect_timeout);
     auto [ec, ep] = co_await conn->tcp().async_connect(endpoints_, common::use_nothrow);
     if (ec) {
-        auto kind = ec == beast::error::timeout ? upstream_error_kind::connect_timeout
+        auto kind = ec == beast::error::timeout            ? upstream_error_kind::connect_timeout
                     : ec == net::error::connection_refused ? upstream_error_kind::connect_refused
-                                                            : upstream_error_kind::connect_failed;
+                                                           : upstream_error_kind::connect_failed;
         bump(metrics_.upstream_errors[static_cast<std::size_t>(kind)]);
         SPDLOG_DEBUG("upstream {} connect failed: {}", provider_.name, ec.message());
-        co_return acquire_result{{}, kind == upstream_error_kind::connect_timeout ? proxy_errc::upstream_timeout
-                                                                                  : proxy_errc::upstream_unreachable,
+        co_return acquire_result{{},
+                                 kind == upstream_error_kind::connect_timeout
+                                     ? proxy_errc::upstream_timeout
+                                     : proxy_errc::upstream_unreachable,
                                  kind};
     }
     conn->tcp().socket().set_option(tcp::no_delay(true), ec);
     if (auto* t = conn->tls()) {
         if (!SSL_set_tlsext_host_name(t->native_handle(), u.host.c_str()))
-            co_return acquire_result{{}, proxy_errc::upstream_unreachable, upstream_error_kind::tls_handshake};
+            co_return acquire_result{
+                {}, proxy_errc::upstream_unreachable, upstream_error_kind::tls_handshake};
         t->set_verify_mode(net::ssl::verify_peer);
         t->set_verify_callback(net::ssl::host_name_verification(u.host));
         auto [hec] = co_await t->async_handshake(net::ssl::stream_base::client, common::use_nothrow);
         if (hec) {
-            auto kind = hec == beast::error::timeout ? upstream_error_kind::connect_timeout : upstream_error_kind::tls_handshake;
+            auto kind = hec == beast::error::timeout ? upstream_error_kind::connect_timeout
+                                                     : upstream_error_kind::tls_handshake;
             bump(metrics_.upstream_errors[static_cast<std::size_t>(kind)]);
             spdlog::warn("upstream {} TLS handshake failed: {}", provider_.name, hec.message());
-            co_return acquire_result{{}, kind == upstream_error_kind::connect_timeout ? proxy_errc::upstream_timeout
-                                                                                      : proxy_errc::upstream_unreachable,
+            co_return acquire_result{{},
+                                     kind == upstream_error_kind::connect_timeout
+                                         ? proxy_errc::upstream_timeout
+                                         : proxy_errc::upstream_unreachable,
                                      kind};
         }
     }

@@ -13,7 +13,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-
 #include <memory>
 #include <optional>
 
@@ -58,7 +57,7 @@ public:
     // for a 64 KiB head plus the head reader's 4 KiB reads, and for Beast's 64 KiB body reads;
     // past it a read fails (buffer_overflow) and the client gets a 502 or a cut response.
     beast::flat_buffer buffer{64 * 1024 + 1 + 4096 + 64 * 1024};
-    bool reused = false;       // came out of the idle pool (a failure before any byte may retry)
+    bool reused = false; // came out of the idle pool (a failure before any byte may retry)
 
 private:
     std::optional<beast::tcp_stream> plain_;
@@ -91,15 +90,15 @@ private:
 struct acquire_result
 {
     lease conn;
-    std::optional<proxy_errc> error;   // set when conn is empty
-    upstream_error_kind error_kind{};  // for the metrics
+    std::optional<proxy_errc> error;  // set when conn is empty
+    upstream_error_kind error_kind{}; // for the metrics
 };
 
 class upstream_pool
 {
 public:
-    upstream_pool(const provider_config& provider, const config& cfg, net::any_io_executor ex, net::ssl::context* tls,
-                  provider_metrics& m);
+    upstream_pool(const provider_config& provider, const config& cfg, net::any_io_executor ex,
+                  net::ssl::context* tls, provider_metrics& m);
     upstream_pool(const upstream_pool&) = delete;
 
     // An idle connection (stale ones are dropped) or a new one; `fresh_only` skips the idle list

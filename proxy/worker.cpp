@@ -11,9 +11,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <thread>
 
@@ -31,7 +30,8 @@ void log_exception(std::exception_ptr e)
     }
 }
 
-std::unique_ptr<net::ip::tcp::acceptor> bind_acceptor(net::io_context& ioc, const std::string& bind, std::uint16_t port)
+std::unique_ptr<net::ip::tcp::acceptor> bind_acceptor(net::io_context& ioc, const std::string& bind,
+                                                      std::uint16_t port)
 {
     using net::ip::tcp;
     tcp::endpoint ep(net::ip::make_address(bind), port);
@@ -51,7 +51,8 @@ std::unique_ptr<net::ip::tcp::acceptor> bind_acceptor(net::io_context& ioc, cons
 // The io_context runs on one thread; UNSAFE_IO drops the reactor's per-socket locks (callgrind:
 // ~1.5k instructions per request) while keeping post() from the signal thread safe.
 worker::worker(const config& cfg, std::size_t index)
-    : cfg_(cfg), index_(index), ioc_(std::make_unique<net::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)),
+    : cfg_(cfg), index_(index),
+      ioc_(std::make_unique<net::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)),
       metrics_(std::make_unique<worker_metrics>(cfg.providers.size())), tls_(net::ssl::context::tls_client)
 {
     // Loading the system CA store costs ~240M instructions and several MB per worker: only
@@ -68,7 +69,8 @@ worker::worker(const config& cfg, std::size_t index)
     for (std::size_t i = 0; i < cfg.providers.size(); ++i)
         pools_.push_back(std::make_unique<upstream_pool>(cfg.providers[i], cfg, ioc_->get_executor(), &tls_,
                                                          metrics_->per_provider[i]));
-    ctx_ = std::make_unique<worker_context>(worker_context{cfg, *ioc_, *metrics_, pools_, {}, 0, false, nullptr, this});
+    ctx_ = std::make_unique<worker_context>(
+        worker_context{cfg, *ioc_, *metrics_, pools_, {}, 0, false, nullptr, this});
     ctx_->max_sessions = (cfg.max_client_connections + cfg.threads - 1) / cfg.threads;
     ctx_->session_ended = &worker::on_session_ended;
 }
@@ -182,7 +184,8 @@ void worker::begin_shutdown()
     drain_timer_ = std::make_unique<net::steady_timer>(*ioc_, cfg_.drain_timeout);
     drain_timer_->async_wait([this](beast::error_code e) {
         if (!e) {
-            spdlog::warn("drain timeout: {} connection(s) still open on worker {}", ctx_->sessions.size(), index_);
+            spdlog::warn("drain timeout: {} connection(s) still open on worker {}", ctx_->sessions.size(),
+                         index_);
             ioc_->stop();
         }
     });

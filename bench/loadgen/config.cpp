@@ -197,7 +197,7 @@ error check(config& c, const std::set<std::string>& seen)
         return "-find-max searches a rate: it cannot be combined with -users";
     if (seen.contains("slo") && !c.find_max)
         return "-slo is only used with -find-max";
-    if (c.prompt_file.size() && c.big_payload)
+    if (!c.prompt_file.empty() && c.big_payload)
         return "-prompt-file and -big-payload conflict: the file sets the prompt";
     if (c.ramp_up && c.ramp_up_duration >= c.duration)
         return "-ramp-up-duration must be shorter than -duration";

@@ -22,8 +22,8 @@ std::string default_prompt(bool big)
     return out + p;
 }
 
-request_builder::request_builder(const config& c, std::string prompt, std::string model,
-                                 std::string host_header, std::string path,
+request_builder::request_builder(const config& c, const std::string& prompt, std::string model,
+                                 const std::string& host_header, const std::string& path,
                                  const std::vector<std::pair<std::string, std::string>>& headers)
 {
     nlohmann::json body;

@@ -18,8 +18,9 @@ class request_builder
 {
 public:
     // `path` is the full request target ("/v1/chat/completions"); headers are sent as given.
-    request_builder(const config& c, std::string prompt, std::string model, std::string host_header,
-                    std::string path, const std::vector<std::pair<std::string, std::string>>& headers);
+    request_builder(const config& c, const std::string& prompt, std::string model,
+                    const std::string& host_header, const std::string& path,
+                    const std::vector<std::pair<std::string, std::string>>& headers);
 
     // The complete request for index i, written into `out` (reused buffer).
     void build(std::uint64_t index, std::uint64_t unix_ms, std::string& out) const;

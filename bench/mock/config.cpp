@@ -60,7 +60,7 @@ std::string parse_bool(std::string_view v, bool& out)
 setter fail_setter(failure_kind k)
 {
     return [k](config& c, std::string_view v) -> std::string {
-        auto p = common::parse_count(v.size() > 0 && v.back() == '%' ? v.substr(0, v.size() - 1) : v);
+        auto p = common::parse_count(!v.empty() && v.back() == '%' ? v.substr(0, v.size() - 1) : v);
         if (!p || *p > 100)
             return fmt::format("expected a percentage 0..100, got '{}'", v);
         c.failures[k] = *p;

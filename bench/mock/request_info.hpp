@@ -20,7 +20,7 @@ struct request_info
     std::uint32_t messages = 0;     // objects in "messages"
     std::uint32_t inputs = 0;       // embeddings: number of inputs
     std::optional<std::uint64_t> max_tokens; // max_tokens / max_completion_tokens / max_output_tokens
-    bool base64_embeddings = false; // "encoding_format": "base64" (the openai SDKs' default)
+    bool base64_embeddings = false;          // "encoding_format": "base64" (the openai SDKs' default)
 };
 
 // An OpenAI-shaped client error: status, message, and the `param` and `code` fields (may be "").

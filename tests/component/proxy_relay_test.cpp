@@ -47,7 +47,8 @@ common::task<proxy::head_result> read_one(test::stream& s, beast::flat_buffer& b
 
 } // namespace
 
-TEST_CASE("read_head: a head delivered one byte at a time, body bytes left in the buffer", "[component][proxy]")
+TEST_CASE("read_head: a head delivered one byte at a time, body bytes left in the buffer",
+          "[component][proxy]")
 {
     net::io_context ioc;
     test::stream client(ioc), server(ioc);
@@ -174,9 +175,9 @@ TEST_CASE("relay: chunked upstream body re-framed to the client, bytes intact", 
     up_server.connect(up_proxy);
     cl_proxy.connect(cl_client);
     up_proxy.read_size(5);
-    up_server.write_some(net::buffer(std::string(
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-        "a;ext=1\r\ndata: one\n\r\n10\r\ndata: two three\n\r\n0\r\nX-Trailer: dropped\r\n\r\n")));
+    up_server.write_some(net::buffer(
+        std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "a;ext=1\r\ndata: one\n\r\n10\r\ndata: two three\n\r\n0\r\nX-Trailer: dropped\r\n\r\n")));
     CHECK(run(ioc, relay(up_proxy, cl_proxy, true)));
     auto out = std::string(cl_client.str());
     CHECK(out.rfind("HTTP/1.1 200 OK\r\n\r\n", 0) == 0);

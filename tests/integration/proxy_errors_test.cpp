@@ -63,12 +63,14 @@ TEST_CASE("client errors: 404 path, 405 method, 505 version, 401 inbound auth", 
     CHECK(mock_requests(m.port) == before);
 
     child_process with_key(test_support::program_path("proxy"),
-                           {"--provider", "bifrost", "--port", "bifrost=0", "--upstream", "bifrost=" + m.url(),
-                            "--admin-port", "0", "--threads", "1", "--log-level", "error", "--env-file", "/nonexistent"},
+                           {"--provider", "bifrost", "--port", "bifrost=0", "--upstream",
+                            "bifrost=" + m.url(), "--admin-port", "0", "--threads", "1", "--log-level",
+                            "error", "--env-file", "/nonexistent"},
                            {{"PROXY_API_KEY", "pk-123"}});
     auto port = with_key.wait_listening("bifrost");
     check_error(http_request(port, {.target = "/v1/models"}), 401, "invalid_api_key");
-    check_error(http_request(port, {.target = "/v1/models", .headers = {{"Authorization", "Bearer pk-12"}}}), 401);
+    check_error(http_request(port, {.target = "/v1/models", .headers = {{"Authorization", "Bearer pk-12"}}}),
+                401);
     auto ok = http_request(port, {.target = "/v1/echo", .headers = {{"Authorization", "Bearer pk-123"}}});
     CHECK(ok.status == 200);
     CHECK(ok.body.find("pk-123") == std::string::npos); // the proxy's own key is not forwarded
@@ -80,9 +82,11 @@ TEST_CASE("413 for a body over --max-body, nothing reaches the upstream", "[inte
     mock m;
     proxy_proc p("bifrost", m.url(), {"--max-body", "1000"});
     auto before = mock_requests(m.port);
-    check_error(http_request(p.port, {.method = "POST", .target = "/v1/echo", .body = std::string(2000, 'x')}), 413);
+    check_error(
+        http_request(p.port, {.method = "POST", .target = "/v1/echo", .body = std::string(2000, 'x')}), 413);
     CHECK(mock_requests(m.port) == before);
-    CHECK(http_request(p.port, {.method = "POST", .target = "/v1/echo", .body = std::string(900, 'x')}).status == 200);
+    CHECK(http_request(p.port, {.method = "POST", .target = "/v1/echo", .body = std::string(900, 'x')})
+              .status == 200);
 }
 
 TEST_CASE("502 within milliseconds when the upstream refuses", "[integration][proxy]")
@@ -100,7 +104,9 @@ TEST_CASE("504 when the upstream's first byte is late", "[integration][proxy]")
     mock m;
     proxy_proc p("bifrost", m.url(), {"--first-byte-timeout", "200ms"});
     auto t0 = std::chrono::steady_clock::now();
-    auto r = http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = chat_body,
+    auto r = http_request(p.port, {.method = "POST",
+                                   .target = "/v1/chat/completions",
+                                   .body = chat_body,
                                    .headers = {{"x-mock-latency", "2s"}}});
     auto took = std::chrono::steady_clock::now() - t0;
     check_error(r, 504, "upstream_timeout");
@@ -123,10 +129,14 @@ TEST_CASE("upstream statuses and bodies pass through unchanged", "[integration][
 {
     mock m;
     proxy_proc p("bifrost", m.url());
-    auto r500 = http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = chat_body,
+    auto r500 = http_request(p.port, {.method = "POST",
+                                      .target = "/v1/chat/completions",
+                                      .body = chat_body,
                                       .headers = {{"x-mock-fail", "500"}}});
     CHECK(r500.status == 500);
-    auto r429 = http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = chat_body,
+    auto r429 = http_request(p.port, {.method = "POST",
+                                      .target = "/v1/chat/completions",
+                                      .body = chat_body,
                                       .headers = {{"x-mock-fail", "429"}}});
     CHECK(r429.status == 429);
     CHECK(!r429.header("retry-after").empty());
@@ -135,12 +145,13 @@ TEST_CASE("upstream statuses and bodies pass through unchanged", "[integration][
 
 TEST_CASE("502 for a malformed upstream head: status line, NUL, obs-fold, bad length", "[integration][proxy]")
 {
-    for (std::string reply : {std::string("HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n"),
-                              std::string("HTTP/1.1 200 OK\r\nX-Bad: a\0b\r\nContent-Length: 0\r\n\r\n", 50),
-                              std::string("HTTP/1.1 200 OK\r\nX-Fold: a\r\n  b\r\nContent-Length: 0\r\n\r\n"),
-                              std::string("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n"),
-                              std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"),
-                              std::string("garbage\r\n\r\n")}) {
+    for (std::string reply :
+         {std::string("HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n"),
+          std::string("HTTP/1.1 200 OK\r\nX-Bad: a\0b\r\nContent-Length: 0\r\n\r\n", 50),
+          std::string("HTTP/1.1 200 OK\r\nX-Fold: a\r\n  b\r\nContent-Length: 0\r\n\r\n"),
+          std::string("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n"),
+          std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"),
+          std::string("garbage\r\n\r\n")}) {
         auto up = replying(reply);
         proxy_proc p("bifrost", up.url());
         INFO(reply);
@@ -152,13 +163,18 @@ TEST_CASE("upstream dying mid-response: truncated response, closed client connec
 {
     mock m;
     proxy_proc p("bifrost", m.url());
-    auto plain = http_request_streamed(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = chat_body,
-                                                .headers = {{"x-mock-fail", "cut"}, {"x-mock-response-bytes", "20000"}}});
+    auto plain = http_request_streamed(
+        p.port, {.method = "POST",
+                 .target = "/v1/chat/completions",
+                 .body = chat_body,
+                 .headers = {{"x-mock-fail", "cut"}, {"x-mock-response-bytes", "20000"}}});
     CHECK(plain.head.status == 200);
     CHECK_FALSE(plain.complete);
-    auto stream = http_request_streamed(p.port, {.method = "POST", .target = "/v1/chat/completions",
-                                                 .body = stream_body,
-                                                 .headers = {{"x-mock-fail", "cut"}, {"x-mock-chunks", "6"}}});
+    auto stream =
+        http_request_streamed(p.port, {.method = "POST",
+                                       .target = "/v1/chat/completions",
+                                       .body = stream_body,
+                                       .headers = {{"x-mock-fail", "cut"}, {"x-mock-chunks", "6"}}});
     CHECK(stream.head.status == 200);
     CHECK_FALSE(stream.complete);
     CHECK(stream.head.body.find("[DONE]") == std::string::npos);
@@ -179,7 +195,9 @@ TEST_CASE("503 when every pooled upstream connection is busy", "[integration][pr
     proxy_proc p("bifrost", m.url(), {"--pool-max", "1", "--pool-max-idle", "1"});
     test_support::http_reply slow;
     std::thread busy([&] {
-        slow = http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = chat_body,
+        slow = http_request(p.port, {.method = "POST",
+                                     .target = "/v1/chat/completions",
+                                     .body = chat_body,
                                      .headers = {{"x-mock-latency", "600ms"}}});
     });
     std::this_thread::sleep_for(200ms);

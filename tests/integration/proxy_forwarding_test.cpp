@@ -29,7 +29,8 @@ std::string header_of(const nlohmann::json& echo, const std::string& name)
     for (const auto& h : echo["headers"]) {
         std::string n = h[0];
         if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
             })) {
             found = h[1];
             ++count;
@@ -49,19 +50,25 @@ std::uint64_t accepted(std::uint16_t mock_port)
 TEST_CASE("every provider: path mapping, added headers, keys replace Authorization", "[integration][proxy]")
 {
     mock m;
-    std::vector<std::string> args = {"--admin-port", "0", "--threads", "1", "--log-level", "error", "--env-file", "/nonexistent"};
+    std::vector<std::string> args = {"--admin-port", "0",     "--threads",  "1",
+                                     "--log-level",  "error", "--env-file", "/nonexistent"};
     for (std::string p : {"bifrost", "openrouter", "litellm", "braintrust", "portkey"}) {
         std::string base = p == "braintrust" ? "/v1/proxy" : p == "openrouter" ? "/api/v1" : "/v1";
         args.insert(args.end(), {"--port", p + "=0", "--upstream", p + "=" + m.url(base)});
     }
     child_process proxy(test_support::program_path("proxy"), args,
-                        {{"OPENROUTER_API_KEY", "sk-or-test"}, {"BRAINTRUST_API_KEY", "sk-bt-test"},
-                         {"LITELLM_MASTER_KEY", ""}, {"OPENAI_API_KEY", "sk-oa-test"}, {"PORTKEY_CUSTOM_HOST", ""},
+                        {{"OPENROUTER_API_KEY", "sk-or-test"},
+                         {"BRAINTRUST_API_KEY", "sk-bt-test"},
+                         {"LITELLM_MASTER_KEY", ""},
+                         {"OPENAI_API_KEY", "sk-oa-test"},
+                         {"PORTKEY_CUSTOM_HOST", ""},
                          {"PROXY_API_KEY", ""}});
     std::map<std::string, std::uint16_t> ports;
     for (std::string p : {"bifrost", "openrouter", "litellm", "braintrust", "portkey"})
         ports[p] = proxy.wait_listening(p);
-    request_options o{.method = "POST", .target = "/v1/echo?a=1&b=2", .body = R"({"x":1})",
+    request_options o{.method = "POST",
+                      .target = "/v1/echo?a=1&b=2",
+                      .body = R"({"x":1})",
                       .headers = {{"Authorization", "Bearer client-key"}}};
 
     auto e = echo(ports["openrouter"], o);
@@ -87,7 +94,8 @@ TEST_CASE("every provider: path mapping, added headers, keys replace Authorizati
 
     // Chat completion through each listener.
     for (auto& [name, port] : ports) {
-        auto r = http_request(port, {.method = "POST", .target = "/v1/chat/completions",
+        auto r = http_request(port, {.method = "POST",
+                                     .target = "/v1/chat/completions",
                                      .body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})",
                                      .headers = {{"Content-Type", "application/json"}}});
         INFO(name);
@@ -96,7 +104,8 @@ TEST_CASE("every provider: path mapping, added headers, keys replace Authorizati
     }
 }
 
-TEST_CASE("bodies byte for byte both ways: 50 KB prompt, chunked request, 10 MB response", "[integration][proxy]")
+TEST_CASE("bodies byte for byte both ways: 50 KB prompt, chunked request, 10 MB response",
+          "[integration][proxy]")
 {
     mock m;
     proxy_proc p("bifrost", m.url());
@@ -109,10 +118,12 @@ TEST_CASE("bodies byte for byte both ways: 50 KB prompt, chunked request, 10 MB 
     CHECK(header_of(e, "content-length") == std::to_string(prompt.size()));
 
     // Chunked request body: forwarded chunked, bytes intact.
-    std::string head = "POST /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    std::string head =
+        "POST /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
     std::string body = "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
     auto raw = test_support::raw_request(p.port, head + body);
-    auto j = nlohmann::json::parse(raw.substr(raw.find("\r\n\r\n") + 4).substr(raw.find("{") - raw.find("\r\n\r\n") - 4));
+    auto j = nlohmann::json::parse(
+        raw.substr(raw.find("\r\n\r\n") + 4).substr(raw.find("{") - raw.find("\r\n\r\n") - 4));
     CHECK(j["body_bytes"] == 11);
     CHECK(j["body_fnv1a64"] == fnv1a64_hex("hello world"));
 
@@ -132,9 +143,12 @@ TEST_CASE("streaming: every SSE chunk reaches the client as it is produced", "[i
 {
     mock m;
     proxy_proc p("bifrost", m.url());
-    auto r = http_request_streamed(p.port, {.method = "POST", .target = "/v1/chat/completions",
-                                            .body = R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})",
-                                            .headers = {{"x-mock-ttft", "100ms"}, {"x-mock-token-gap", "80ms"}, {"x-mock-chunks", "5"}}});
+    auto r = http_request_streamed(
+        p.port,
+        {.method = "POST",
+         .target = "/v1/chat/completions",
+         .body = R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+         .headers = {{"x-mock-ttft", "100ms"}, {"x-mock-token-gap", "80ms"}, {"x-mock-chunks", "5"}}});
     REQUIRE(r.complete);
     CHECK(r.head.status == 200);
     CHECK(r.head.header("content-type").find("text/event-stream") == 0);
@@ -156,8 +170,8 @@ TEST_CASE("pool reuse: many client connections, one upstream connection", "[inte
     proxy_proc p("bifrost", m.url());
     auto before = accepted(m.port);
     for (int i = 0; i < 20; ++i) {
-        auto r = http_request(p.port, {.method = "POST", .target = "/v1/chat/completions",
-                                       .body = chat_body});
+        auto r =
+            http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = chat_body});
         REQUIRE(r.status == 200);
     }
     // The /stats queries open one connection each: +1 here, the proxy's one upstream connection +1.
@@ -192,8 +206,12 @@ TEST_CASE("hop-by-hop stripped, forwarding headers replaced unless trusted", "[i
 {
     mock m;
     proxy_proc p("bifrost", m.url());
-    auto e = echo(p.port, {.headers = {{"Connection", "keep-alive, X-Drop"}, {"X-Drop", "1"}, {"Keep-Alive", "5"},
-                                       {"X-Forwarded-For", "6.6.6.6"}, {"Forwarded", "for=6.6.6.6"}, {"Upgrade", "h2c"}}});
+    auto e = echo(p.port, {.headers = {{"Connection", "keep-alive, X-Drop"},
+                                       {"X-Drop", "1"},
+                                       {"Keep-Alive", "5"},
+                                       {"X-Forwarded-For", "6.6.6.6"},
+                                       {"Forwarded", "for=6.6.6.6"},
+                                       {"Upgrade", "h2c"}}});
     CHECK(header_of(e, "x-drop").empty());
     CHECK(header_of(e, "keep-alive").empty());
     CHECK(header_of(e, "connection").empty());
@@ -211,7 +229,8 @@ TEST_CASE("Expect: 100-continue answered by the proxy, not forwarded", "[integra
     proxy_proc p("bifrost", m.url());
     int fd = connect_to(p.port);
     REQUIRE(fd >= 0);
-    std::string head = "POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+    std::string head =
+        "POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
     ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
     char buf[4096];
     auto n = ::recv(fd, buf, sizeof buf, 0);

@@ -3,11 +3,10 @@
 #include "tests/integration/proxy_stack.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 using namespace proxy_test;
 using test_support::http_connection;
@@ -48,7 +47,8 @@ TEST_CASE("a reused connection that fails before any response byte is retried on
     CHECK(second.status == 200);
     CHECK(second.body == "ok");
     CHECK(up.accepted == 2);
-    CHECK(metric_line(p.admin, "proxy_retries_total{provider=\"bifrost\"}") == "proxy_retries_total{provider=\"bifrost\"} 1");
+    CHECK(metric_line(p.admin, "proxy_retries_total{provider=\"bifrost\"}") ==
+          "proxy_retries_total{provider=\"bifrost\"} 1");
 }
 
 TEST_CASE("an idle connection closed by the upstream is not reused", "[integration][proxy]")
@@ -62,7 +62,8 @@ TEST_CASE("an idle connection closed by the upstream is not reused", "[integrati
     std::this_thread::sleep_for(50ms);
     CHECK(http_request(p.port, {.target = "/v1/b"}).status == 200);
     CHECK(up.accepted == 2);
-    CHECK(metric_line(p.admin, "proxy_retries_total{provider=\"bifrost\"}") == "proxy_retries_total{provider=\"bifrost\"} 0");
+    CHECK(metric_line(p.admin, "proxy_retries_total{provider=\"bifrost\"}") ==
+          "proxy_retries_total{provider=\"bifrost\"} 0");
 }
 
 TEST_CASE("a client that disconnects cancels its upstream request at once", "[integration][proxy]")
@@ -75,7 +76,9 @@ TEST_CASE("a client that disconnects cancels its upstream request at once", "[in
         timeval tv{3, 0};
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         if (::recv(fd, &c, 1, 0) == 0) // the proxy closed the upstream connection
-            upstream_saw_close_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+            upstream_saw_close_ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+                    .count();
     });
     proxy_proc p("bifrost", up.url());
     t0 = std::chrono::steady_clock::now();
@@ -104,8 +107,11 @@ TEST_CASE("TLS upstream: verified against a CA the test creates, unknown CA gets
     auto dir = std::filesystem::temp_directory_path() / ("proxy-tls-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     auto d = dir.string();
-    std::string cmd = "cd " + d + " && "
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem "
+    std::string cmd =
+        "cd " + d +
+        " && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out "
+        "ca.pem "
         "-days 2 -subj '/CN=proxy test CA' >/dev/null 2>&1 && "
         "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key -out srv.csr "
         "-subj '/CN=localhost' >/dev/null 2>&1 && "
@@ -121,8 +127,10 @@ TEST_CASE("TLS upstream: verified against a CA the test creates, unknown CA gets
         REQUIRE(r.status == 200);
         auto j = nlohmann::json::parse(r.body);
         CHECK(j["body_bytes"] == 3);
-        auto s = http_request_streamed(p.port, {.method = "POST", .target = "/v1/chat/completions",
-                                                .body = stream_body, .headers = {{"x-mock-chunks", "3"}}});
+        auto s = http_request_streamed(p.port, {.method = "POST",
+                                                .target = "/v1/chat/completions",
+                                                .body = stream_body,
+                                                .headers = {{"x-mock-chunks", "3"}}});
         CHECK(s.complete);
         CHECK(s.head.body.find("[DONE]") != std::string::npos);
         CHECK(http_request(p.port, {.target = "/v1/models"}).status == 200);
@@ -135,7 +143,8 @@ TEST_CASE("TLS upstream: verified against a CA the test creates, unknown CA gets
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("graceful shutdown: in-flight stream finishes, idle connections close, exit 0", "[integration][proxy]")
+TEST_CASE("graceful shutdown: in-flight stream finishes, idle connections close, exit 0",
+          "[integration][proxy]")
 {
     mock m;
     proxy_proc p("bifrost", m.url(), {"--drain-timeout", "5s"});
@@ -143,9 +152,11 @@ TEST_CASE("graceful shutdown: in-flight stream finishes, idle connections close,
     REQUIRE(idle.request({.target = "/v1/models"}).status == 200);
     test_support::streamed_reply stream;
     std::thread client([&] {
-        stream = http_request_streamed(p.port, {.method = "POST", .target = "/v1/chat/completions",
-                                                .body = stream_body,
-                                                .headers = {{"x-mock-token-gap", "100ms"}, {"x-mock-chunks", "6"}}});
+        stream = http_request_streamed(p.port,
+                                       {.method = "POST",
+                                        .target = "/v1/chat/completions",
+                                        .body = stream_body,
+                                        .headers = {{"x-mock-token-gap", "100ms"}, {"x-mock-chunks", "6"}}});
     });
     std::this_thread::sleep_for(150ms);
     p.proc.send_signal(SIGTERM);
@@ -162,8 +173,11 @@ TEST_CASE("drain timeout bounds the shutdown", "[integration][proxy]")
     proxy_proc p("bifrost", m.url(), {"--drain-timeout", "300ms"});
     std::thread client([&] {
         try {
-            http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = chat_body,
-                                  .headers = {{"x-mock-latency", "3s"}}, .timeout = 3s});
+            http_request(p.port, {.method = "POST",
+                                  .target = "/v1/chat/completions",
+                                  .body = chat_body,
+                                  .headers = {{"x-mock-latency", "3s"}},
+                                  .timeout = 3s});
         } catch (...) {
         }
     });

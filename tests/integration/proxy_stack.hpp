@@ -6,15 +6,14 @@
 #include "tests/support/http_client.hpp"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace proxy_test {
@@ -26,34 +25,43 @@ struct mock
 {
     child_process proc;
     std::uint16_t port;
-    explicit mock(std::vector<std::string> args = {}, std::vector<std::pair<std::string, std::string>> env = {})
+    explicit mock(std::vector<std::string> args = {},
+                  std::vector<std::pair<std::string, std::string>> env = {})
         : proc(start(std::move(args), std::move(env))), port(proc.wait_listening("mock"))
-    {
-    }
-    static child_process start(std::vector<std::string> args, std::vector<std::pair<std::string, std::string>> env)
+    {}
+    static child_process start(std::vector<std::string> args,
+                               std::vector<std::pair<std::string, std::string>> env)
     {
         args.insert(args.begin(), {"--port", "0", "--log-level", "error"});
         return child_process(test_support::program_path("mock-llm"), args, env);
     }
-    std::string url(const std::string& base = "/v1") const { return "http://127.0.0.1:" + std::to_string(port) + base; }
+    std::string url(const std::string& base = "/v1") const
+    {
+        return "http://127.0.0.1:" + std::to_string(port) + base;
+    }
 };
 
 struct proxy_proc
 {
     child_process proc;
-    std::uint16_t port;  // the first provider's listener
+    std::uint16_t port; // the first provider's listener
     std::uint16_t admin;
     proxy_proc(const std::string& provider, const std::string& upstream, std::vector<std::string> args = {},
                std::vector<std::pair<std::string, std::string>> env = {})
-        : proc(start(provider, upstream, std::move(args), std::move(env))), port(proc.wait_listening(provider)),
-          admin(proc.wait_listening("admin"))
-    {
-    }
-    static child_process start(const std::string& provider, const std::string& upstream, std::vector<std::string> args,
+        : proc(start(provider, upstream, std::move(args), std::move(env))),
+          port(proc.wait_listening(provider)), admin(proc.wait_listening("admin"))
+    {}
+    static child_process start(const std::string& provider, const std::string& upstream,
+                               std::vector<std::string> args,
                                std::vector<std::pair<std::string, std::string>> env)
     {
-        std::vector<std::string> a = {"--provider", provider, "--port", provider + "=0", "--upstream", provider + "=" + upstream,
-                                      "--admin-port", "0", "--threads", "1", "--log-level", "error", "--env-file", "/nonexistent"};
+        std::vector<std::string> a = {"--provider",   provider,
+                                      "--port",       provider + "=0",
+                                      "--upstream",   provider + "=" + upstream,
+                                      "--admin-port", "0",
+                                      "--threads",    "1",
+                                      "--log-level",  "error",
+                                      "--env-file",   "/nonexistent"};
         a.insert(a.end(), args.begin(), args.end());
         env.emplace_back("PROXY_API_KEY", "");
         return child_process(test_support::program_path("proxy"), a, env);
@@ -137,7 +145,8 @@ private:
 
 // Request bodies mock-llm accepts.
 inline const std::string chat_body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
-inline const std::string stream_body = R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+inline const std::string stream_body =
+    R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})";
 
 // A plain blocking client socket (for exchanges the test client does not model).
 inline int connect_to(std::uint16_t port)

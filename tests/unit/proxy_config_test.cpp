@@ -6,7 +6,10 @@
 using proxy::parse_args;
 
 namespace {
-common::env_lookup empty_env() { return common::env_lookup(std::map<std::string, std::string>{}); }
+common::env_lookup empty_env()
+{
+    return common::env_lookup(std::map<std::string, std::string>{});
+}
 const proxy::provider_config* find(const proxy::config& c, const std::string& n)
 {
     for (const auto& p : c.providers)
@@ -59,7 +62,8 @@ TEST_CASE("environment and flags: flags win", "[unit][proxy]")
 
 TEST_CASE("provider selection with --provider, aliases accepted", "[unit][proxy]")
 {
-    auto r = parse_args({"--provider", "llmlite", "--provider=portkey", "--stream-idle-timeout", "portkey=5s"}, empty_env());
+    auto r = parse_args(
+        {"--provider", "llmlite", "--provider=portkey", "--stream-idle-timeout", "portkey=5s"}, empty_env());
     REQUIRE(r.cfg);
     REQUIRE(r.cfg->providers.size() == 2);
     CHECK(find(*r.cfg, "portkey")->stream_idle_timeout == std::chrono::seconds(5));
@@ -68,18 +72,18 @@ TEST_CASE("provider selection with --provider, aliases accepted", "[unit][proxy]
 
 TEST_CASE("bad command lines are errors, never exits", "[unit][proxy]")
 {
-    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-             {"--nope"},
-             {"--threads", "0"},
-             {"--port", "nobody=3"},
-             {"--port", "bifrost=70000"},
-             {"--upstream", "bifrost=ftp://x"},
-             {"--max-body", "lots"},
-             {"--log-level", "loud"},
-             {"--provider", "unknown"},
-             {"--pool-max", "2", "--pool-max-idle", "3"},
-             {"--port", "bifrost=5000", "--port", "litellm=5000"},
-             {"--threads"}}) {
+    for (std::vector<std::string> args :
+         std::vector<std::vector<std::string>>{{"--nope"},
+                                               {"--threads", "0"},
+                                               {"--port", "nobody=3"},
+                                               {"--port", "bifrost=70000"},
+                                               {"--upstream", "bifrost=ftp://x"},
+                                               {"--max-body", "lots"},
+                                               {"--log-level", "loud"},
+                                               {"--provider", "unknown"},
+                                               {"--pool-max", "2", "--pool-max-idle", "3"},
+                                               {"--port", "bifrost=5000", "--port", "litellm=5000"},
+                                               {"--threads"}}) {
         INFO(args[0]);
         auto r = parse_args(args, empty_env());
         CHECK_FALSE(r.cfg);
@@ -108,7 +112,8 @@ TEST_CASE("config JSON file adds providers and overrides table ones", "[unit][pr
     CHECK(find(c, "bifrost")->port == 3101);
     CHECK_FALSE(proxy::apply_config_json(c, "[1]", env).empty());
     CHECK_FALSE(proxy::apply_config_json(c, R"({"providers":[{"name":"x"}]})", env).empty());
-    CHECK_FALSE(proxy::apply_config_json(c, R"({"providers":[{"name":"y","upstream":"nope"}]})", env).empty());
+    CHECK_FALSE(
+        proxy::apply_config_json(c, R"({"providers":[{"name":"y","upstream":"nope"}]})", env).empty());
 }
 
 TEST_CASE("find_env_file", "[unit][proxy]")

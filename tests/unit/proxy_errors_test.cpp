@@ -33,18 +33,21 @@ TEST_CASE("metrics: per-worker counters summed in Prometheus text", "[unit][prox
     proxy::bump(a.per_provider[0].requests_by_status[200], 3);
     proxy::bump(b.per_provider[0].requests_by_status[200], 2);
     proxy::bump(b.per_provider[0].requests_by_status[502]);
-    a.per_provider[0].proxy_time.observe(200'000);  // 0.2 ms
+    a.per_provider[0].proxy_time.observe(200'000);   // 0.2 ms
     b.per_provider[0].proxy_time.observe(3'000'000); // 3 ms
     proxy::bump(a.open_client_connections, 4);
-    proxy::bump(b.per_provider[0].upstream_errors[static_cast<std::size_t>(proxy::upstream_error_kind::connect_refused)]);
+    proxy::bump(b.per_provider[0]
+                    .upstream_errors[static_cast<std::size_t>(proxy::upstream_error_kind::connect_refused)]);
     std::vector<const proxy::worker_metrics*> ws{&a, &b};
     std::vector<std::string> names{"bifrost"};
     auto text = proxy::render_metrics(ws, names);
     CHECK(text.find("proxy_requests_total{provider=\"bifrost\",status=\"200\"} 5\n") != std::string::npos);
     CHECK(text.find("proxy_requests_total{provider=\"bifrost\",status=\"502\"} 1\n") != std::string::npos);
-    CHECK(text.find("proxy_time_seconds_bucket{provider=\"bifrost\",le=\"0.00025\"} 1\n") != std::string::npos);
+    CHECK(text.find("proxy_time_seconds_bucket{provider=\"bifrost\",le=\"0.00025\"} 1\n") !=
+          std::string::npos);
     CHECK(text.find("proxy_time_seconds_bucket{provider=\"bifrost\",le=\"0.005\"} 2\n") != std::string::npos);
     CHECK(text.find("proxy_time_seconds_count{provider=\"bifrost\"} 2\n") != std::string::npos);
     CHECK(text.find("proxy_open_client_connections 4\n") != std::string::npos);
-    CHECK(text.find("proxy_upstream_errors_total{provider=\"bifrost\",kind=\"connect_refused\"} 1\n") != std::string::npos);
+    CHECK(text.find("proxy_upstream_errors_total{provider=\"bifrost\",kind=\"connect_refused\"} 1\n") !=
+          std::string::npos);
 }

@@ -14,7 +14,10 @@ proxy::provider_config provider(std::vector<common::added_header> headers = {})
     p.headers = std::move(headers);
     return p;
 }
-std::string get(const http::request_header<>& h, const char* n) { return std::string(h[n]); }
+std::string get(const http::request_header<>& h, const char* n)
+{
+    return std::string(h[n]);
+}
 } // namespace
 
 TEST_CASE("map_target: /v1/<rest> -> base/<rest>, query kept", "[unit][proxy]")
@@ -56,7 +59,7 @@ TEST_CASE("request: hop-by-hop and Connection-named headers stripped, Host from 
     CHECK(get(h, "Host") == "api.example.com");
     for (auto n : {"Connection", "X-Secret", "Keep-Alive", "TE", "Upgrade", "Proxy-Authorization", "Expect"})
         CHECK(h.count(n) == 0);
-    CHECK(get(h, "Content-Length") == "5"); // framing is the caller's
+    CHECK(get(h, "Content-Length") == "5");            // framing is the caller's
     CHECK(get(h, "Authorization") == "Bearer client"); // no configured key: forwarded
     CHECK(get(h, "X-Custom") == "kept");
     CHECK(get(h, "X-Forwarded-For") == "10.1.2.3");
