@@ -23,4 +23,17 @@ void setup_logging(std::string_view program, std::string_view level)
     spdlog::flush_on(spdlog::level::warn);
 }
 
+void log_coroutine_exception(std::exception_ptr e)
+{
+    if (!e)
+        return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::error("coroutine ended by an exception: {}", ex.what());
+    } catch (...) {
+        spdlog::error("coroutine ended by an unknown exception");
+    }
+}
+
 } // namespace common

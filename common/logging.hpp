@@ -2,6 +2,7 @@
 // stays free for machine-readable output (the "listening" lines, bench's JSON).
 #pragma once
 
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -12,5 +13,9 @@ bool valid_log_level(std::string_view level);
 
 // Sets the default logger's level and pattern; `program` prefixes each line.
 void setup_logging(std::string_view program, std::string_view level);
+
+// Completion handler for co_spawn: logs what escaped a coroutine (a bug: peers' I/O errors are
+// values, not exceptions) at error level; only that coroutine ends.
+void log_coroutine_exception(std::exception_ptr e);
 
 } // namespace common

@@ -1,6 +1,7 @@
 // Workers: listeners, accept loops, the pool sweep, shutdown and draining.
 #include "proxy/worker.hpp"
 
+#include "common/logging.hpp"
 #include "proxy/admin.hpp"
 #include "proxy/client_session.hpp"
 #include "proxy/upstream_pool.hpp"
@@ -18,17 +19,6 @@
 
 namespace proxy {
 namespace {
-
-void log_exception(std::exception_ptr e)
-{
-    if (!e)
-        return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        spdlog::error("session ended by an exception: {}", ex.what());
-    }
-}
 
 std::unique_ptr<net::ip::tcp::acceptor> bind_acceptor(net::io_context& ioc, const std::string& bind,
                                                       std::uint16_t port)
@@ -121,7 +111,8 @@ common::task<void> worker::accept_loop(std::size_t provider, net::ip::tcp::accep
             refuse_connection(socket);
             continue;
         }
-        net::co_spawn(*ioc_, run_session(*ctx_, provider, std::move(socket)), log_exception);
+        net::co_spawn(*ioc_, run_session(*ctx_, provider, std::move(socket)),
+                      common::log_coroutine_exception);
     }
 }
 
@@ -135,7 +126,8 @@ common::task<void> worker::admin_loop()
         if (ec == net::error::operation_aborted || ctx_->stopping)
             co_return;
         if (!ec)
-            net::co_spawn(*ioc_, admin_session(cfg_, all, std::move(socket)), log_exception);
+            net::co_spawn(*ioc_, admin_session(cfg_, all, std::move(socket)),
+                          common::log_coroutine_exception);
     }
 }
 
@@ -199,10 +191,10 @@ void worker::request_shutdown()
 void worker::run()
 {
     for (auto& [p, a] : acceptors_)
-        net::co_spawn(*ioc_, accept_loop(p, *a), log_exception);
+        net::co_spawn(*ioc_, accept_loop(p, *a), common::log_coroutine_exception);
     if (admin_acceptor_)
-        net::co_spawn(*ioc_, admin_loop(), log_exception);
-    net::co_spawn(*ioc_, sweep_loop(), log_exception);
+        net::co_spawn(*ioc_, admin_loop(), common::log_coroutine_exception);
+    net::co_spawn(*ioc_, sweep_loop(), common::log_coroutine_exception);
     ioc_->run();
 }
 

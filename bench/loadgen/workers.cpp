@@ -3,6 +3,7 @@
 #include "bench/loadgen/workers.hpp"
 
 #include "bench/loadgen/schedule.hpp"
+#include "common/logging.hpp"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -33,17 +34,6 @@ std::uint64_t unix_ms()
                                           .count());
 }
 
-void log_exception(std::exception_ptr e)
-{
-    if (!e)
-        return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        spdlog::error("load loop ended: {}", ex.what());
-    }
-}
-
 class worker
 {
 public:
@@ -61,9 +51,9 @@ public:
     void run()
     {
         ++tasks_;
-        net::co_spawn(ioc_, sweep(), [](std::exception_ptr e) { log_exception(e); });
+        net::co_spawn(ioc_, sweep(), [](std::exception_ptr e) { common::log_coroutine_exception(e); });
         if (live_)
-            net::co_spawn(ioc_, publish(), [](std::exception_ptr e) { log_exception(e); });
+            net::co_spawn(ioc_, publish(), [](std::exception_ptr e) { common::log_coroutine_exception(e); });
         if (plan_.open_loop) {
             spawn([this] { return window_runner(); });
         } else {
@@ -83,7 +73,7 @@ private:
         ++tasks_;
         net::co_spawn(ioc_, make(), [this](std::exception_ptr e) {
             --tasks_;
-            log_exception(e);
+            common::log_coroutine_exception(e);
         });
     }
 

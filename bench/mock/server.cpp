@@ -3,6 +3,7 @@
 
 #include "bench/mock/session.hpp"
 #include "bench/mock/worker.hpp"
+#include "common/logging.hpp"
 
 #include <array>
 #include <atomic>
@@ -24,18 +25,6 @@ namespace {
 
 using tcp = net::ip::tcp;
 
-// Logs what escaped a coroutine (a bug: sessions report I/O errors as values) and ends only it.
-void log_exception(std::exception_ptr e)
-{
-    if (!e)
-        return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        spdlog::error("session ended by an exception: {}", ex.what());
-    }
-}
-
 task<void> accept_loop(worker& w, acceptor_t& acceptor)
 {
     timer_t backoff(w.ioc);
@@ -52,9 +41,9 @@ task<void> accept_loop(worker& w, acceptor_t& acceptor)
         }
         socket.set_option(tcp::no_delay(true), ec);
         if (w.shared.tls != nullptr)
-            net::co_spawn(w.ioc, run_tls_session(w, std::move(socket)), log_exception);
+            net::co_spawn(w.ioc, run_tls_session(w, std::move(socket)), common::log_coroutine_exception);
         else
-            net::co_spawn(w.ioc, run_session(w, std::move(socket)), log_exception);
+            net::co_spawn(w.ioc, run_session(w, std::move(socket)), common::log_coroutine_exception);
     }
 }
 
@@ -176,8 +165,8 @@ void server::start()
         if (::pipe2(fds.data(), O_CLOEXEC) != 0)
             throw std::runtime_error("pipe2 failed");
         m.stop_pipes.push_back(fds);
-        net::co_spawn(w.ioc, watch_stop(w, fds[0]), log_exception);
-        net::co_spawn(w.ioc, accept_loop(w, m.acceptors[i]), log_exception);
+        net::co_spawn(w.ioc, watch_stop(w, fds[0]), common::log_coroutine_exception);
+        net::co_spawn(w.ioc, accept_loop(w, m.acceptors[i]), common::log_coroutine_exception);
         m.threads.emplace_back([&w] { w.ioc.run(); });
     }
 }
