@@ -23,7 +23,7 @@ void setup_logging(std::string_view program, std::string_view level)
     spdlog::flush_on(spdlog::level::warn);
 }
 
-void log_coroutine_exception(std::exception_ptr e)
+void log_coroutine_exception(const std::exception_ptr& e)
 {
     if (!e)
         return;

@@ -16,6 +16,6 @@ void setup_logging(std::string_view program, std::string_view level);
 
 // Completion handler for co_spawn: logs what escaped a coroutine (a bug: peers' I/O errors are
 // values, not exceptions) at error level; only that coroutine ends.
-void log_coroutine_exception(std::exception_ptr e);
+void log_coroutine_exception(const std::exception_ptr& e);
 
 } // namespace common
