@@ -27,16 +27,7 @@ env::env(std::vector<std::string> extra, std::string upstream_url)
 
 std::uint64_t env::upstream_requests() const
 {
-    test_support::request_options o;
-    o.target = "/stats";
-    o.timeout = std::chrono::seconds(2);
-    auto reply = test_support::http_request(mock_port_, o);
-    auto j = nlohmann::json::parse(reply.body);
-    std::uint64_t total = j.at("requests_total").get<std::uint64_t>();
-    if (j["requests"].contains("stats"))
-        for (const auto& [status, n] : j["requests"]["stats"].items())
-            total -= n.get<std::uint64_t>();
-    return total;
+    return test_support::mock_requests_seen(mock_port_);
 }
 
 void check_openai_error(const raw_peer::response& r, unsigned status)

@@ -26,20 +26,6 @@ void check_error(const test_support::http_reply& r, unsigned status, const std::
     CHECK(r.header("server-timing").rfind("proxy;dur=", 0) == 0);
 }
 
-std::uint64_t mock_requests(std::uint16_t mock_port)
-{
-    // Every route but /stats itself.
-    auto r = http_request(mock_port, {.target = "/stats"});
-    std::uint64_t n = 0;
-    // The parsed document must outlive the loop: items() of a temporary dangles.
-    const auto stats = nlohmann::json::parse(r.body);
-    for (const auto& [route, by_status] : stats["requests"].items())
-        if (route != "stats")
-            for (const auto& [status, count] : by_status.items())
-                n += count.get<std::uint64_t>();
-    return n;
-}
-
 // A raw upstream answering every request with `reply`.
 raw_upstream replying(std::string reply)
 {
@@ -55,12 +41,12 @@ TEST_CASE("client errors: 404 path, 405 method, 505 version, 401 inbound auth", 
 {
     mock m;
     proxy_proc p("bifrost", m.url());
-    auto before = mock_requests(m.port);
+    auto before = test_support::mock_requests_seen(m.port);
     check_error(http_request(p.port, {.target = "/v2/chat/completions"}), 404, "not_found");
     check_error(http_request(p.port, {.method = "TRACE", .target = "/v1/models"}), 405);
     auto raw = test_support::raw_request(p.port, "GET /v1/models HTTP/2.0\r\nHost: x\r\n\r\n");
     CHECK(raw.rfind("HTTP/1.1 505", 0) == 0);
-    CHECK(mock_requests(m.port) == before);
+    CHECK(test_support::mock_requests_seen(m.port) == before);
 
     child_process with_key(test_support::program_path("proxy"),
                            {"--provider", "bifrost", "--port", "bifrost=0", "--upstream",
@@ -81,10 +67,10 @@ TEST_CASE("413 for a body over --max-body, nothing reaches the upstream", "[inte
 {
     mock m;
     proxy_proc p("bifrost", m.url(), {"--max-body", "1000"});
-    auto before = mock_requests(m.port);
+    auto before = test_support::mock_requests_seen(m.port);
     check_error(
         http_request(p.port, {.method = "POST", .target = "/v1/echo", .body = std::string(2000, 'x')}), 413);
-    CHECK(mock_requests(m.port) == before);
+    CHECK(test_support::mock_requests_seen(m.port) == before);
     CHECK(http_request(p.port, {.method = "POST", .target = "/v1/echo", .body = std::string(900, 'x')})
               .status == 200);
 }

@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace test_support {
@@ -235,6 +236,19 @@ bool http_connection::closed_by_peer(std::chrono::milliseconds wait)
         impl_->ioc.poll();
     }
     return closed;
+}
+
+std::uint64_t mock_requests_seen(std::uint16_t mock_port)
+{
+    request_options o;
+    o.target = "/stats";
+    o.timeout = 2s;
+    const auto stats = nlohmann::json::parse(http_request(mock_port, o).body);
+    auto total = stats.at("requests_total").get<std::uint64_t>();
+    if (const auto& routes = stats.at("requests"); routes.contains("stats"))
+        for (const auto& [status, n] : routes.at("stats").items())
+            total -= n.get<std::uint64_t>();
+    return total;
 }
 
 http_reply http_request(std::uint16_t port, const request_options& opts)

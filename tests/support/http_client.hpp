@@ -71,6 +71,10 @@ private:
     std::uint16_t port_ = 0;
 };
 
+// Requests mock-llm listening on `mock_port` has answered, its own /stats excluded: the proof that
+// a request did (or did not) reach the upstream.
+std::uint64_t mock_requests_seen(std::uint16_t mock_port);
+
 // One request on a fresh connection.
 http_reply http_request(std::uint16_t port, const request_options& opts);
 streamed_reply http_request_streamed(std::uint16_t port, const request_options& opts);
