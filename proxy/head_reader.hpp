@@ -5,15 +5,10 @@
 
 #include "common/net.hpp"
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
-#include <memory>
-#include <optional>
 #include <string_view>
-#include <type_traits>
 
 namespace proxy {
 
@@ -46,64 +41,14 @@ inline std::size_t find_head_end(std::string_view s, std::size_t from)
     return std::string_view::npos;
 }
 
-// A read deadline that cancels -- does not close -- the socket's pending operations, so that the
-// proxy can still answer 408 on it: beast::tcp_stream's own timeout closes the socket, and a reply
-// written after it is lost. Lives on the stream's executor (the worker's thread); the handler
-// ignores itself once the deadline is destroyed or re-armed.
-class cancel_deadline
-{
-public:
-    explicit cancel_deadline(beast::tcp_stream& s) : socket_(&s.socket()), timer_(s.get_executor())
-    {
-        s.expires_never();
-    }
-    ~cancel_deadline() { state_->generation = 0; }
-    cancel_deadline(const cancel_deadline&) = delete;
-    cancel_deadline& operator=(const cancel_deadline&) = delete;
-
-    void expires_at(std::chrono::steady_clock::time_point at)
-    {
-        timer_.expires_at(at); // cancels the previous wait
-        auto st = state_;
-        auto gen = ++st->generation;
-        auto* sock = socket_;
-        timer_.async_wait([st, gen, sock](const boost::system::error_code& ec) {
-            if (ec || st->generation != gen)
-                return;
-            st->fired = true;
-            boost::system::error_code ignored;
-            sock->cancel(ignored);
-        });
-    }
-    void expires_after(std::chrono::steady_clock::duration d)
-    {
-        expires_at(std::chrono::steady_clock::now() + d);
-    }
-    bool fired() const { return state_->fired; }
-
-private:
-    struct state
-    {
-        std::uint64_t generation = 0;
-        bool fired = false;
-    };
-    net::ip::tcp::socket* socket_;
-    net::steady_timer timer_;
-    std::shared_ptr<state> state_ = std::make_shared<state>();
-};
-
-// `idle` bounds the wait for the first byte, `whole` the head from its first byte on. `timed` is
-// the beast::tcp_stream whose socket a cancel_deadline watches, or (component tests) any object
-// with expires_after() and fired().
-template <typename Stream, typename Timed>
-common::task<head_result> read_head(Stream& s, Timed& timed, beast::flat_buffer& buf, std::size_t max,
+// `idle` bounds the wait for the first byte, `whole` the head from its first byte on. `deadline`
+// is the socket's io_deadline, or (component tests) any object with expires_after() and fired().
+template <typename Stream, typename Deadline>
+common::task<head_result> read_head(Stream& s, Deadline& deadline, beast::flat_buffer& buf, std::size_t max,
                                     std::chrono::milliseconds idle, std::chrono::milliseconds whole)
 {
     std::size_t scanned = 0;
     bool started = buf.size() > 0;
-    using deadline_type =
-        std::conditional_t<std::is_same_v<Timed, beast::tcp_stream>, cancel_deadline, Timed&>;
-    deadline_type deadline(timed); // the socket stays open for a 408
     deadline.expires_after(started ? whole : idle);
     for (;;) {
         std::string_view data(static_cast<const char*>(buf.data().data()), buf.size());
@@ -128,22 +73,6 @@ common::task<head_result> read_head(Stream& s, Timed& timed, beast::flat_buffer&
             deadline.expires_after(whole);
         }
     }
-}
-
-// An upstream response head the proxy refuses to relay (502): NUL or other control bytes,
-// bare CR, obs-fold (a line starting with SP or HT).
-inline bool bad_response_head(std::string_view head)
-{
-    for (std::size_t i = 0; i < head.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(head[i]);
-        if (c == '\r' && (i + 1 >= head.size() || head[i + 1] != '\n'))
-            return true;
-        if (c == '\n' && i + 1 < head.size() && (head[i + 1] == ' ' || head[i + 1] == '\t'))
-            return true;
-        if ((c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7f)
-            return true;
-    }
-    return false;
 }
 
 } // namespace proxy

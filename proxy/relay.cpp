@@ -1,15 +1,17 @@
-// The upstream exchange and the response relay (buffer_body pieces, one read and one write in
-// flight, every piece written to the client as soon as it arrives).
+// The upstream exchange and the response relay: the request head and body pieces go upstream, the
+// response head is checked and rewritten, and the body is relayed piece by piece (one read and
+// one write in flight, every piece written to the client as soon as it arrives). Framing is done
+// by hand (http1.hpp, head_writer.hpp): no Beast parser or serializer on this path.
 #include "proxy/relay.hpp"
 
+#include "proxy/body_relay.hpp"
 #include "proxy/head_reader.hpp"
-#include "proxy/head_writer.hpp"
 #include "proxy/header_rewrite.hpp"
 #include "proxy/upstream_pool.hpp"
 #include "proxy/worker.hpp"
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/read.hpp>
+#include <cstring>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -17,7 +19,6 @@ namespace proxy {
 namespace {
 
 using clock = std::chrono::steady_clock;
-using response_parser = http::response_parser<http::buffer_body>;
 
 void count(request_state& rs, upstream_error_kind k)
 {
@@ -34,8 +35,8 @@ void arm_watch(request_state& rs)
     watch->armed = true;
     watch->fired = false;
     auto gen = ++watch->generation;
-    int fd = rs.client.socket().native_handle();
-    rs.client.socket().async_wait(net::socket_base::wait_read, [watch, gen, fd](beast::error_code ec) {
+    int fd = rs.client.native_handle();
+    rs.client.async_wait(net::socket_base::wait_read, [watch, gen, fd](beast::error_code ec) {
         if (watch->generation != gen)
             return;
         watch->armed = false;
@@ -58,53 +59,30 @@ void disarm_watch(request_state& rs)
         ++rs.watch->generation; // the cancelled handler will ignore itself
         rs.watch->armed = false;
         beast::error_code ec;
-        rs.client.socket().cancel(ec);
+        rs.client.cancel(ec);
     }
-}
-
-void reset_parser(std::optional<response_parser>& rp, bool is_head)
-{
-    rp.emplace();
-    rp->header_limit(64 * 1024);
-    rp->body_limit(boost::none);
-    if (is_head)
-        rp->skip(true);
-}
-
-// Writes [head] + one framed body piece with a single gather write.
-template <typename Stream>
-common::task<beast::error_code> write_piece(Stream& s, std::string_view head, const char* data, std::size_t n,
-                                            bool chunked, bool last)
-{
-    framed_piece piece(head, data, n, chunked, last);
-    if (piece.count == 0)
-        co_return beast::error_code{};
-    auto [ec, written] = co_await net::async_write(s, piece.buffers(), common::use_nothrow);
-    co_return ec;
 }
 
 struct exchange_result
 {
     std::optional<proxy_errc> error;
     bool retry = false;
+    std::size_t head_len = 0; // the response head, still at the front of up.buffer
+    http1::framing framing{}; // of the response body
 };
 
-// Sends the request on `up` and reads the response head into `rp`.
-common::task<exchange_result> exchange(request_state& rs, request_parser& parser, upstream_connection& up,
-                                       std::optional<response_parser>& rp, std::size_t first_len,
-                                       bool& body_done, const body_reader& more_body,
-                                       std::optional<rejection>& client_error)
+// Sends the request on `up` and reads the response head into rs.res.
+common::task<exchange_result> exchange(request_state& rs, upstream_connection& up, std::size_t first_len,
+                                       bool& body_done, std::optional<rejection>& client_error)
 {
     const auto& cfg = rs.w.cfg;
     const auto& provider = cfg.providers[rs.provider];
     const bool retry_allowed = up.reused && body_done;
-    auto& req = parser.get();
-    const bool chunked = req.chunked();
-    serialize_head(rs.head, req.base());
+    const bool chunked = rs.req_framing.kind == http1::framing::chunked;
     std::string_view pending_head = rs.head;
     std::size_t len = first_len;
     for (;;) {
-        up.tcp().expires_after(cfg.write_timeout);
+        up.deadline().expires_after(cfg.write_timeout);
         auto ec = co_await write_piece(up, pending_head, rs.piece, len, chunked, body_done);
         if (ec) {
             if (retry_allowed && !rs.watch->fired)
@@ -116,15 +94,15 @@ common::task<exchange_result> exchange(request_state& rs, request_parser& parser
         pending_head = {};
         if (body_done)
             break;
-        if (auto rej = co_await more_body(len)) {
+        if (auto rej = co_await read_body_piece(rs, len)) {
             client_error = std::move(rej);
             co_return exchange_result{proxy_errc::bad_request};
         }
-        body_done = parser.is_done();
+        body_done = rs.req_body_done;
     }
     arm_watch(rs);
     for (int interim = 0;; ++interim) {
-        auto head = co_await read_head(up, up.tcp(), up.buffer, 64 * 1024, provider.first_byte_timeout,
+        auto head = co_await read_head(up, up.deadline(), up.buffer, 64 * 1024, provider.first_byte_timeout,
                                        provider.first_byte_timeout);
         if (rs.watch->fired) {
             count(rs, upstream_error_kind::client_disconnect);
@@ -144,22 +122,19 @@ common::task<exchange_result> exchange(request_state& rs, request_parser& parser
                                           : proxy_errc::upstream_unreachable};
         }
         std::string_view raw(static_cast<const char*>(up.buffer.data().data()), head.length);
-        beast::error_code ec;
-        reset_parser(rp, rs.is_head);
-        auto used = bad_response_head(raw) ? 0 : rp->put(net::buffer(raw.data(), raw.size()), ec);
-        if (ec == http::error::need_more && rp->is_header_done())
-            ec = {};
-        if (used == 0 || ec || !rp->is_header_done()) {
+        std::optional<http1::framing> framing;
+        if (http1::parse_response(raw, rs.res))
+            framing = http1::response_framing(rs.res, rs.is_head);
+        if (!framing) {
             count(rs, upstream_error_kind::malformed);
             co_return exchange_result{proxy_errc::upstream_malformed};
         }
-        up.buffer.consume(used);
-        auto status = rp->get().result_int();
+        auto status = rs.res.status;
         if (status >= 200 || status == 101 || interim >= 8)
-            break;
+            co_return exchange_result{std::nullopt, false, head.length, *framing};
         // An interim 1xx (103 Early Hints...) is dropped: the final head follows.
+        up.buffer.consume(head.length);
     }
-    co_return exchange_result{};
 }
 
 enum class relay_outcome
@@ -172,68 +147,113 @@ enum class relay_outcome
 // Relays the response body. On a failure of either side the client connection ends without a
 // clean end of message (a truncated response is never completed falsely), unless nothing was
 // sent to the client yet.
-common::task<relay_outcome> relay_response(request_state& rs, upstream_connection& up, response_parser& rp)
+common::task<relay_outcome> relay_response(request_state& rs, upstream_connection& up,
+                                           const http1::framing& f, bool chunked_out)
 {
     const auto& cfg = rs.w.cfg;
     const auto& provider = cfg.providers[rs.provider];
-    auto& res = rp.get();
-    const bool chunked = res.chunked();
-    serialize_head(rs.head, res.base());
-    std::string_view head = rs.head;
-    if (up.buffer.size() == 0 && !rp.is_done()) {
-        // Nothing of the body yet (a stream waiting for its first token): the head goes now.
-        rs.client.expires_after(cfg.write_timeout);
-        if (auto ec = co_await write_piece(rs.client, head, nullptr, 0, false, false)) {
-            count(rs, upstream_error_kind::client_disconnect);
-            co_return relay_outcome::failed;
-        }
-        head = {};
+    if (f.kind != http1::framing::none && !(f.kind == http1::framing::content_length && f.length == 0))
+        rs.ensure_piece(f.kind == http1::framing::content_length ? std::optional<std::uint64_t>(f.length)
+                                                                 : std::nullopt);
+    auto r = co_await relay_body(up, up.buffer, up.deadline(), rs.client, rs.client_deadline,
+                                 body_relay_params{f, chunked_out, rs.res_head, rs.piece, rs.piece_cap,
+                                                   cfg.max_chunk_ext_bytes, provider.stream_idle_timeout,
+                                                   cfg.write_timeout});
+    switch (r.outcome) {
+    case body_outcome::complete:
+        co_return relay_outcome::complete;
+    case body_outcome::client_failed:
+        count(rs, upstream_error_kind::client_disconnect);
+        co_return relay_outcome::failed;
+    case body_outcome::upstream_failed:
+    case body_outcome::upstream_malformed:
+        count(rs, rs.watch->fired                                 ? upstream_error_kind::client_disconnect
+                  : r.idle_timeout                                ? upstream_error_kind::stream_idle_timeout
+                  : r.outcome == body_outcome::upstream_malformed ? upstream_error_kind::malformed
+                                                                  : upstream_error_kind::closed_early);
+        // e.g. a bad chunk size in the first bytes of the body, read with the head
+        if (!r.head_sent && !rs.watch->fired)
+            co_return relay_outcome::failed_before_head;
+        co_return relay_outcome::failed;
     }
-    if (!rp.is_done())
-        rs.ensure_piece(rp.content_length());
-    for (;;) {
-        std::size_t n = 0;
-        if (!rp.is_done()) {
-            res.body().data = rs.piece;
-            res.body().size = rs.piece_cap;
-            up.tcp().expires_after(provider.stream_idle_timeout);
-            auto [ec, got] = co_await http::async_read_some(up, up.buffer, rp, common::use_nothrow);
-            if (ec == http::error::need_buffer)
-                ec = {};
-            if (ec) {
-                count(rs, rs.watch->fired               ? upstream_error_kind::client_disconnect
-                          : ec == beast::error::timeout ? upstream_error_kind::stream_idle_timeout
-                                                        : upstream_error_kind::closed_early);
-                // e.g. a bad chunk size in the first bytes of the body, read with the head
-                if (!head.empty() && !rs.watch->fired)
-                    co_return relay_outcome::failed_before_head;
-                co_return relay_outcome::failed;
-            }
-            n = rs.piece_cap - res.body().size;
-            if (n == 0 && !rp.is_done())
-                continue;
-        }
-        rs.client.expires_after(cfg.write_timeout);
-        if (auto ec = co_await write_piece(rs.client, head, rs.piece, n, chunked, rp.is_done())) {
-            count(rs, upstream_error_kind::client_disconnect);
-            co_return relay_outcome::failed;
-        }
-        head = {};
-        if (rp.is_done())
-            co_return relay_outcome::complete;
-    }
+    co_return relay_outcome::failed;
 }
 
 } // namespace
 
-common::task<bool> forward(request_state& rs, request_parser& parser, std::size_t first_len,
-                           body_reader more_body)
+common::task<std::optional<rejection>> read_body_piece(request_state& rs, std::size_t& filled)
+{
+    filled = 0;
+    const auto& cfg = rs.w.cfg;
+    const bool chunked = rs.req_framing.kind == http1::framing::chunked;
+    auto too_slow = [] { return rejection{408, "request body not received in time", "request_timeout"}; };
+    while (!rs.req_body_done && filled < rs.piece_cap) {
+        if (rs.client_buf.size() > 0) {
+            // Bytes that arrived with the head or after a chunk-size line.
+            const char* in = static_cast<const char*>(rs.client_buf.data().data());
+            std::size_t avail = rs.client_buf.size();
+            std::size_t got = 0;
+            if (chunked) {
+                auto r = rs.req_chunked->decode(in, avail, rs.piece + filled, rs.piece_cap - filled);
+                rs.client_buf.consume(r.consumed);
+                got = r.produced;
+                if (rs.req_chunked->failure() != http1::chunked_decoder::error::none)
+                    co_return chunked_rejection(rs.req_chunked->failure(), limits_of(cfg));
+                rs.req_body_done = rs.req_chunked->done();
+            } else {
+                got = static_cast<std::size_t>(
+                    std::min<std::uint64_t>({avail, rs.piece_cap - filled, rs.req_body_left}));
+                std::memcpy(rs.piece + filled, in, got);
+                rs.client_buf.consume(got);
+                rs.req_body_left -= got;
+                rs.req_body_done = rs.req_body_left == 0;
+            }
+            filled += got;
+            rs.body_received += got;
+            if (rs.body_received > cfg.max_body_bytes)
+                co_return rejection{413, "request body over the limit", "payload_too_large"};
+            continue;
+        }
+        // The whole body has a budget that grows with what has arrived (a minimum rate).
+        auto due = rs.body_start + cfg.body_timeout +
+                   std::chrono::milliseconds(rs.body_received * 1000 / cfg.body_min_rate);
+        if (clock::now() >= due)
+            co_return too_slow();
+        rs.client_deadline.expires_at(due);
+        beast::error_code ec;
+        std::size_t n = 0;
+        if (chunked) {
+            std::tie(ec, n) =
+                co_await rs.client.async_read_some(rs.client_buf.prepare(16 * 1024), common::use_nothrow);
+            rs.client_buf.commit(n);
+        } else {
+            auto want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(rs.piece_cap - filled, rs.req_body_left));
+            std::tie(ec, n) =
+                co_await rs.client.async_read_some(net::buffer(rs.piece + filled, want), common::use_nothrow);
+            filled += n;
+            rs.body_received += n;
+            rs.req_body_left -= n;
+            rs.req_body_done = rs.req_body_left == 0;
+        }
+        if (!ec)
+            continue;
+        if (rs.client_deadline.fired())
+            co_return too_slow();
+        if (ec == net::error::eof || ec == net::error::connection_reset)
+            co_return rejection{0, "client closed the connection", "client_gone"};
+        co_return rejection{400, "malformed request body: " + ec.message(), "bad_request"};
+    }
+    co_return std::nullopt;
+}
+
+common::task<bool> forward(request_state& rs, std::size_t first_len)
 {
     auto& pool = *rs.w.pools[rs.provider];
     auto& pm = rs.w.metrics.per_provider[rs.provider];
-    bool body_done = parser.is_done();
-    std::optional<response_parser> rp;
+    bool body_done = rs.req_body_done;
     lease up;
+    exchange_result r;
     auto t_upstream = clock::now();
     for (int attempt = 0;; ++attempt) {
         auto acquired = co_await pool.acquire(attempt > 0);
@@ -244,7 +264,7 @@ common::task<bool> forward(request_state& rs, request_parser& parser, std::size_
         up = std::move(acquired.conn);
         rs.watch->upstream = &*up;
         std::optional<rejection> client_error;
-        auto r = co_await exchange(rs, parser, *up, rp, first_len, body_done, more_body, client_error);
+        r = co_await exchange(rs, *up, first_len, body_done, client_error);
         if (r.retry && attempt == 0) {
             SPDLOG_DEBUG("retrying on a fresh connection after a reused one failed");
             bump(pm.retries);
@@ -266,28 +286,29 @@ common::task<bool> forward(request_state& rs, request_parser& parser, std::size_
         break;
     }
 
-    auto& res = rp->get();
-    const bool upstream_keep_alive = res.keep_alive();
-    const unsigned status = res.result_int();
-    const bool no_body = rs.is_head || status / 100 == 1 || status == 204 || status == 304;
-    auto length = rp->content_length();
-    auto proxy_ns = (clock::now() - rs.t0) - rs.upstream_wait;
-    rewrite_response(res.base(), rs.request_id, std::chrono::duration<double, std::milli>(proxy_ns).count());
-    res.erase(http::field::content_length);
-    res.erase(http::field::transfer_encoding);
+    const auto& res = rs.res;
+    const bool upstream_keep_alive = res.keep_alive() && r.framing.kind != http1::framing::until_close;
+    const unsigned status = res.status;
+    response_framing out;
+    if (rs.is_head) {
+        if (const auto* cl = res.find(http1::field_id::content_length))
+            out.content_length = http1::parse_content_length(cl->value);
+    } else if (r.framing.kind == http1::framing::content_length) {
+        out.content_length = r.framing.length;
+    } else if (r.framing.kind != http1::framing::none) {
+        out.chunked = true;
+    }
     bool keep_alive = rs.client_keep_alive && !rs.w.stopping;
-    if (length && (!no_body || rs.is_head))
-        res.set(http::field::content_length, std::to_string(*length));
-    else if (!no_body)
-        res.chunked(true);
-    res.version(11);
-    res.keep_alive(keep_alive);
+    auto proxy_ns = (clock::now() - rs.t0) - rs.upstream_wait;
+    write_response_head(rs.res_head, res, rs.request_id,
+                        std::chrono::duration<double, std::milli>(proxy_ns).count(), out, keep_alive);
+    up->buffer.consume(r.head_len); // the views into it are no longer needed
 
-    auto outcome = co_await relay_response(rs, *up, *rp);
+    auto outcome = co_await relay_response(rs, *up, r.framing, out.chunked);
     bool ok = outcome == relay_outcome::complete;
     bool fired = rs.watch->fired;
     disarm_watch(rs);
-    up.release(ok && !fired && upstream_keep_alive && rp->is_done() && body_done && up->buffer.size() == 0);
+    up.release(ok && !fired && upstream_keep_alive && body_done && up->buffer.size() == 0);
     if (outcome == relay_outcome::failed_before_head)
         co_return co_await send_error(rs, proxy_errc::upstream_malformed);
     record(rs, status);

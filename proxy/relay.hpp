@@ -5,15 +5,14 @@
 
 #include "common/net.hpp"
 #include "proxy/errors.hpp"
+#include "proxy/http1.hpp"
+#include "proxy/io_deadline.hpp"
 #include "proxy/request_guard.hpp"
 
 #include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -22,9 +21,8 @@
 namespace proxy {
 
 struct worker_context;
+struct config;
 class upstream_connection;
-
-using request_parser = http::request_parser<http::buffer_body>;
 
 // Watches the client socket while the upstream works: a client that closes makes the proxy
 // close the upstream connection at once (an abandoned generation costs money).
@@ -41,21 +39,32 @@ struct request_state
 {
     static constexpr std::size_t piece_bytes = 64 * 1024; // body relay buffer, both directions
 
-    request_state(worker_context& wc, std::size_t p, beast::tcp_stream& c, beast::flat_buffer& b)
-        : w(wc), provider(p), client(c), client_buf(b)
+    request_state(worker_context& wc, std::size_t p, net::ip::tcp::socket& c, io_deadline& d,
+                  beast::flat_buffer& b)
+        : w(wc), provider(p), client(c), client_deadline(d), client_buf(b)
     {}
 
     worker_context& w;
     std::size_t provider;
-    beast::tcp_stream& client;
+    net::ip::tcp::socket& client;
+    io_deadline& client_deadline;
     beast::flat_buffer& client_buf;
+
+    http1::request_head req;    // views into client_buf until the head is sent
+    http1::framing req_framing; // the request body's
+    std::optional<http1::chunked_decoder> req_chunked;
+    std::uint64_t req_body_left = 0; // Content-Length bytes still to read
+    bool req_body_done = true;
+    http1::response_head res; // views into the upstream buffer
 
     std::chrono::steady_clock::time_point t0{};
     std::chrono::steady_clock::time_point body_start{};
     std::chrono::steady_clock::duration upstream_wait{}; // excluded from Server-Timing
     std::uint64_t body_received = 0;
-    std::string request_id, method, target;
-    std::string head; // serialised head being sent (reused: keeps its capacity)
+    std::string request_id;
+    std::string head;                         // the request head sent upstream (reused: keeps its capacity)
+    std::string res_head;                     // the response head sent to the client
+    std::string access_method, access_target; // kept for the access log only when it is on
     bool client_keep_alive = false;
     bool is_head = false;
     char* piece = nullptr;
@@ -70,14 +79,15 @@ struct request_state
         upstream_wait = {};
         body_received = 0;
         request_id.clear();
-        method.clear();
-        target.clear();
+        req_chunked.reset();
+        req_body_left = 0;
+        req_body_done = true;
         client_keep_alive = false;
         is_head = false;
     }
     // A relay buffer sized for the body when its length is known (most bodies are small), else
     // piece_bytes; kept for the rest of the request.
-    void ensure_piece(boost::optional<std::uint64_t> length = boost::none)
+    void ensure_piece(std::optional<std::uint64_t> length = std::nullopt)
     {
         std::size_t want = length
                                ? static_cast<std::size_t>(std::clamp<std::uint64_t>(*length, 1, piece_bytes))
@@ -97,12 +107,17 @@ struct request_state
     }
 };
 
-using body_reader = std::function<common::task<std::optional<rejection>>(std::size_t& filled)>;
+// The guard's limits from the configuration.
+guard_limits limits_of(const config& c);
 
-// Sends the request (its head rewritten, `first_len` body bytes in rs.piece, `more_body` reads
-// the rest) and relays the response. Returns true when the client connection stays open.
-common::task<bool> forward(request_state& rs, request_parser& parser, std::size_t first_len,
-                           body_reader more_body);
+// Reads request body bytes into piece[0, cap) until it is full or the body is complete
+// (rs.req_body_done). Returns an error to answer with (status 0: the client is gone), or nothing.
+common::task<std::optional<rejection>> read_body_piece(request_state& rs, std::size_t& filled);
+
+// Sends the request (its head already written into rs.head, `first_len` body bytes in rs.piece,
+// the rest read with read_body_piece) and relays the response. Returns true when the client
+// connection stays open.
+common::task<bool> forward(request_state& rs, std::size_t first_len);
 
 // An OpenAI-shaped error reply with Connection: close; returns false (the connection ends).
 common::task<bool> send_error(request_state& rs, unsigned status, std::string_view message,

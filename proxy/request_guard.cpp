@@ -3,32 +3,32 @@
 #include "proxy/request_guard.hpp"
 
 #include <algorithm>
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/fields.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/verb.hpp>
+#include <array>
 
 namespace proxy {
 namespace {
 
-namespace http = boost::beast::http;
-
-std::string_view sv(boost::beast::string_view s)
-{
-    return {s.data(), s.size()};
-}
+using http1::field_id;
 
 rejection bad(std::string message)
 {
     return {400, std::move(message), "bad_request"};
 }
 
-// RFC 9110 tchar.
+// RFC 9110 tchar (a table: this runs on every byte of every header name).
 bool is_tchar(unsigned char c)
 {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    static constexpr auto table = [] {
+        std::array<bool, 256> t{};
+        for (int d = '0'; d <= '9'; ++d)
+            t[static_cast<std::size_t>(d)] = true;
+        for (int l = 'a'; l <= 'z'; ++l)
+            t[static_cast<std::size_t>(l)] = t[static_cast<std::size_t>(l - 32)] = true;
+        for (char s : std::string_view("!#$%&'*+-.^_`|~"))
+            t[static_cast<unsigned char>(s)] = true;
+        return t;
+    }();
+    return table[c];
 }
 
 bool is_token(std::string_view s)
@@ -183,31 +183,27 @@ bool valid_host(std::string_view h)
     });
 }
 
-std::optional<rejection> check_framing(const http::header<true, http::fields>& head,
-                                       const guard_limits& limits)
+std::optional<rejection> check_framing(const http1::request_head& head, const guard_limits& limits)
 {
-    auto te_n = head.count(http::field::transfer_encoding);
-    auto cl_n = head.count(http::field::content_length);
+    auto te_n = head.count(field_id::transfer_encoding);
+    auto cl_n = head.count(field_id::content_length);
     if (te_n > 0 && cl_n > 0)
         return bad("both Content-Length and Transfer-Encoding: ambiguous request framing");
     if (te_n > 1)
         return bad("more than one Transfer-Encoding header");
     if (te_n == 1) {
-        if (!iequal(sv(head[http::field::transfer_encoding]), "chunked"))
+        if (!iequal(head.find(field_id::transfer_encoding)->value, "chunked"))
             return bad("Transfer-Encoding other than exactly 'chunked' is not accepted");
-        if (head.version() < 11)
+        if (head.version < 11)
             return bad("Transfer-Encoding in an HTTP/1.0 request");
     }
     if (cl_n > 1)
         return bad("more than one Content-Length header");
     if (cl_n == 1) {
-        auto v = sv(head[http::field::content_length]);
-        if (v.empty() || v.size() > 19 ||
-            !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        auto length = http1::parse_content_length(head.find(field_id::content_length)->value);
+        if (!length)
             return bad("malformed Content-Length: expected one decimal number");
-        std::uint64_t n = 0;
-        for (char c : v)
-            n = n * 10 + static_cast<std::uint64_t>(c - '0'); // 19 digits cannot overflow 64 bits
+        auto n = *length;
         if (n > limits.max_body_bytes)
             return rejection{413,
                              "request body of " + std::to_string(n) + " bytes over the limit of " +
@@ -247,16 +243,15 @@ std::optional<rejection> scan_raw_head(std::string_view h, const guard_limits& l
     return std::nullopt;
 }
 
-std::optional<rejection> check_request_head(const http::header<true, http::fields>& head,
-                                            const guard_limits& limits)
+std::optional<rejection> check_request_head(const http1::request_head& head, const guard_limits& limits)
 {
-    if (head.version() != 11 && head.version() != 10)
+    if (head.version != 11 && head.version != 10)
         return rejection{505, "HTTP version not supported: the proxy serves HTTP/1.1 and HTTP/1.0",
                          "http_version_not_supported"};
-    if (head.method() == http::verb::connect)
+    if (head.method == "CONNECT")
         return rejection{405, "CONNECT is not supported: this is a reverse proxy, not a tunnel",
                          "method_not_allowed"};
-    auto target = sv(head.target());
+    auto target = head.target;
     if (target.size() > limits.max_url_bytes)
         return rejection{414, "request target longer than " + std::to_string(limits.max_url_bytes) + " bytes",
                          "uri_too_long"};
@@ -269,21 +264,58 @@ std::optional<rejection> check_request_head(const http::header<true, http::field
         return bad("target starting with '//' is not accepted");
     if (has_dot_segment(target))
         return bad("dot-segments ('.' or '..', also percent-encoded) in the path are not accepted");
-    auto hosts = head.count(http::field::host);
+    auto hosts = head.count(field_id::host);
     if (hosts > 1)
         return bad("more than one Host header");
-    if (hosts == 0 && head.version() == 11)
+    if (hosts == 0 && head.version == 11)
         return bad("missing Host header");
-    if (hosts == 1 && !valid_host(sv(head[http::field::host])))
+    if (hosts == 1 && !valid_host(head.find(field_id::host)->value))
         return bad("malformed Host header");
     return check_framing(head, limits);
 }
 
-std::optional<rejection> check_chunk_extension(std::string_view ext, const guard_limits& limits)
+std::optional<rejection> check_request(std::string_view head_bytes, const guard_limits& limits,
+                                       http1::request_head& out)
 {
-    if (ext.size() > limits.max_chunk_ext_bytes)
+    if (auto r = scan_raw_head(head_bytes, limits))
+        return r;
+    if (!http1::split_request(head_bytes, out))
+        return bad("malformed request head");
+    return check_request_head(out, limits);
+}
+
+http1::framing request_framing(const http1::request_head& head)
+{
+    http1::framing f;
+    for (const auto& field : head.fields) {
+        if (field.id == field_id::transfer_encoding)
+            return {http1::framing::chunked, 0};
+        if (field.id == field_id::content_length) {
+            f.kind = http1::framing::content_length;
+            f.length = http1::parse_content_length(field.value).value_or(0);
+        }
+    }
+    return f;
+}
+
+rejection chunked_rejection(http1::chunked_decoder::error e, const guard_limits& limits)
+{
+    using error = http1::chunked_decoder::error;
+    switch (e) {
+    case error::extension_too_long:
         return bad("chunk extension longer than " + std::to_string(limits.max_chunk_ext_bytes) + " bytes");
-    return std::nullopt;
+    case error::bad_size:
+        return bad("malformed chunked body: bad chunk size line");
+    case error::bad_line_end:
+        return bad("malformed chunked body: missing CRLF");
+    case error::trailer_too_long:
+        return bad("chunked body trailer section too long");
+    case error::bad_trailer:
+        return bad("malformed chunked body trailer");
+    case error::none:
+        break;
+    }
+    return bad("malformed chunked body");
 }
 
 } // namespace proxy

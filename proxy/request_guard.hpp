@@ -1,9 +1,11 @@
-// Request hardening, sans I/O: the client session calls these on the raw head bytes, on the head
-// as Beast parsed it and on every chunk extension, before any upstream contact. Each check closes
-// a hole that Beast's parser leaves open (see docs/HARDENING.md) and returns a rejection ready to
-// be rendered as an OpenAI-shaped error (common::openai_error_body(status, message, code)).
-// Messages never quote header values (they may hold keys).
+// Request hardening, sans I/O: the client session calls these on the raw head bytes and on the
+// split head before any upstream contact; the chunked decoder (http1.hpp) bounds extensions. Each check
+// closes a hole that Beast's parser leaves open (see docs/HARDENING.md) and returns a rejection ready to be
+// rendered as an OpenAI-shaped error (common::openai_error_body(status, message, code)). Messages never quote
+// header values (they may hold keys).
 #pragma once
+
+#include "proxy/http1.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -11,15 +13,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-// Forward declarations (Beast 1.81 has no *_fwd.hpp): keeps this header free of Beast.
-namespace boost::beast::http {
-template <class Allocator>
-class basic_fields;
-using fields = basic_fields<std::allocator<char>>;
-template <bool isRequest, class Fields>
-class header;
-} // namespace boost::beast::http
 
 namespace proxy {
 
@@ -43,14 +36,21 @@ struct rejection
 // control bytes, invalid header names, sizes and counts, URL length.
 std::optional<rejection> scan_raw_head(std::string_view head_bytes, const guard_limits&);
 
-// The head as Beast parsed it: TE/CL rules (both -> 400, TE other than exactly "chunked" -> 400,
-// differing/malformed CL), Host missing/duplicate, absolute-form or '*' targets, CONNECT (405),
-// dot-segments (also percent-encoded %2e), HTTP version (505), declared body over the limit (413).
-std::optional<rejection>
-check_request_head(const boost::beast::http::header<true, boost::beast::http::fields>& head,
-                   const guard_limits&);
+// The split head (http1::split_request): TE/CL rules (both -> 400, TE other than exactly
+// "chunked" -> 400, differing/malformed CL), Host missing/duplicate, absolute-form or '*'
+// targets, CONNECT (405), dot-segments (also percent-encoded %2e), HTTP version (505), declared
+// body over the limit (413).
+std::optional<rejection> check_request_head(const http1::request_head& head, const guard_limits&);
 
-// For the parser's on_chunk_header callback: `ext` is the extension text Beast hands over.
-std::optional<rejection> check_chunk_extension(std::string_view ext, const guard_limits&);
+// The whole check of a raw request head: scan_raw_head, split_request into `out`, then
+// check_request_head. On success `out` holds views into `head_bytes`.
+std::optional<rejection> check_request(std::string_view head_bytes, const guard_limits&,
+                                       http1::request_head& out);
+
+// The body framing of a request check_request_head accepted: chunked, a length, or none.
+http1::framing request_framing(const http1::request_head& head);
+
+// An error of the chunked body decoder as the client's reply (400).
+rejection chunked_rejection(http1::chunked_decoder::error e, const guard_limits&);
 
 } // namespace proxy

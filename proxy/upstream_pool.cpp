@@ -3,10 +3,11 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/error.hpp>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <tuple>
 
 namespace proxy {
 
@@ -16,13 +17,14 @@ upstream_connection::upstream_connection(net::any_io_executor ex, net::ssl::cont
         tls_ = std::make_unique<tls_stream>(ex, *tls);
     else
         plain_.emplace(ex);
+    deadline_ = std::make_unique<io_deadline>(socket());
 }
 
 bool upstream_connection::stale()
 {
     if (buffer.size() != 0)
         return true;
-    auto& s = tcp().socket();
+    auto& s = socket();
     if (!s.is_open())
         return true;
     char c;
@@ -39,8 +41,8 @@ bool upstream_connection::stale()
 void upstream_connection::close()
 {
     beast::error_code ec;
-    tcp().socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
-    tcp().close();
+    socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+    socket().close(ec);
 }
 
 lease& lease::operator=(lease&& o) noexcept
@@ -74,7 +76,7 @@ void upstream_pool::update_gauges()
 void upstream_pool::give_back(std::unique_ptr<upstream_connection> c, bool reusable)
 {
     if (reusable) {
-        c->tcp().expires_never();
+        c->deadline().expires_never();
         c->reused = true;
     }
     if (auto dropped = core_.release(std::move(c), reusable, std::chrono::steady_clock::now()))
@@ -149,10 +151,20 @@ common::task<acquire_result> upstream_pool::connect_once()
         resolved_at_ = now;
     }
     auto conn = std::make_unique<upstream_connection>(ex_, tls_);
-    conn->tcp().expires_after(cfg_.connect_timeout);
-    auto [ec, ep] = co_await conn->tcp().async_connect(endpoints_, common::use_nothrow);
+    auto& deadline = conn->deadline();
+    deadline.expires_after(cfg_.connect_timeout); // connect and TLS handshake together
+    beast::error_code ec = net::error::host_not_found;
+    for (const auto& ep : endpoints_) {
+        if (deadline.fired())
+            break;
+        beast::error_code ignored;
+        conn->socket().close(ignored);
+        std::tie(ec) = co_await conn->socket().async_connect(ep, common::use_nothrow);
+        if (!ec)
+            break;
+    }
     if (ec) {
-        auto kind = ec == beast::error::timeout            ? upstream_error_kind::connect_timeout
+        auto kind = deadline.fired()                       ? upstream_error_kind::connect_timeout
                     : ec == net::error::connection_refused ? upstream_error_kind::connect_refused
                                                            : upstream_error_kind::connect_failed;
         bump(metrics_.upstream_errors[static_cast<std::size_t>(kind)]);
@@ -163,7 +175,7 @@ common::task<acquire_result> upstream_pool::connect_once()
                                      : proxy_errc::upstream_unreachable,
                                  kind};
     }
-    conn->tcp().socket().set_option(tcp::no_delay(true), ec);
+    conn->socket().set_option(tcp::no_delay(true), ec);
     if (auto* t = conn->tls()) {
         if (!SSL_set_tlsext_host_name(t->native_handle(), u.host.c_str()))
             co_return acquire_result{
@@ -172,8 +184,8 @@ common::task<acquire_result> upstream_pool::connect_once()
         t->set_verify_callback(net::ssl::host_name_verification(u.host));
         auto [hec] = co_await t->async_handshake(net::ssl::stream_base::client, common::use_nothrow);
         if (hec) {
-            auto kind = hec == beast::error::timeout ? upstream_error_kind::connect_timeout
-                                                     : upstream_error_kind::tls_handshake;
+            auto kind =
+                deadline.fired() ? upstream_error_kind::connect_timeout : upstream_error_kind::tls_handshake;
             bump(metrics_.upstream_errors[static_cast<std::size_t>(kind)]);
             spdlog::warn("upstream {} TLS handshake failed: {}", provider_.name, hec.message());
             co_return acquire_result{{},
@@ -183,7 +195,7 @@ common::task<acquire_result> upstream_pool::connect_once()
                                      kind};
         }
     }
-    conn->tcp().expires_never();
+    deadline.expires_never();
     bump(metrics_.pool_connects);
     co_return acquire_result{lease(this, std::move(conn)), std::nullopt, {}};
 }

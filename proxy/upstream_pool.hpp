@@ -5,32 +5,33 @@
 #include "common/net.hpp"
 #include "proxy/config.hpp"
 #include "proxy/errors.hpp"
+#include "proxy/io_deadline.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/pool_core.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <memory>
 #include <optional>
 
 namespace proxy {
 
-// One upstream connection. Models AsyncReadStream/AsyncWriteStream so Beast's HTTP algorithms
-// run on it whether it is TLS or not; deadlines are set on tcp() (beast::tcp_stream timeouts).
+// One upstream connection. Models AsyncReadStream/AsyncWriteStream so the relay runs on it
+// whether it is TLS or not; its deadline (io_deadline) cancels the socket's pending operations.
 class upstream_connection
 {
 public:
     using executor_type = net::any_io_executor;
-    using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+    using tls_stream = net::ssl::stream<net::ip::tcp::socket>;
 
     upstream_connection(net::any_io_executor ex, net::ssl::context* tls);
 
-    executor_type get_executor() { return tcp().get_executor(); }
-    beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : *plain_; }
+    executor_type get_executor() { return socket().get_executor(); }
+    net::ip::tcp::socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }
     tls_stream* tls() { return tls_.get(); }
+    io_deadline& deadline() { return *deadline_; }
 
     template <typename Buffers, typename Handler>
     auto async_read_some(const Buffers& b, Handler&& h)
@@ -60,8 +61,9 @@ public:
     bool reused = false; // came out of the idle pool (a failure before any byte may retry)
 
 private:
-    std::optional<beast::tcp_stream> plain_;
+    std::optional<net::ip::tcp::socket> plain_;
     std::unique_ptr<tls_stream> tls_;
+    std::unique_ptr<io_deadline> deadline_; // declared last: destroyed before the socket
 };
 
 class upstream_pool;

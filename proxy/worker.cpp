@@ -168,7 +168,7 @@ void worker::begin_shutdown()
     // Idle keep-alive connections close now; busy ones finish their response (Connection: close).
     for (auto& s : ctx_->sessions)
         if (s.idle)
-            s.stream->cancel();
+            s.socket->cancel(ec);
     if (ctx_->sessions.empty()) {
         ioc_->stop();
         return;

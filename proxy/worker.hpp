@@ -10,7 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/error.hpp>
 #include <list>
 #include <memory>
 #include <vector>
@@ -21,8 +21,8 @@ class upstream_pool;
 
 struct session_slot
 {
-    beast::tcp_stream* stream; // the session's client stream
-    bool idle;                 // waiting for the next request head (closed first on shutdown)
+    net::ip::tcp::socket* socket; // the session's client connection
+    bool idle;                    // waiting for the next request head (closed first on shutdown)
 };
 
 // What a client session sees of its worker. Touched only from the worker's thread.

@@ -1,16 +1,15 @@
 // proxy component tests on connected in-memory streams (beast::test::stream) with injected
 // failures: raw head reading, upstream head checks, and the relay's re-framing of bodies.
+#include "proxy/body_relay.hpp"
 #include "proxy/head_reader.hpp"
 #include "proxy/head_writer.hpp"
+#include "proxy/http1.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <catch2/catch.hpp>
 
 using namespace std::chrono_literals;
@@ -121,49 +120,39 @@ TEST_CASE("read_head: over the limit, peer closed, bare LF end", "[component][pr
 
 TEST_CASE("upstream head checks: control bytes, bare CR, obs-fold", "[component][proxy]")
 {
-    CHECK_FALSE(proxy::bad_response_head("HTTP/1.1 200 OK\r\nA: b\tc\r\n\r\n"));
-    CHECK(proxy::bad_response_head(std::string("HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n", 28)));
-    CHECK(proxy::bad_response_head("HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n"));
-    CHECK(proxy::bad_response_head("HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n"));
-    CHECK(proxy::bad_response_head("HTTP/1.1 200 OK\r\nA: \x7f\r\n\r\n"));
+    proxy::http1::response_head h;
+    CHECK(proxy::http1::parse_response("HTTP/1.1 200 OK\r\nA: b\tc\r\n\r\n", h));
+    CHECK_FALSE(proxy::http1::parse_response(std::string("HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n", 28), h));
+    CHECK_FALSE(proxy::http1::parse_response("HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n", h));
+    CHECK_FALSE(proxy::http1::parse_response("HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n", h));
+    CHECK_FALSE(proxy::http1::parse_response("HTTP/1.1 200 OK\r\nA: \x7f\r\n\r\n", h));
 }
 
 namespace {
 
-// The relay's inner loop: parse an upstream response body piece by piece (buffer_body) and write
-// each piece re-framed to the client stream, as relay_response does.
+// The proxy's own body relay loop (proxy/body_relay.hpp) between in-memory streams: the head is
+// read and checked first, as the relay does, then the body is relayed in tiny pieces.
 common::task<bool> relay(test::stream& upstream, test::stream& client, bool chunked_out)
 {
     beast::flat_buffer buf;
-    http::response_parser<http::buffer_body> p;
-    auto [ec, n] = co_await http::async_read_header(upstream, buf, p, common::use_nothrow);
-    if (ec)
+    no_timer t;
+    auto h = co_await proxy::read_head(upstream, t, buf, 64 * 1024, 1000ms, 1000ms);
+    if (h.status != proxy::head_status::ok)
         co_return false;
+    proxy::http1::response_head head;
+    if (!proxy::http1::parse_response({static_cast<const char*>(buf.data().data()), h.length}, head))
+        co_return false;
+    auto framing = proxy::http1::response_framing(head, false);
+    if (!framing)
+        co_return false;
+    buf.consume(h.length);
     char piece[7]; // tiny on purpose: many pieces
-    std::string head = "HTTP/1.1 200 OK\r\n\r\n";
-    std::string_view pending = head;
-    for (;;) {
-        std::size_t got = 0;
-        if (!p.is_done()) {
-            p.get().body().data = piece;
-            p.get().body().size = sizeof piece;
-            auto [rec, rn] = co_await http::async_read_some(upstream, buf, p, common::use_nothrow);
-            if (rec == http::error::need_buffer)
-                rec = {};
-            if (rec)
-                co_return false; // the client connection would be closed: no clean end
-            got = sizeof piece - p.get().body().size;
-            if (got == 0 && !p.is_done())
-                continue;
-        }
-        proxy::framed_piece f(pending, piece, got, chunked_out, p.is_done());
-        auto [wec, wn] = co_await net::async_write(client, f.buffers(), common::use_nothrow);
-        if (wec)
-            co_return false;
-        pending = {};
-        if (p.is_done())
-            co_return true;
-    }
+    no_timer up_t, down_t;
+    auto r =
+        co_await proxy::relay_body(upstream, buf, up_t, client, down_t,
+                                   proxy::body_relay_params{*framing, chunked_out, "HTTP/1.1 200 OK\r\n\r\n",
+                                                            piece, sizeof piece, 1024, 1000ms, 1000ms});
+    co_return r.outcome == proxy::body_outcome::complete;
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // Unit tests of the proxy's request hardening (proxy/request_guard.hpp), table-driven and sans I/O.
-// Where a rule depends on the parsed head, Beast's request_parser parses the real request bytes
-// first, exactly as the proxy does; the "Beast accepts" tables prove the hole the guard closes.
+// verdict() runs the proxy's whole head check (check_request: raw scan, split, parsed-head rules).
+// Beast's request_parser is used only to document what Beast would have accepted: the "Beast
+// accepts" tables prove the holes the guard closes (the proxy no longer parses with Beast).
 #include "proxy/request_guard.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -41,17 +42,22 @@ parse_result parse(const std::string& bytes)
     return r;
 }
 
-// The proxy's whole head check: raw scan, then Beast (400 on its errors), then the parsed head.
+// The proxy's whole head check.
 unsigned verdict(const std::string& bytes, const proxy::guard_limits& limits = {})
 {
-    if (auto r = proxy::scan_raw_head(bytes, limits))
-        return r->status;
-    auto p = parse(bytes);
-    if (p.ec || !p.head)
-        return 400;
-    if (auto r = proxy::check_request_head(*p.head, limits))
+    proxy::http1::request_head head;
+    if (auto r = proxy::check_request(bytes, limits, head))
         return r->status;
     return 0;
+}
+
+// The split head of bytes the raw scan accepts.
+proxy::http1::request_head split(const std::string& bytes)
+{
+    proxy::http1::request_head head;
+    REQUIRE_FALSE(proxy::scan_raw_head(bytes, {}));
+    REQUIRE(proxy::http1::split_request(bytes, head));
+    return head;
 }
 
 std::string req(const std::string& start, const std::string& fields)
@@ -141,9 +147,7 @@ TEST_CASE("each rejection names the rule that fired", "[unit][guard]")
         CHECK_THAT(rej->message, Catch::Contains(r.reason));
     }
     auto framing = [](const std::string& fields) {
-        auto p = parse(req(post, "Host: a\r\n" + fields));
-        REQUIRE(p.head);
-        auto rej = proxy::check_request_head(*p.head, {});
+        auto rej = proxy::check_request_head(split(req(post, "Host: a\r\n" + fields)), {});
         REQUIRE(rej);
         return rej->message;
     };
@@ -279,7 +283,7 @@ TEST_CASE("Beast accepts these heads: the guard must close each hole", "[unit][g
         auto p = parse(h.bytes);
         CHECK_FALSE(p.ec);
         REQUIRE(p.head);
-        auto rej = proxy::check_request_head(*p.head, {});
+        auto rej = proxy::check_request_head(split(h.bytes), {});
         REQUIRE(rej);
         CHECK(rej->status == h.status);
         CHECK(!rej->message.empty());
@@ -325,21 +329,17 @@ TEST_CASE("Beast rejects these heads itself (the proxy answers 400)", "[unit][gu
 
 TEST_CASE("parsed head: versions other than 1.0 and 1.1 get 505", "[unit][guard]")
 {
-    // Beast only parses HTTP/1.x, so build the heads directly: the check must not rely on that.
-    for (unsigned v : {9u, 12u, 20u, 30u}) {
-        http::request_header<> h;
-        h.method(http::verb::get);
-        h.target("/v1/models");
-        h.version(v);
-        h.set(http::field::host, "a");
+    // The raw scan answers 505 first, so build the heads directly: the check must not rely on that.
+    const auto get11 = req(get, "Host: a\r\n"), get10 = req("GET /v1/models HTTP/1.0", "");
+    for (int v : {9, 12, 20, 30}) {
+        auto h = split(get11); // views into get11
+        h.version = v;
         auto rej = proxy::check_request_head(h, {});
         REQUIRE(rej);
         CHECK(rej->status == 505);
     }
-    http::request_header<> h;
-    h.method(http::verb::get);
-    h.target("/v1/models");
-    h.version(10);
+    auto h = split(get10);
+    CHECK(h.version == 10);
     CHECK_FALSE(proxy::check_request_head(h, {}));
 }
 
@@ -368,43 +368,23 @@ TEST_CASE("accepted heads pass every check", "[unit][guard]")
     }
 }
 
-TEST_CASE("chunk extensions over the limit are rejected from the parser callback", "[unit][guard]")
+TEST_CASE("chunk extensions over the limit are rejected by the body decoder", "[unit][guard]")
 {
     auto run = [](std::size_t ext_len) {
-        http::request_parser<http::string_body> p;
-        std::optional<proxy::rejection> rej;
-        std::size_t seen = 0;
-        auto cb = [&](std::uint64_t, boost::beast::string_view ext, boost::beast::error_code& ec) {
-            seen = std::max(seen, ext.size()); // the last chunk calls back too, with no extension
-            if ((rej = proxy::check_chunk_extension({ext.data(), ext.size()}, {})))
-                ec = http::error::bad_chunk_extension;
-        };
-        p.on_chunk_header(cb);
+        proxy::guard_limits limits;
+        proxy::http1::chunked_decoder dec(limits.max_chunk_ext_bytes);
         std::string name(ext_len - 1, 'e'); // ";" + name = ext_len bytes
-        std::string bytes =
-            req(post, "Host: a\r\nTransfer-Encoding: chunked\r\n") + "1;" + name + "\r\nx\r\n0\r\n\r\n";
-        boost::beast::error_code ec;
-        std::size_t used = 0;
-        while (!ec && used < bytes.size() && !p.is_done()) {
-            auto n = p.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
-            used += n;
-            if (ec == http::error::need_buffer)
-                ec = {};
-            if (n == 0 && !ec)
-                break;
-        }
-        return std::tuple{rej, seen, ec};
+        std::string body = "1;" + name + "\r\nx\r\n0\r\n\r\n";
+        char out[8];
+        dec.decode(body.data(), body.size(), out, sizeof out);
+        return dec.failure();
     };
-    auto [ok_rej, ok_seen, ok_ec] = run(1024);
-    CHECK(ok_seen == 1024);
-    CHECK_FALSE(ok_rej);
-    CHECK_FALSE(ok_ec);
-    auto [rej, seen, ec] = run(1025);
-    CHECK(seen == 1025);
-    REQUIRE(rej);
-    CHECK(rej->status == 400);
-    CHECK(ec == http::error::bad_chunk_extension);
-    CHECK_FALSE(proxy::check_chunk_extension("", {}));
+    using error = proxy::http1::chunked_decoder::error;
+    CHECK(run(1024) == error::none);
+    CHECK(run(1025) == error::extension_too_long);
+    auto rej = proxy::chunked_rejection(error::extension_too_long, {});
+    CHECK(rej.status == 400);
+    CHECK(rej.message.find("1024") != std::string::npos);
 }
 
 TEST_CASE("rejection messages never quote header values", "[unit][guard]")
@@ -413,13 +393,8 @@ TEST_CASE("rejection messages never quote header values", "[unit][guard]")
     for (const auto& bytes : {req(get, "Host: a\r\nAuthorization: Bearer " + secret + "\x01\r\n"),
                               req(get, "Host: a\r\nAuthorization: Bearer " + secret + "\r\n x\r\n"),
                               req(get, "Host: " + secret + " x\r\n")}) {
-        auto raw = proxy::scan_raw_head(bytes, {});
-        std::optional<proxy::rejection> rej = raw;
-        if (!rej) {
-            auto p = parse(bytes);
-            REQUIRE(p.head);
-            rej = proxy::check_request_head(*p.head, {});
-        }
+        proxy::http1::request_head head;
+        auto rej = proxy::check_request(bytes, {}, head);
         REQUIRE(rej);
         CHECK(rej->message.find(secret) == std::string::npos);
     }

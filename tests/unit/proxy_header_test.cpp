@@ -1,11 +1,12 @@
-// proxy header rewriting, path mapping and method allowlist (sans-I/O).
+// proxy header rewriting, path mapping and method allowlist (sans-I/O): the heads the proxy
+// writes are split again (http1::split_request / parse_response) and checked field by field.
+#include "common/http_headers.hpp"
 #include "proxy/header_rewrite.hpp"
 
 #include <catch2/catch.hpp>
 
-namespace http = boost::beast::http;
-
 namespace {
+
 proxy::provider_config provider(std::vector<common::added_header> headers = {})
 {
     proxy::provider_config p;
@@ -14,10 +15,40 @@ proxy::provider_config provider(std::vector<common::added_header> headers = {})
     p.headers = std::move(headers);
     return p;
 }
-std::string get(const http::request_header<>& h, const char* n)
+
+// A written head, split again so that its fields can be looked up.
+struct written
 {
-    return std::string(h[n]);
+    std::string bytes;
+    proxy::http1::request_head head;
+    std::string id;
+
+    std::size_t count(std::string_view name) const
+    {
+        return static_cast<std::size_t>(
+            std::count_if(head.fields.begin(), head.fields.end(),
+                          [&](const auto& f) { return common::iequals(f.name, name); }));
+    }
+    std::string get(std::string_view name) const
+    {
+        for (const auto& f : head.fields)
+            if (common::iequals(f.name, name))
+                return std::string(f.value);
+        return "<absent>";
+    }
+};
+
+written rewrite(const std::string& target, const std::string& fields, const proxy::request_rewrite& r)
+{
+    std::string raw = "POST " + target + " HTTP/1.1\r\n" + fields + "\r\n";
+    proxy::http1::request_head in;
+    REQUIRE(proxy::http1::split_request(raw, in));
+    written w;
+    proxy::write_request_head(w.bytes, in, r, w.id);
+    REQUIRE(proxy::http1::split_request(w.bytes, w.head));
+    return w;
 }
+
 } // namespace
 
 TEST_CASE("map_target: /v1/<rest> -> base/<rest>, query kept", "[unit][proxy]")
@@ -31,106 +62,142 @@ TEST_CASE("map_target: /v1/<rest> -> base/<rest>, query kept", "[unit][proxy]")
     CHECK_FALSE(proxy::map_target("/v1x/a", "/v1"));
 }
 
+TEST_CASE("request line: the target mapped onto the upstream base path, query kept", "[unit][proxy]")
+{
+    auto p = provider();
+    auto w = rewrite("/v1/chat/completions?stream=1", "Host: a\r\n", {&p, "127.0.0.1", false, false});
+    CHECK(w.head.method == "POST");
+    CHECK(w.head.target == "/api/v1/chat/completions?stream=1");
+    CHECK(w.head.version_text == "HTTP/1.1");
+    CHECK(w.head.target == *proxy::map_target("/v1/chat/completions?stream=1", p.upstream.base_path));
+}
+
 TEST_CASE("method allowlist", "[unit][proxy]")
 {
-    for (auto v : {http::verb::get, http::verb::post, http::verb::put, http::verb::patch, http::verb::delete_,
-                   http::verb::head, http::verb::options})
-        CHECK(proxy::method_allowed(v));
-    for (auto v : {http::verb::connect, http::verb::trace, http::verb::propfind})
-        CHECK_FALSE(proxy::method_allowed(v));
+    for (auto m : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+        CHECK(proxy::method_allowed(m));
+    for (auto m : {"CONNECT", "TRACE", "PROPFIND", "get", "Post", ""})
+        CHECK_FALSE(proxy::method_allowed(m));
 }
 
 TEST_CASE("request: hop-by-hop and Connection-named headers stripped, Host from config", "[unit][proxy]")
 {
     auto p = provider();
-    http::request_header<> h;
-    h.set(http::field::host, "evil.example");
-    h.set(http::field::connection, "keep-alive, X-Secret");
-    h.set("X-Secret", "1");
-    h.set(http::field::keep_alive, "timeout=5");
-    h.set(http::field::te, "trailers");
-    h.set(http::field::upgrade, "h2c");
-    h.set("Proxy-Authorization", "Basic x");
-    h.set(http::field::expect, "100-continue");
-    h.set(http::field::content_length, "5");
-    h.set(http::field::authorization, "Bearer client");
-    h.set("X-Custom", "kept");
-    auto id = proxy::rewrite_request(h, {&p, "10.1.2.3", false, false});
-    CHECK(get(h, "Host") == "api.example.com");
+    auto w =
+        rewrite("/v1/x",
+                "Host: evil.example\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
+                "Keep-Alive: timeout=5\r\nTE: trailers\r\nUpgrade: h2c\r\nProxy-Authorization: Basic x\r\n"
+                "Expect: 100-continue\r\nContent-Length: 5\r\nAuthorization: Bearer client\r\n"
+                "X-Custom: kept\r\n",
+                {&p, "10.1.2.3", false, false});
+    CHECK(w.get("Host") == "api.example.com");
+    CHECK(w.count("Host") == 1);
     for (auto n : {"Connection", "X-Secret", "Keep-Alive", "TE", "Upgrade", "Proxy-Authorization", "Expect"})
-        CHECK(h.count(n) == 0);
-    CHECK(get(h, "Content-Length") == "5");            // framing is the caller's
-    CHECK(get(h, "Authorization") == "Bearer client"); // no configured key: forwarded
-    CHECK(get(h, "X-Custom") == "kept");
-    CHECK(get(h, "X-Forwarded-For") == "10.1.2.3");
-    CHECK(get(h, "X-Forwarded-Proto") == "http");
-    CHECK(get(h, "X-Request-Id") == id);
-    CHECK(id.size() == 24);
+        CHECK(w.count(n) == 0);
+    CHECK(w.get("Content-Length") == "5");            // framing: relayed as sent
+    CHECK(w.get("Authorization") == "Bearer client"); // no configured key: forwarded
+    CHECK(w.get("X-Custom") == "kept");
+    CHECK(w.get("X-Forwarded-For") == "10.1.2.3");
+    CHECK(w.get("X-Forwarded-Proto") == "http");
+    CHECK(w.get("X-Request-Id") == w.id);
+    CHECK(w.id.size() == 24);
+    CHECK(w.bytes.ends_with("\r\n\r\n"));
 }
 
 TEST_CASE("request: configured key replaces Authorization, provider headers added once", "[unit][proxy]")
 {
     auto p = provider({{"Authorization", "Bearer sk-conf"}, {"x-portkey-provider", "openai"}});
-    http::request_header<> h;
-    h.set(http::field::authorization, "Bearer client");
-    h.set("X-Portkey-Provider", "anthropic");
-    proxy::rewrite_request(h, {&p, "127.0.0.1", false, false});
-    CHECK(h.count(http::field::authorization) == 1);
-    CHECK(get(h, "Authorization") == "Bearer sk-conf");
-    CHECK(h.count("x-portkey-provider") == 1);
-    CHECK(get(h, "x-portkey-provider") == "openai");
+    auto w = rewrite("/v1/x", "Host: a\r\nAuthorization: Bearer client\r\nX-Portkey-Provider: anthropic\r\n",
+                     {&p, "127.0.0.1", false, false});
+    CHECK(w.count("Authorization") == 1);
+    CHECK(w.get("Authorization") == "Bearer sk-conf");
+    CHECK(w.count("x-portkey-provider") == 1);
+    CHECK(w.get("x-portkey-provider") == "openai");
 }
 
 TEST_CASE("request: inbound proxy key is not forwarded", "[unit][proxy]")
 {
     auto p = provider();
-    http::request_header<> h;
-    h.set(http::field::authorization, "Bearer proxy-key");
-    proxy::rewrite_request(h, {&p, "127.0.0.1", false, true});
-    CHECK(h.count(http::field::authorization) == 0);
+    auto w =
+        rewrite("/v1/x", "Host: a\r\nAuthorization: Bearer proxy-key\r\n", {&p, "127.0.0.1", false, true});
+    CHECK(w.count("Authorization") == 0);
 }
 
 TEST_CASE("request: forwarding headers replaced unless trusted, request id kept when sane", "[unit][proxy]")
 {
     auto p = provider();
-    http::request_header<> h;
-    h.set("X-Forwarded-For", "1.1.1.1");
-    h.set("X-Forwarded-Proto", "https");
-    h.set("X-Forwarded-Host", "spoof");
-    h.set("Forwarded", "for=1.1.1.1");
-    h.set("X-Request-Id", "abc-123");
-    auto untrusted = h;
-    auto id = proxy::rewrite_request(untrusted, {&p, "10.0.0.9", false, false});
-    CHECK(id == "abc-123");
-    CHECK(get(untrusted, "X-Forwarded-For") == "10.0.0.9");
-    CHECK(get(untrusted, "X-Forwarded-Proto") == "http");
+    const std::string fields =
+        "Host: a\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-Proto: https\r\n"
+        "X-Forwarded-Host: spoof\r\nForwarded: for=1.1.1.1\r\nX-Request-Id: abc-123\r\n"
+        "X-Forwarded-For: 2.2.2.2\r\n";
+    auto untrusted = rewrite("/v1/x", fields, {&p, "10.0.0.9", false, false});
+    CHECK(untrusted.id == "abc-123");
+    CHECK(untrusted.get("X-Request-Id") == "abc-123");
+    CHECK(untrusted.count("X-Forwarded-For") == 1);
+    CHECK(untrusted.get("X-Forwarded-For") == "10.0.0.9");
+    CHECK(untrusted.get("X-Forwarded-Proto") == "http");
     CHECK(untrusted.count("X-Forwarded-Host") == 0);
     CHECK(untrusted.count("Forwarded") == 0);
-    auto trusted = h;
-    proxy::rewrite_request(trusted, {&p, "10.0.0.9", true, false});
-    CHECK(get(trusted, "X-Forwarded-For") == "1.1.1.1, 10.0.0.9");
-    CHECK(get(trusted, "X-Forwarded-Proto") == "https");
-    CHECK(get(trusted, "X-Forwarded-Host") == "spoof");
-    http::request_header<> bad;
-    bad.set("X-Request-Id", std::string(200, 'a'));
-    CHECK(proxy::rewrite_request(bad, {&p, "x", false, false}) != std::string(200, 'a'));
+    auto trusted = rewrite("/v1/x", fields, {&p, "10.0.0.9", true, false});
+    CHECK(trusted.count("X-Forwarded-For") == 1);
+    CHECK(trusted.get("X-Forwarded-For") == "1.1.1.1, 2.2.2.2, 10.0.0.9");
+    CHECK(trusted.get("X-Forwarded-Proto") == "https");
+    CHECK(trusted.get("X-Forwarded-Host") == "spoof");
+    CHECK(trusted.get("Forwarded") == "for=1.1.1.1");
+    auto bad = rewrite("/v1/x", "Host: a\r\nX-Request-Id: " + std::string(200, 'a') + "\r\n",
+                       {&p, "x", false, false});
+    CHECK(bad.id.size() == 24);
+    CHECK(bad.count("X-Request-Id") == 1);
     CHECK_FALSE(proxy::sane_request_id("a b"));
     CHECK(proxy::make_request_id() != proxy::make_request_id());
 }
 
-TEST_CASE("response: hop-by-hop stripped, Server-Timing and X-Request-Id set", "[unit][proxy]")
+TEST_CASE("response: hop-by-hop stripped, Server-Timing and X-Request-Id set, framing the proxy's",
+          "[unit][proxy]")
 {
-    http::response_header<> h;
-    h.set(http::field::connection, "close, X-Internal");
-    h.set("X-Internal", "1");
-    h.set(http::field::trailer, "X-Checksum");
-    h.set(http::field::keep_alive, "timeout=5");
-    h.set(http::field::content_type, "text/event-stream");
-    h.set("X-Request-Id", "upstream-id");
-    proxy::rewrite_response(h, "rid", 1.5);
+    std::string raw =
+        "HTTP/1.1 200 OK\r\nConnection: close, X-Internal\r\nX-Internal: 1\r\nTrailer: X-Checksum\r\n"
+        "Keep-Alive: timeout=5\r\nContent-Type: text/event-stream\r\nX-Request-Id: upstream-id\r\n"
+        "Transfer-Encoding: chunked\r\nServer-Timing: db;dur=3\r\n\r\n";
+    proxy::http1::response_head in;
+    REQUIRE(proxy::http1::parse_response(raw, in));
+    std::string out;
+    proxy::write_response_head(out, in, "rid", 1.5, {std::nullopt, true}, true);
+    proxy::http1::response_head h;
+    REQUIRE(proxy::http1::parse_response(out, h));
+    CHECK(h.status == 200);
+    CHECK(h.reason == "OK");
+    auto count = [&](std::string_view n) {
+        return std::count_if(h.fields.begin(), h.fields.end(),
+                             [&](const auto& f) { return common::iequals(f.name, n); });
+    };
+    auto get = [&](std::string_view n) {
+        for (const auto& f : h.fields)
+            if (common::iequals(f.name, n))
+                return std::string(f.value);
+        return std::string("<absent>");
+    };
     for (auto n : {"Connection", "X-Internal", "Trailer", "Keep-Alive"})
-        CHECK(h.count(n) == 0);
-    CHECK(std::string(h["Content-Type"]) == "text/event-stream");
-    CHECK(std::string(h["X-Request-Id"]) == "rid");
-    CHECK(std::string(h["Server-Timing"]) == "proxy;dur=1.500");
+        CHECK(count(n) == 0);
+    CHECK(get("Content-Type") == "text/event-stream");
+    CHECK(get("X-Request-Id") == "rid");
+    CHECK(count("Server-Timing") == 2); // the upstream's own is kept
+    CHECK(out.find("Server-Timing: proxy;dur=1.500\r\n") != std::string::npos);
+    CHECK(get("Transfer-Encoding") == "chunked");
+    CHECK(count("Transfer-Encoding") == 1);
+
+    proxy::write_response_head(out, in, "rid", 0.0004, {42, false}, false);
+    REQUIRE(proxy::http1::parse_response(out, h));
+    CHECK(get("Content-Length") == "42");
+    CHECK(count("Transfer-Encoding") == 0);
+    CHECK(get("Connection") == "close");
+    CHECK(out.find("proxy;dur=0.000\r\n") != std::string::npos);
+}
+
+TEST_CASE("Server-Timing value: milliseconds with three decimals, rounded", "[unit][proxy]")
+{
+    CHECK(proxy::server_timing_value(1.5) == "proxy;dur=1.500");
+    CHECK(proxy::server_timing_value(0.0306) == "proxy;dur=0.031");
+    CHECK(proxy::server_timing_value(12345.6789) == "proxy;dur=12345.679");
+    CHECK(proxy::server_timing_value(-1) == "proxy;dur=0.000");
 }

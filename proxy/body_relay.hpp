@@ -1,0 +1,160 @@
+// The response body relay loop, on any pair of streams: read a piece from the upstream (framed
+// by Content-Length, chunked, or until close), write it re-framed to the client, one read and one
+// write in flight, every piece written as soon as it arrives. A template so that component tests
+// run the very same loop on in-memory streams with injected failures.
+#pragma once
+
+#include "common/net.hpp"
+#include "proxy/head_writer.hpp"
+#include "proxy/http1.hpp"
+
+#include <algorithm>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <chrono>
+#include <cstring>
+#include <string_view>
+#include <tuple>
+
+namespace proxy {
+
+// Writes [head] + one framed body piece with a single gather write.
+template <typename Stream>
+common::task<beast::error_code> write_piece(Stream& s, std::string_view head, const char* data, std::size_t n,
+                                            bool chunked, bool last)
+{
+    framed_piece piece(head, data, n, chunked, last);
+    if (piece.count == 0)
+        co_return beast::error_code{};
+    auto [ec, written] = co_await net::async_write(s, piece.buffers(), common::use_nothrow);
+    co_return ec;
+}
+
+enum class body_outcome
+{
+    complete,
+    upstream_failed,    // read error, framing error or idle timeout: the client gets no clean end
+    upstream_malformed, // a framing error in the body
+    client_failed,      // a write to the client failed
+};
+
+struct body_relay_result
+{
+    body_outcome outcome;
+    bool head_sent;    // false: nothing reached the client yet (it can still get a 502)
+    bool idle_timeout; // the upstream's deadline fired
+};
+
+struct body_relay_params
+{
+    const http1::framing& framing;
+    bool chunked_out;      // re-frame as chunked for the client
+    std::string_view head; // the client's response head, sent with the first piece
+    char* piece;           // relay buffer
+    std::size_t piece_cap;
+    std::size_t max_chunk_ext;      // chunked upstream bodies: extension bound
+    std::chrono::milliseconds idle; // max gap between two upstream reads
+    std::chrono::milliseconds write_timeout;
+};
+
+// `up_buf` holds what was read from the upstream after the head (the head itself consumed).
+// The deadlines are io_deadline or any object with expires_after() and fired().
+template <typename Up, typename Down, typename UpDeadline, typename DownDeadline>
+common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, UpDeadline& up_deadline,
+                                           Down& down, DownDeadline& down_deadline, body_relay_params p)
+{
+    const auto& f = p.framing;
+    std::string_view head = p.head;
+    std::uint64_t left = f.length;
+    http1::chunked_decoder dec(p.max_chunk_ext);
+    auto is_done = [&] {
+        switch (f.kind) {
+        case http1::framing::content_length:
+            return left == 0;
+        case http1::framing::chunked:
+            return dec.done();
+        case http1::framing::until_close:
+            return false;
+        case http1::framing::none:
+            break;
+        }
+        return true;
+    };
+    bool done = is_done();
+    if (up_buf.size() == 0 && !done) {
+        // Nothing of the body yet (a stream waiting for its first token): the head goes now.
+        down_deadline.expires_after(p.write_timeout);
+        if (co_await write_piece(down, head, nullptr, 0, false, false))
+            co_return body_relay_result{body_outcome::client_failed, true, false};
+        head = {};
+    }
+    for (;;) {
+        std::size_t n = 0;
+        if (!done) {
+            beast::error_code ec;
+            bool malformed = false;
+            if (up_buf.size() > 0) {
+                // Bytes read with the head, or a chunked body's raw bytes.
+                const char* in = static_cast<const char*>(up_buf.data().data());
+                if (f.kind == http1::framing::chunked) {
+                    auto r = dec.decode(in, up_buf.size(), p.piece, p.piece_cap);
+                    up_buf.consume(r.consumed);
+                    n = r.produced;
+                    malformed = dec.failure() != http1::chunked_decoder::error::none;
+                } else {
+                    n = std::min(up_buf.size(), p.piece_cap);
+                    if (f.kind == http1::framing::content_length)
+                        n = static_cast<std::size_t>(std::min<std::uint64_t>(n, left));
+                    std::memcpy(p.piece, in, n);
+                    up_buf.consume(n);
+                    if (f.kind == http1::framing::content_length)
+                        left -= n;
+                }
+            } else {
+                up_deadline.expires_after(p.idle);
+                std::size_t got = 0;
+                if (f.kind == http1::framing::chunked) {
+                    std::tie(ec, got) =
+                        co_await up.async_read_some(up_buf.prepare(16 * 1024), common::use_nothrow);
+                    up_buf.commit(got);
+                } else {
+                    // Straight into the relay buffer: no copy.
+                    auto want = f.kind == http1::framing::content_length
+                                    ? static_cast<std::size_t>(std::min<std::uint64_t>(left, p.piece_cap))
+                                    : p.piece_cap;
+                    std::tie(ec, got) =
+                        co_await up.async_read_some(net::buffer(p.piece, want), common::use_nothrow);
+                    n = got;
+                    if (f.kind == http1::framing::content_length)
+                        left -= got;
+                    if (ec == net::error::eof && f.kind == http1::framing::until_close) {
+                        ec = {}; // the upstream's close is this body's end
+                        done = true;
+                    }
+                }
+            }
+            if (malformed && n == 0)
+                co_return body_relay_result{body_outcome::upstream_malformed, head.empty(), false};
+            if (malformed) {
+                // The valid bytes before the error go out; then the response is cut.
+                down_deadline.expires_after(p.write_timeout);
+                if (co_await write_piece(down, head, p.piece, n, p.chunked_out, false))
+                    co_return body_relay_result{body_outcome::client_failed, true, false};
+                co_return body_relay_result{body_outcome::upstream_malformed, true, false};
+            }
+            if (ec)
+                co_return body_relay_result{body_outcome::upstream_failed, head.empty(), up_deadline.fired()};
+            done = done || is_done();
+            if (n == 0 && !done)
+                continue;
+        }
+        down_deadline.expires_after(p.write_timeout);
+        if (co_await write_piece(down, head, p.piece, n, p.chunked_out, done))
+            co_return body_relay_result{body_outcome::client_failed, true, false};
+        head = {};
+        if (done)
+            co_return body_relay_result{body_outcome::complete, true, false};
+    }
+}
+
+} // namespace proxy

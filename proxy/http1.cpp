@@ -1,0 +1,471 @@
+// HTTP/1.1 heads and framing without Beast (see http1.hpp).
+#include "proxy/http1.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace proxy::http1 {
+namespace {
+
+// `lower` is a lower-case literal; `s` holds token characters only (validated before), for which
+// OR-ing 0x20 lower-cases letters and leaves every other token character unchanged.
+bool token_iequals(std::string_view s, std::string_view lower)
+{
+    if (s.size() != lower.size())
+        return false;
+    for (std::size_t i = 0; i < s.size(); ++i)
+        if ((static_cast<unsigned char>(s[i]) | 0x20) != static_cast<unsigned char>(lower[i]))
+            return false;
+    return true;
+}
+
+bool ascii_iequals(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
+        char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] + 32) : b[i];
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+bool is_tchar(unsigned char c)
+{
+    static constexpr auto table = [] {
+        std::array<bool, 256> t{};
+        for (int d = '0'; d <= '9'; ++d)
+            t[static_cast<std::size_t>(d)] = true;
+        for (int l = 'a'; l <= 'z'; ++l)
+            t[static_cast<std::size_t>(l)] = t[static_cast<std::size_t>(l - 32)] = true;
+        for (char s : std::string_view("!#$%&'*+-.^_`|~"))
+            t[static_cast<unsigned char>(s)] = true;
+        return t;
+    }();
+    return table[c];
+}
+
+std::string_view trim(std::string_view v)
+{
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+        v.remove_suffix(1);
+    return v;
+}
+
+// Records the tokens of a Connection / Proxy-Connection value.
+void connection_header(head_fields& h, std::string_view value)
+{
+    while (!value.empty()) {
+        auto comma = value.find(',');
+        auto t = trim(value.substr(0, comma));
+        if (!t.empty()) {
+            if (ascii_iequals(t, "close"))
+                h.conn_close = true;
+            else if (ascii_iequals(t, "keep-alive"))
+                h.conn_keep_alive = true;
+            h.conn_tokens.push_back(t);
+        }
+        if (comma == std::string_view::npos)
+            break;
+        value.remove_prefix(comma + 1);
+    }
+}
+
+// Adds one "name: value" line (already checked) to `h`.
+void add_field(head_fields& h, std::string_view line, std::size_t colon)
+{
+    auto name = line.substr(0, colon);
+    auto id = classify(name);
+    auto value = trim(line.substr(colon + 1));
+    h.fields.push_back({name, value, id});
+    if (id == field_id::connection || id == field_id::proxy_connection)
+        connection_header(h, value);
+}
+
+} // namespace
+
+field_id classify(std::string_view n)
+{
+    switch (n.size()) {
+    case 2:
+        if (token_iequals(n, "te"))
+            return field_id::te;
+        break;
+    case 4:
+        if (token_iequals(n, "host"))
+            return field_id::host;
+        break;
+    case 6:
+        if (token_iequals(n, "expect"))
+            return field_id::expect;
+        break;
+    case 7:
+        if (token_iequals(n, "trailer"))
+            return field_id::trailer;
+        if (token_iequals(n, "upgrade"))
+            return field_id::upgrade;
+        break;
+    case 9:
+        if (token_iequals(n, "forwarded"))
+            return field_id::forwarded;
+        break;
+    case 10:
+        if (token_iequals(n, "connection"))
+            return field_id::connection;
+        if (token_iequals(n, "keep-alive"))
+            return field_id::keep_alive;
+        break;
+    case 12:
+        if (token_iequals(n, "x-request-id"))
+            return field_id::x_request_id;
+        break;
+    case 13:
+        if (token_iequals(n, "authorization"))
+            return field_id::authorization;
+        if (token_iequals(n, "server-timing"))
+            return field_id::server_timing;
+        break;
+    case 14:
+        if (token_iequals(n, "content-length"))
+            return field_id::content_length;
+        break;
+    case 16:
+        if (token_iequals(n, "proxy-connection"))
+            return field_id::proxy_connection;
+        break;
+    case 17:
+        if (token_iequals(n, "transfer-encoding"))
+            return field_id::transfer_encoding;
+        break;
+    case 18:
+        if (token_iequals(n, "proxy-authenticate"))
+            return field_id::proxy_authenticate;
+        break;
+    case 19:
+        if (token_iequals(n, "proxy-authorization"))
+            return field_id::proxy_authorization;
+        break;
+    default:
+        break;
+    }
+    if (n.size() > 12 && token_iequals(n.substr(0, 12), "x-forwarded-")) {
+        if (token_iequals(n.substr(12), "for"))
+            return field_id::x_forwarded_for;
+        if (token_iequals(n.substr(12), "proto"))
+            return field_id::x_forwarded_proto;
+        return field_id::x_forwarded_other;
+    }
+    return field_id::other;
+}
+
+bool hop_by_hop(field_id id)
+{
+    switch (id) {
+    case field_id::connection:
+    case field_id::keep_alive:
+    case field_id::proxy_connection:
+    case field_id::proxy_authenticate:
+    case field_id::proxy_authorization:
+    case field_id::te:
+    case field_id::trailer:
+    case field_id::upgrade:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool head_fields::named_by_connection(std::string_view name) const
+{
+    return std::any_of(conn_tokens.begin(), conn_tokens.end(),
+                       [&](std::string_view t) { return ascii_iequals(t, name); });
+}
+
+std::size_t head_fields::count(field_id id) const
+{
+    return static_cast<std::size_t>(
+        std::count_if(fields.begin(), fields.end(), [id](const field& f) { return f.id == id; }));
+}
+
+const field* head_fields::find(field_id id) const
+{
+    auto it = std::find_if(fields.begin(), fields.end(), [id](const field& f) { return f.id == id; });
+    return it == fields.end() ? nullptr : &*it;
+}
+
+bool split_request(std::string_view raw, request_head& out)
+{
+    out.clear();
+    auto eol = raw.find("\r\n");
+    if (eol == std::string_view::npos)
+        return false;
+    auto line = raw.substr(0, eol);
+    auto sp1 = line.find(' ');
+    auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos)
+        return false;
+    out.method = line.substr(0, sp1);
+    out.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    out.version_text = line.substr(sp2 + 1);
+    out.version = out.version_text == "HTTP/1.0" ? 10 : 11;
+    for (std::size_t pos = eol + 2; pos < raw.size();) {
+        auto next = raw.find("\r\n", pos);
+        if (next == std::string_view::npos)
+            return false;
+        auto l = raw.substr(pos, next - pos);
+        if (l.empty())
+            return true;
+        auto colon = l.find(':');
+        if (colon == std::string_view::npos || colon == 0)
+            return false;
+        add_field(out, l, colon);
+        pos = next + 2;
+    }
+    return false;
+}
+
+bool parse_response(std::string_view raw, response_head& out, std::size_t max_fields)
+{
+    out.clear();
+    // Byte rules first: control bytes, bare CR or LF, obs-fold.
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        auto c = static_cast<unsigned char>(raw[i]);
+        if (c == '\r') {
+            if (i + 1 >= raw.size() || raw[i + 1] != '\n')
+                return false;
+        } else if (c == '\n') {
+            if (i == 0 || raw[i - 1] != '\r')
+                return false;
+            if (i + 1 < raw.size() && (raw[i + 1] == ' ' || raw[i + 1] == '\t'))
+                return false;
+        } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            return false;
+        }
+    }
+    if (raw.size() < 4 || raw.substr(raw.size() - 4) != "\r\n\r\n")
+        return false;
+    auto eol = raw.find("\r\n");
+    auto line = raw.substr(0, eol);
+    // "HTTP/1.x SSS[ reason]"
+    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || (line[7] != '0' && line[7] != '1') ||
+        line[8] != ' ')
+        return false;
+    out.version = line[7] == '1' ? 11 : 10;
+    unsigned status = 0;
+    for (std::size_t i = 9; i < 12; ++i) {
+        if (line[i] < '0' || line[i] > '9')
+            return false;
+        status = status * 10 + static_cast<unsigned>(line[i] - '0');
+    }
+    if (status < 100 || status > 999)
+        return false;
+    if (line.size() > 12 && line[12] != ' ')
+        return false;
+    out.status = status;
+    out.reason = line.size() > 13 ? line.substr(13) : std::string_view{};
+    for (std::size_t pos = eol + 2; pos < raw.size();) {
+        auto next = raw.find("\r\n", pos);
+        auto l = raw.substr(pos, next - pos);
+        if (l.empty())
+            return true;
+        auto colon = l.find(':');
+        if (colon == std::string_view::npos || colon == 0)
+            return false;
+        for (std::size_t i = 0; i < colon; ++i)
+            if (!is_tchar(static_cast<unsigned char>(l[i])))
+                return false;
+        if (out.fields.size() >= max_fields)
+            return false;
+        add_field(out, l, colon);
+        pos = next + 2;
+    }
+    return false;
+}
+
+std::optional<std::uint64_t> parse_content_length(std::string_view v)
+{
+    if (v.empty() || v.size() > 19)
+        return std::nullopt;
+    std::uint64_t n = 0;
+    for (char c : v) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0'); // 19 digits cannot overflow 64 bits
+    }
+    return n;
+}
+
+std::optional<framing> response_framing(const response_head& h, bool request_was_head)
+{
+    std::optional<std::uint64_t> length;
+    bool te = false;
+    std::string_view last_coding;
+    for (const auto& f : h.fields) {
+        if (f.id == field_id::content_length) {
+            auto n = parse_content_length(f.value);
+            if (!n || (length && *length != *n))
+                return std::nullopt;
+            length = n;
+        } else if (f.id == field_id::transfer_encoding) {
+            te = true;
+            auto v = f.value;
+            auto comma = v.rfind(',');
+            auto c = trim(comma == std::string_view::npos ? v : v.substr(comma + 1));
+            if (!c.empty())
+                last_coding = c;
+        }
+    }
+    if (te && length)
+        return std::nullopt; // ambiguous: a smuggling vector, never relayed
+    if (request_was_head || h.status / 100 == 1 || h.status == 204 || h.status == 304)
+        return framing{framing::none, 0};
+    if (te)
+        return ascii_iequals(last_coding, "chunked") ? framing{framing::chunked, 0}
+                                                     : framing{framing::until_close, 0};
+    if (length)
+        return framing{framing::content_length, *length};
+    return framing{framing::until_close, 0};
+}
+
+chunked_decoder::result chunked_decoder::decode(const char* in, std::size_t n, char* out, std::size_t cap)
+{
+    std::size_t i = 0;
+    std::size_t produced = 0;
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        c = static_cast<char>(c | 0x20);
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        return -1;
+    };
+    while (i < n && state_ != state::done && state_ != state::failed) {
+        char c = in[i];
+        switch (state_) {
+        case state::size: {
+            int d = hex(c);
+            if (d >= 0) {
+                if (++digits_ > 15) {
+                    fail(error::bad_size);
+                    break;
+                }
+                chunk_left_ = chunk_left_ * 16 + static_cast<std::uint64_t>(d);
+                ++i;
+            } else if (digits_ > 0 && (c == ';' || c == ' ' || c == '\t')) {
+                state_ = state::extension;
+            } else if (digits_ > 0 && c == '\r') {
+                state_ = state::size_lf;
+                ++i;
+            } else {
+                fail(error::bad_size);
+            }
+            break;
+        }
+        case state::extension: {
+            if (c == '\r') {
+                state_ = state::size_lf;
+            } else {
+                auto u = static_cast<unsigned char>(c);
+                if ((u < 0x20 && u != '\t') || u == 0x7f) {
+                    fail(error::bad_size);
+                    break;
+                }
+                if (++ext_len_ > max_ext_) {
+                    fail(error::extension_too_long);
+                    break;
+                }
+            }
+            ++i;
+            break;
+        }
+        case state::size_lf:
+            if (c != '\n') {
+                fail(error::bad_line_end);
+                break;
+            }
+            ++i;
+            state_ = chunk_left_ == 0 ? state::trailer_line : state::data;
+            break;
+        case state::data: {
+            if (produced == cap)
+                return {i, produced};
+            auto take = static_cast<std::size_t>(
+                std::min<std::uint64_t>(chunk_left_, std::min(n - i, cap - produced)));
+            std::memcpy(out + produced, in + i, take);
+            produced += take;
+            i += take;
+            chunk_left_ -= take;
+            total_ += take;
+            if (chunk_left_ == 0)
+                state_ = state::data_cr;
+            break;
+        }
+        case state::data_cr:
+            if (c != '\r') {
+                fail(error::bad_line_end);
+                break;
+            }
+            ++i;
+            state_ = state::data_lf;
+            break;
+        case state::data_lf:
+            if (c != '\n') {
+                fail(error::bad_line_end);
+                break;
+            }
+            ++i;
+            digits_ = 0;
+            ext_len_ = 0;
+            state_ = state::size;
+            break;
+        case state::trailer_line: {
+            if (c == '\r') {
+                if (line_len_ > 0 && !line_colon_) {
+                    fail(error::bad_trailer);
+                    break;
+                }
+                state_ = state::trailer_lf;
+            } else {
+                auto u = static_cast<unsigned char>(c);
+                if ((u < 0x20 && u != '\t') || u == 0x7f) {
+                    fail(error::bad_trailer);
+                    break;
+                }
+                if (++trailer_bytes_ > max_trailer_) {
+                    fail(error::trailer_too_long);
+                    break;
+                }
+                line_colon_ = line_colon_ || c == ':';
+                ++line_len_;
+            }
+            ++i;
+            break;
+        }
+        case state::trailer_lf:
+            if (c != '\n') {
+                fail(error::bad_line_end);
+                break;
+            }
+            ++i;
+            if (line_len_ == 0) {
+                state_ = state::done;
+            } else {
+                line_len_ = 0;
+                line_colon_ = false;
+                state_ = state::trailer_line;
+            }
+            break;
+        case state::done:
+        case state::failed:
+            break;
+        }
+    }
+    return {i, produced};
+}
+
+} // namespace proxy::http1

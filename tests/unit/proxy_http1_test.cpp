@@ -1,0 +1,183 @@
+// proxy/http1: field classification, head splitting and parsing, response framing and the
+// chunked decoder (fed at every split point, with pipelined bytes after the body), sans-I/O.
+#include "proxy/http1.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+using namespace std::string_literals;
+namespace h1 = proxy::http1;
+
+TEST_CASE("http1: header names are classified case-insensitively", "[unit][http1]")
+{
+    CHECK(h1::classify("Host") == h1::field_id::host);
+    CHECK(h1::classify("CONTENT-LENGTH") == h1::field_id::content_length);
+    CHECK(h1::classify("transfer-encoding") == h1::field_id::transfer_encoding);
+    CHECK(h1::classify("Proxy-Connection") == h1::field_id::proxy_connection);
+    CHECK(h1::classify("X-Forwarded-For") == h1::field_id::x_forwarded_for);
+    CHECK(h1::classify("x-forwarded-proto") == h1::field_id::x_forwarded_proto);
+    CHECK(h1::classify("X-Forwarded-Host") == h1::field_id::x_forwarded_other);
+    CHECK(h1::classify("X-Forwarded-") == h1::field_id::other);
+    CHECK(h1::classify("X-Request-ID") == h1::field_id::x_request_id);
+    CHECK(h1::classify("Hosts") == h1::field_id::other);
+    CHECK(h1::classify("TE") == h1::field_id::te);
+    CHECK(h1::classify("content-lengtH") == h1::field_id::content_length);
+    CHECK(h1::classify("content_length") == h1::field_id::other);
+    CHECK(h1::hop_by_hop(h1::field_id::upgrade));
+    CHECK_FALSE(h1::hop_by_hop(h1::field_id::transfer_encoding)); // framing, handled apart
+}
+
+TEST_CASE("http1: a request head splits into views, Connection tokens recorded", "[unit][http1]")
+{
+    std::string raw = "POST /v1/chat?x=1 HTTP/1.0\r\nHost: a\r\nConnection: Keep-Alive, X-Secret\r\n"
+                      "X-Secret:   padded value \t\r\nContent-Length: 5\r\n\r\n";
+    h1::request_head h;
+    REQUIRE(h1::split_request(raw, h));
+    CHECK(h.method == "POST");
+    CHECK(h.target == "/v1/chat?x=1");
+    CHECK(h.version == 10);
+    REQUIRE(h.fields.size() == 4);
+    CHECK(h.fields[2].value == "padded value");
+    CHECK(h.named_by_connection("x-secret"));
+    CHECK_FALSE(h.named_by_connection("x-other"));
+    CHECK(h.keep_alive()); // 1.0 with keep-alive
+    CHECK(h.count(h1::field_id::content_length) == 1);
+    CHECK(h.find(h1::field_id::host)->value == "a");
+    CHECK_FALSE(h1::split_request("GET / HTTP/1.1\r\nHost: a\r\n", h)); // no blank line
+}
+
+TEST_CASE("http1: response heads the proxy relays and the ones it refuses", "[unit][http1]")
+{
+    h1::response_head h;
+    REQUIRE(h1::parse_response("HTTP/1.1 204 No Content\r\nA: b\r\n\r\n", h));
+    CHECK(h.status == 204);
+    CHECK(h.reason == "No Content");
+    REQUIRE(h1::parse_response("HTTP/1.0 200\r\n\r\n", h));
+    CHECK(h.version == 10);
+    CHECK(h.reason.empty());
+    CHECK_FALSE(h.keep_alive());
+    REQUIRE(h1::parse_response("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", h));
+    CHECK_FALSE(h.keep_alive());
+    for (auto bad : {"HTTP/2 200 OK\r\n\r\n"s, "HTTP/1.1 20 OK\r\n\r\n"s, "HTTP/1.1 2000 OK\r\n\r\n"s,
+                     "HTTP/1.1 099 X\r\n\r\n"s, "ICY 200 OK\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA b\r\n\r\n"s,
+                     "HTTP/1.1 200 OK\r\nA(b): c\r\n\r\n"s, "HTTP/1.1 200 OK\r\n: c\r\n\r\n"s,
+                     "HTTP/1.1 200 OK\nA: b\n\n"s, "HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n"s,
+                     "HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n"s}) {
+        INFO(bad);
+        CHECK_FALSE(h1::parse_response(bad, h));
+    }
+    std::string many = "HTTP/1.1 200 OK\r\n";
+    for (int i = 0; i < 257; ++i)
+        many += "A: b\r\n";
+    CHECK_FALSE(h1::parse_response(many + "\r\n", h));
+}
+
+TEST_CASE("http1: response framing (RFC 9112 section 6.3)", "[unit][http1]")
+{
+    auto framing = [](const std::string& raw, bool head = false) {
+        h1::response_head h;
+        REQUIRE(h1::parse_response(raw, h));
+        return h1::response_framing(h, head);
+    };
+    auto f = framing("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n");
+    REQUIRE(f);
+    CHECK(f->kind == h1::framing::content_length);
+    CHECK(f->length == 12);
+    CHECK(framing("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Length: 12\r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Length: 13\r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n")->kind ==
+          h1::framing::chunked);
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")->kind ==
+          h1::framing::until_close);
+    CHECK(framing("HTTP/1.1 200 OK\r\n\r\n")->kind == h1::framing::until_close);
+    CHECK(framing("HTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\n")->kind == h1::framing::none);
+    CHECK(framing("HTTP/1.1 304 Not Modified\r\n\r\n")->kind == h1::framing::none);
+    CHECK(framing("HTTP/1.1 103 Early Hints\r\n\r\n")->kind == h1::framing::none);
+    CHECK(framing("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", true)->kind == h1::framing::none);
+    CHECK(h1::parse_content_length("0") == 0u);
+    CHECK(h1::parse_content_length("9999999999999999999") == 9999999999999999999ull);
+    CHECK_FALSE(h1::parse_content_length("18446744073709551616"));
+    CHECK_FALSE(h1::parse_content_length(""));
+    CHECK_FALSE(h1::parse_content_length("+1"));
+}
+
+namespace {
+
+struct decoded
+{
+    std::string data;
+    std::size_t consumed = 0;
+    h1::chunked_decoder::error error = h1::chunked_decoder::error::none;
+    bool done = false;
+};
+
+// Feeds `in` in slices of `step` bytes through an output buffer of `cap` bytes, as the relay
+// does: input the decoder did not consume (output full) is offered again.
+decoded decode(const std::string& in, std::size_t step, std::size_t cap, std::size_t max_ext = 1024,
+               std::size_t max_trailer = 16 * 1024)
+{
+    h1::chunked_decoder dec(max_ext, max_trailer);
+    decoded d;
+    std::string out(cap, '\0');
+    std::size_t avail_end = 0;
+    while (!dec.done() && dec.failure() == h1::chunked_decoder::error::none) {
+        avail_end = std::min(in.size(), std::max(avail_end, d.consumed + step));
+        auto r = dec.decode(in.data() + d.consumed, avail_end - d.consumed, out.data(), cap);
+        d.consumed += r.consumed;
+        d.data.append(out.data(), r.produced);
+        if (r.consumed == 0 && r.produced == 0 && avail_end == in.size())
+            break;
+    }
+    d.error = dec.failure();
+    d.done = dec.done();
+    return d;
+}
+
+} // namespace
+
+TEST_CASE("http1: chunked decoder, every split point and output size", "[unit][http1]")
+{
+    const std::string body =
+        "a;ext=1\r\ndata: one\n\r\n10\r\ndata: two three\n\r\n0\r\nX-Trailer: dropped\r\n\r\n";
+    const std::string next = "GET /v1/next HTTP/1.1\r\n";
+    for (std::size_t step = 1; step <= body.size(); ++step)
+        for (std::size_t cap : {1u, 3u, 7u, 64u}) {
+            INFO("step " << step << " cap " << cap);
+            auto d = decode(body + next, step, cap);
+            CHECK(d.error == h1::chunked_decoder::error::none);
+            CHECK(d.done);
+            CHECK(d.data == "data: one\ndata: two three\n");
+            CHECK(d.consumed == body.size()); // the pipelined request is left alone
+        }
+    auto upper = decode("A\r\n0123456789\r\n0\r\n\r\n", 5, 64);
+    CHECK(upper.done);
+    CHECK(upper.data == "0123456789");
+}
+
+TEST_CASE("http1: chunked decoder errors and bounds", "[unit][http1]")
+{
+    using error = h1::chunked_decoder::error;
+    CHECK(decode("x\r\n", 1, 8).error == error::bad_size);
+    CHECK(decode("\r\n", 1, 8).error == error::bad_size);
+    CHECK(decode("-1\r\n", 1, 8).error == error::bad_size);
+    CHECK(decode("1000000000000000\r\n", 1, 8).error == error::bad_size); // 16 hex digits
+    CHECK(decode("1\nx\r\n0\r\n\r\n", 1, 8).error == error::bad_size);    // bare LF after the size
+    CHECK(decode("1\rx", 1, 8).error == error::bad_line_end);
+    CHECK(decode("1\r\nxy\r\n", 1, 8).error == error::bad_line_end); // data longer than declared
+    CHECK(decode("1\r\nx\rz", 1, 8).error == error::bad_line_end);
+    CHECK(decode("1;a\x01\r\n", 1, 8).error == error::bad_size); // control byte in an extension
+    CHECK(decode("1;" + std::string(10, 'e') + "\r\nx\r\n0\r\n\r\n", 4, 8, 11).error == error::none);
+    CHECK(decode("1;" + std::string(11, 'e') + "\r\nx\r\n0\r\n\r\n", 4, 8, 11).error ==
+          error::extension_too_long);
+    CHECK(decode("0\r\nno colon\r\n\r\n", 1, 8).error == error::bad_trailer);
+    CHECK(decode("0\r\nA: b\x01\r\n\r\n", 1, 8).error == error::bad_trailer);
+    CHECK(decode("0\r\nA: " + std::string(100, 'b') + "\r\n\r\n", 7, 8, 1024, 64).error ==
+          error::trailer_too_long);
+    auto cut = decode("5\r\nab", 1, 8);
+    CHECK_FALSE(cut.done);
+    CHECK(cut.error == error::none);
+    CHECK(cut.data == "ab");
+}
