@@ -203,6 +203,7 @@ common::task<void> run_session(worker_context& w, std::size_t provider, net::ip:
     auto slot = w.sessions.insert(w.sessions.end(), session_slot{&client, true});
     bump(w.metrics.open_client_connections);
     request_state rs{w, provider, client, deadline, client_buf};
+    slot->request = &rs;
     for (;;) {
         slot->idle = true;
         if (w.stopping)

@@ -48,6 +48,19 @@ bool is_tchar(unsigned char c)
     return table[c];
 }
 
+// Controls other than HTAB, and DEL: never in a head line.
+bool is_control(unsigned char c)
+{
+    static constexpr auto table = [] {
+        std::array<bool, 256> t{};
+        for (int b = 0; b < 0x20; ++b)
+            t[static_cast<std::size_t>(b)] = b != '\t';
+        t[0x7f] = true;
+        return t;
+    }();
+    return table[c];
+}
+
 std::string_view trim(std::string_view v)
 {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
@@ -76,8 +89,9 @@ void connection_header(head_fields& h, std::string_view value)
     }
 }
 
-// Adds one "name: value" line (already checked) to `h`.
-void add_field(head_fields& h, std::string_view line, std::size_t colon)
+} // namespace
+
+void add_field_line(head_fields& h, std::string_view line, std::size_t colon)
 {
     auto name = line.substr(0, colon);
     auto id = classify(name);
@@ -86,8 +100,6 @@ void add_field(head_fields& h, std::string_view line, std::size_t colon)
     if (id == field_id::connection || id == field_id::proxy_connection)
         connection_header(h, value);
 }
-
-} // namespace
 
 field_id classify(std::string_view n)
 {
@@ -223,7 +235,7 @@ bool split_request(std::string_view raw, request_head& out)
         auto colon = l.find(':');
         if (colon == std::string_view::npos || colon == 0)
             return false;
-        add_field(out, l, colon);
+        add_field_line(out, l, colon);
         pos = next + 2;
     }
     return false;
@@ -232,28 +244,23 @@ bool split_request(std::string_view raw, request_head& out)
 bool parse_response(std::string_view raw, response_head& out, std::size_t max_fields)
 {
     out.clear();
-    // Byte rules first: control bytes, bare CR or LF, obs-fold.
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        auto c = static_cast<unsigned char>(raw[i]);
-        if (c == '\r') {
-            if (i + 1 >= raw.size() || raw[i + 1] != '\n')
-                return false;
-        } else if (c == '\n') {
-            if (i == 0 || raw[i - 1] != '\r')
-                return false;
-            if (i + 1 < raw.size() && (raw[i + 1] == ' ' || raw[i + 1] == '\t'))
-                return false;
-        } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            return false;
-        }
-    }
-    if (raw.size() < 4 || raw.substr(raw.size() - 4) != "\r\n\r\n")
-        return false;
-    auto eol = raw.find("\r\n");
-    auto line = raw.substr(0, eol);
+    // Line by line (memchr finds each LF): CRLF endings only, no control bytes (a bare CR is one),
+    // no obs-fold, and the head ends with its first empty line.
+    auto next_line = [&](std::size_t pos, std::string_view& line) -> std::size_t {
+        auto lf = raw.find('\n', pos);
+        if (lf == std::string_view::npos || lf == pos || raw[lf - 1] != '\r')
+            return std::string_view::npos;
+        line = raw.substr(pos, lf - 1 - pos);
+        for (char c : line)
+            if (is_control(static_cast<unsigned char>(c)))
+                return std::string_view::npos;
+        return lf + 1;
+    };
+    std::string_view line;
+    auto pos = next_line(0, line);
     // "HTTP/1.x SSS[ reason]"
-    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || (line[7] != '0' && line[7] != '1') ||
-        line[8] != ' ')
+    if (pos == std::string_view::npos || line.size() < 12 || line.substr(0, 7) != "HTTP/1." ||
+        (line[7] != '0' && line[7] != '1') || line[8] != ' ')
         return false;
     out.version = line[7] == '1' ? 11 : 10;
     unsigned status = 0;
@@ -262,29 +269,28 @@ bool parse_response(std::string_view raw, response_head& out, std::size_t max_fi
             return false;
         status = status * 10 + static_cast<unsigned>(line[i] - '0');
     }
-    if (status < 100 || status > 999)
-        return false;
-    if (line.size() > 12 && line[12] != ' ')
+    if (status < 100 || (line.size() > 12 && line[12] != ' '))
         return false;
     out.status = status;
     out.reason = line.size() > 13 ? line.substr(13) : std::string_view{};
-    for (std::size_t pos = eol + 2; pos < raw.size();) {
-        auto next = raw.find("\r\n", pos);
-        auto l = raw.substr(pos, next - pos);
-        if (l.empty())
-            return true;
-        auto colon = l.find(':');
+    for (;;) {
+        pos = next_line(pos, line);
+        if (pos == std::string_view::npos)
+            return false;
+        if (line.empty())
+            return pos == raw.size();
+        if (line.front() == ' ' || line.front() == '\t')
+            return false; // obs-fold
+        auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0)
             return false;
         for (std::size_t i = 0; i < colon; ++i)
-            if (!is_tchar(static_cast<unsigned char>(l[i])))
+            if (!is_tchar(static_cast<unsigned char>(line[i])))
                 return false;
         if (out.fields.size() >= max_fields)
             return false;
-        add_field(out, l, colon);
-        pos = next + 2;
+        add_field_line(out, line, colon);
     }
-    return false;
 }
 
 std::optional<std::uint64_t> parse_content_length(std::string_view v)

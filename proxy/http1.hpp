@@ -107,6 +107,10 @@ struct response_head : head_fields
     }
 };
 
+// Adds one "name: value" line (already checked; `colon` is the index of its first ':') to `h`:
+// the value trimmed, the name classified, Connection tokens recorded.
+void add_field_line(head_fields& h, std::string_view line, std::size_t colon);
+
 // Splits a request head that the raw scan (request_guard.hpp scan_raw_head) has accepted: CRLF
 // line endings, a well-formed request line, token names, no control bytes. Returns false only on
 // input the scan would have rejected.

@@ -25,9 +25,36 @@ void count(request_state& rs, upstream_error_kind k)
     bump(rs.w.metrics.per_provider[rs.provider].upstream_errors[static_cast<std::size_t>(k)]);
 }
 
-// Arms a one-shot wait for the client socket to become readable while the upstream works.
-// Readable with nothing to read means the client closed: the upstream connection is closed.
-void arm_watch(request_state& rs)
+void disarm_watch(request_state& rs)
+{
+    rs.watch->upstream = nullptr;
+    if (rs.watch->armed) {
+        ++rs.watch->generation; // the cancelled handler will ignore itself
+        rs.watch->armed = false;
+        beast::error_code ec;
+        rs.client.cancel(ec);
+    }
+}
+
+// Marks the request's upstream phase (the worker's watch tick looks at it) for a scope.
+struct upstream_phase
+{
+    explicit upstream_phase(request_state& r, clock::time_point since) : rs(r)
+    {
+        rs.in_upstream = true;
+        rs.upstream_since = since;
+    }
+    ~upstream_phase() { rs.in_upstream = false; }
+    upstream_phase(const upstream_phase&) = delete;
+    upstream_phase& operator=(const upstream_phase&) = delete;
+    request_state& rs;
+};
+
+} // namespace
+
+// A one-shot wait for the client socket to become readable while the upstream works. Readable
+// with nothing to read means the client closed: the upstream connection is closed.
+void arm_client_watch(request_state& rs)
 {
     auto watch = rs.watch;
     if (watch->armed)
@@ -52,16 +79,7 @@ void arm_watch(request_state& rs)
     });
 }
 
-void disarm_watch(request_state& rs)
-{
-    rs.watch->upstream = nullptr;
-    if (rs.watch->armed) {
-        ++rs.watch->generation; // the cancelled handler will ignore itself
-        rs.watch->armed = false;
-        beast::error_code ec;
-        rs.client.cancel(ec);
-    }
-}
+namespace {
 
 struct exchange_result
 {
@@ -100,7 +118,6 @@ common::task<exchange_result> exchange(request_state& rs, upstream_connection& u
         }
         body_done = rs.req_body_done;
     }
-    arm_watch(rs);
     for (int interim = 0;; ++interim) {
         auto head = co_await read_head(up, up.deadline(), up.buffer, 64 * 1024, provider.first_byte_timeout,
                                        provider.first_byte_timeout);
@@ -255,6 +272,7 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
     lease up;
     exchange_result r;
     auto t_upstream = clock::now();
+    upstream_phase phase(rs, t_upstream);
     for (int attempt = 0;; ++attempt) {
         auto acquired = co_await pool.acquire(attempt > 0);
         if (!acquired.conn) {

@@ -60,6 +60,8 @@ struct request_state
     std::chrono::steady_clock::time_point t0{};
     std::chrono::steady_clock::time_point body_start{};
     std::chrono::steady_clock::duration upstream_wait{}; // excluded from Server-Timing
+    bool in_upstream = false;                            // between upstream lease and response end
+    std::chrono::steady_clock::time_point upstream_since{};
     std::uint64_t body_received = 0;
     std::string request_id;
     std::string head;                         // the request head sent upstream (reused: keeps its capacity)
@@ -106,6 +108,11 @@ struct request_state
         storage_cap = 0;
     }
 };
+
+// Starts watching the client socket for a close while the upstream works (see client_watch). The
+// worker's watch tick calls it for requests in their upstream phase for longer than a tick: most
+// requests end sooner, and arming costs a syscall (epoll_ctl) per request.
+void arm_client_watch(request_state& rs);
 
 // The guard's limits from the configuration.
 guard_limits limits_of(const config& c);

@@ -31,6 +31,19 @@ bool is_tchar(unsigned char c)
     return table[c];
 }
 
+// Bytes never allowed in a field value: controls other than HTAB, and DEL.
+bool is_control(unsigned char c)
+{
+    static constexpr auto table = [] {
+        std::array<bool, 256> t{};
+        for (int b = 0; b < 0x20; ++b)
+            t[static_cast<std::size_t>(b)] = b != '\t';
+        t[0x7f] = true;
+        return t;
+    }();
+    return table[c];
+}
+
 bool is_token(std::string_view s)
 {
     return !s.empty() &&
@@ -52,20 +65,6 @@ std::string name_for_message(std::string_view name)
     return std::string(name.substr(0, 64)) + (name.size() > 64 ? "..." : "");
 }
 
-// Every CR is followed by LF and every LF preceded by CR.
-std::optional<rejection> check_line_endings(std::string_view h)
-{
-    for (std::size_t i = 0; i < h.size(); ++i) {
-        if (h[i] == '\r' && (i + 1 >= h.size() || h[i + 1] != '\n'))
-            return bad("bare CR in the request head");
-        if (h[i] == '\n' && (i == 0 || h[i - 1] != '\r'))
-            return bad("bare LF in the request head (lines must end with CRLF)");
-    }
-    if (h.size() < 4 || h.substr(h.size() - 4) != "\r\n\r\n")
-        return bad("request head not terminated by an empty line");
-    return std::nullopt;
-}
-
 // "HTTP/1.1" and "HTTP/1.0" are served; any other "HTTP/..." is 505; anything else is malformed.
 std::optional<rejection> check_version(std::string_view v)
 {
@@ -77,8 +76,9 @@ std::optional<rejection> check_version(std::string_view v)
     return bad("malformed request line: bad HTTP version");
 }
 
-// method SP request-target SP HTTP-version, single spaces, nothing else.
-std::optional<rejection> check_request_line(std::string_view line, const guard_limits& limits)
+// method SP request-target SP HTTP-version, single spaces, nothing else; the parts go to `out`.
+std::optional<rejection> check_request_line(std::string_view line, const guard_limits& limits,
+                                            http1::request_head& out)
 {
     if (line.empty())
         return bad("empty request line");
@@ -103,7 +103,13 @@ std::optional<rejection> check_request_line(std::string_view line, const guard_l
     }
     if (version.find(' ') != std::string_view::npos)
         return bad("malformed request line: extra spaces");
-    return check_version(version);
+    if (auto r = check_version(version))
+        return r;
+    out.method = method;
+    out.target = target;
+    out.version_text = version;
+    out.version = version == "HTTP/1.0" ? 10 : 11;
+    return std::nullopt;
 }
 
 // field-name ":" OWS field-value OWS, one line (no obs-fold), no control bytes in the value.
@@ -123,10 +129,10 @@ std::optional<rejection> check_field_line(std::string_view line)
         return bad("invalid character in a header name");
     }
     for (char c : line.substr(colon + 1)) {
-        auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && u != '\t') || u == 0x7f)
-            return bad("control character (NUL, CR, LF or other) in the value of header " +
-                       name_for_message(name));
+        if (is_control(static_cast<unsigned char>(c)))
+            return bad(c == '\r' ? std::string("bare CR in the request head")
+                                 : "control character (NUL, CR, LF or other) in the value of header " +
+                                       name_for_message(name));
     }
     return std::nullopt;
 }
@@ -213,34 +219,54 @@ std::optional<rejection> check_framing(const http1::request_head& head, const gu
     return std::nullopt;
 }
 
-} // namespace
-
-std::optional<rejection> scan_raw_head(std::string_view h, const guard_limits& limits)
+// One pass over the head: each line found with memchr, checked, and split into `out`.
+std::optional<rejection> scan_into(std::string_view h, const guard_limits& limits, http1::request_head& out)
 {
+    out.clear();
     if (h.size() > limits.max_header_bytes)
         return rejection{431,
                          "request head larger than " + std::to_string(limits.max_header_bytes) + " bytes",
                          "headers_too_large"};
+    auto not_terminated = [] { return bad("request head not terminated by an empty line"); };
+    auto bare_lf = [] { return bad("bare LF in the request head (lines must end with CRLF)"); };
     // The request line first: its target length (414) and version (505) take precedence.
-    auto eol = h.find("\r\n");
-    if (auto r = check_request_line(h.substr(0, std::min(eol, h.find('\n'))), limits))
+    auto lf = h.find('\n');
+    auto line = h.substr(0, lf);
+    const bool crlf = !line.empty() && line.back() == '\r';
+    if (crlf)
+        line.remove_suffix(1);
+    if (auto r = check_request_line(line, limits, out))
         return r;
-    if (auto r = check_line_endings(h))
-        return r;
+    if (lf == std::string_view::npos)
+        return not_terminated();
+    if (!crlf)
+        return bare_lf();
     std::size_t count = 0;
-    for (std::size_t pos = eol + 2; pos < h.size();) {
-        auto next = h.find("\r\n", pos);
-        auto line = h.substr(pos, next - pos);
+    for (std::size_t pos = lf + 1;;) {
+        lf = h.find('\n', pos);
+        if (lf == std::string_view::npos)
+            return not_terminated();
+        if (lf == pos || h[lf - 1] != '\r')
+            return bare_lf();
+        line = h.substr(pos, lf - 1 - pos);
         if (line.empty())
-            break; // the blank line ending the head
+            return lf + 1 == h.size() ? std::nullopt : std::optional<rejection>(not_terminated());
         if (auto r = check_field_line(line))
             return r;
         if (++count > limits.max_header_count)
             return rejection{431, "more than " + std::to_string(limits.max_header_count) + " header fields",
                              "headers_too_large"};
-        pos = next + 2;
+        http1::add_field_line(out, line, line.find(':'));
+        pos = lf + 1;
     }
-    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<rejection> scan_raw_head(std::string_view h, const guard_limits& limits)
+{
+    http1::request_head scratch;
+    return scan_into(h, limits, scratch);
 }
 
 std::optional<rejection> check_request_head(const http1::request_head& head, const guard_limits& limits)
@@ -277,10 +303,8 @@ std::optional<rejection> check_request_head(const http1::request_head& head, con
 std::optional<rejection> check_request(std::string_view head_bytes, const guard_limits& limits,
                                        http1::request_head& out)
 {
-    if (auto r = scan_raw_head(head_bytes, limits))
+    if (auto r = scan_into(head_bytes, limits, out))
         return r;
-    if (!http1::split_request(head_bytes, out))
-        return bad("malformed request head");
     return check_request_head(out, limits);
 }
 

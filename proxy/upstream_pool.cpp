@@ -20,13 +20,15 @@ upstream_connection::upstream_connection(net::any_io_executor ex, net::ssl::cont
     deadline_ = std::make_unique<io_deadline>(socket());
 }
 
-bool upstream_connection::stale()
+bool upstream_connection::stale(std::chrono::steady_clock::time_point now)
 {
     if (buffer.size() != 0)
         return true;
     auto& s = socket();
     if (!s.is_open())
         return true;
+    if (now - idle_since < peek_after)
+        return false;
     char c;
     ssize_t n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0)
@@ -75,11 +77,13 @@ void upstream_pool::update_gauges()
 
 void upstream_pool::give_back(std::unique_ptr<upstream_connection> c, bool reusable)
 {
+    auto now = std::chrono::steady_clock::now();
     if (reusable) {
         c->deadline().expires_never();
         c->reused = true;
+        c->idle_since = now;
     }
-    if (auto dropped = core_.release(std::move(c), reusable, std::chrono::steady_clock::now()))
+    if (auto dropped = core_.release(std::move(c), reusable, now))
         (*dropped)->close();
     update_gauges();
 }
@@ -99,14 +103,15 @@ void upstream_pool::close()
 common::task<acquire_result> upstream_pool::acquire(bool fresh_only)
 {
     for (;;) {
-        auto got = core_.acquire(std::chrono::steady_clock::now());
+        auto now = std::chrono::steady_clock::now();
+        auto got = core_.acquire(now);
         if (got.what == decltype(core_)::verdict::exhausted) {
             update_gauges();
             co_return acquire_result{{}, proxy_errc::overloaded, upstream_error_kind::pool_exhausted};
         }
         if (got.what == decltype(core_)::verdict::reuse) {
             auto& c = *got.conn;
-            if (fresh_only || c->stale()) {
+            if (fresh_only || c->stale(now)) {
                 core_.discard();
                 c->close();
                 continue;

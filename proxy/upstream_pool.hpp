@@ -48,9 +48,13 @@ public:
         return plain_->async_write_some(b, std::forward<Handler>(h));
     }
 
-    // True when the idle connection has been closed by the upstream or holds unexpected bytes
-    // (a non-blocking peek: no I/O wait).
-    bool stale();
+    // True when the idle connection has been closed by the upstream or holds unexpected bytes.
+    // The check is a non-blocking peek (a syscall), made only for connections idle for at least
+    // `peek_after`: under load a connection is reused within a millisecond, when no upstream
+    // closes a keep-alive connection it has just answered on; and should one do so, the request
+    // is retried once on a fresh connection (nothing was sent back yet).
+    static constexpr std::chrono::milliseconds peek_after{2};
+    bool stale(std::chrono::steady_clock::time_point now);
     void close();
 
     // Bytes read from the upstream and not parsed yet. Bounded: Beast bounds neither a chunk-size
@@ -59,6 +63,7 @@ public:
     // past it a read fails (buffer_overflow) and the client gets a 502 or a cut response.
     beast::flat_buffer buffer{64 * 1024 + 1 + 4096 + 64 * 1024};
     bool reused = false; // came out of the idle pool (a failure before any byte may retry)
+    std::chrono::steady_clock::time_point idle_since{}; // when it went back to the pool
 
 private:
     std::optional<net::ip::tcp::socket> plain_;

@@ -4,6 +4,7 @@
 #include "common/logging.hpp"
 #include "proxy/admin.hpp"
 #include "proxy/client_session.hpp"
+#include "proxy/relay.hpp"
 #include "proxy/upstream_pool.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -74,6 +75,7 @@ worker::~worker()
     acceptors_.clear();
     admin_acceptor_.reset();
     sweep_timer_.reset();
+    watch_timer_.reset();
     drain_timer_.reset();
     ioc_.reset();
 }
@@ -145,6 +147,26 @@ common::task<void> worker::sweep_loop()
     }
 }
 
+// Arms the client-disconnect watch of requests that have been in their upstream phase for at
+// least a tick: a client that goes away during a long generation is noticed at once, and the
+// many short requests never pay for the watch.
+common::task<void> worker::watch_loop()
+{
+    watch_timer_ = std::make_unique<net::steady_timer>(*ioc_);
+    while (!ctx_->stopping) {
+        watch_timer_->expires_after(watch_tick);
+        auto [ec] = co_await watch_timer_->async_wait(common::use_nothrow);
+        if (ec)
+            co_return;
+        auto due = std::chrono::steady_clock::now() - watch_tick;
+        for (auto& s : ctx_->sessions) {
+            auto* rs = s.request;
+            if (rs && rs->in_upstream && rs->upstream_since <= due && !rs->watch->armed && !rs->watch->fired)
+                arm_client_watch(*rs);
+        }
+    }
+}
+
 void worker::on_session_ended(worker_context& w)
 {
     if (w.stopping && w.sessions.empty())
@@ -163,6 +185,8 @@ void worker::begin_shutdown()
         admin_acceptor_->close(ec);
     if (sweep_timer_)
         sweep_timer_->cancel();
+    if (watch_timer_)
+        watch_timer_->cancel();
     for (auto& p : pools_)
         p->close();
     // Idle keep-alive connections close now; busy ones finish their response (Connection: close).
@@ -195,6 +219,7 @@ void worker::run()
     if (admin_acceptor_)
         net::co_spawn(*ioc_, admin_loop(), common::log_coroutine_exception);
     net::co_spawn(*ioc_, sweep_loop(), common::log_coroutine_exception);
+    net::co_spawn(*ioc_, watch_loop(), common::log_coroutine_exception);
     ioc_->run();
 }
 

@@ -19,10 +19,13 @@ namespace proxy {
 
 class upstream_pool;
 
+struct request_state;
+
 struct session_slot
 {
-    net::ip::tcp::socket* socket; // the session's client connection
-    bool idle;                    // waiting for the next request head (closed first on shutdown)
+    net::ip::tcp::socket* socket;     // the session's client connection
+    bool idle;                        // waiting for the next request head (closed first on shutdown)
+    request_state* request = nullptr; // the session's request state (the watch tick reads it)
 };
 
 // What a client session sees of its worker. Touched only from the worker's thread.
@@ -42,6 +45,9 @@ struct worker_context
 class worker
 {
 public:
+    // Period of the client-disconnect watch tick (worker::watch_loop).
+    static constexpr std::chrono::milliseconds watch_tick{25};
+
     worker(const config& cfg, std::size_t index);
     ~worker();
     worker(const worker&) = delete;
@@ -62,6 +68,7 @@ private:
     common::task<void> accept_loop(std::size_t provider, net::ip::tcp::acceptor& acceptor);
     common::task<void> admin_loop();
     common::task<void> sweep_loop();
+    common::task<void> watch_loop();
     void begin_shutdown();
     static void on_session_ended(worker_context& w);
 
@@ -75,6 +82,7 @@ private:
     std::unique_ptr<net::ip::tcp::acceptor> admin_acceptor_;
     std::vector<worker*> all_workers_; // for the admin endpoint (first worker only)
     std::unique_ptr<net::steady_timer> sweep_timer_;
+    std::unique_ptr<net::steady_timer> watch_timer_;
     std::unique_ptr<net::steady_timer> drain_timer_;
     std::unique_ptr<worker_context> ctx_;
 };
