@@ -18,16 +18,12 @@
 
 namespace proxy {
 
-// Writes [head] + one framed body piece with a single gather write.
+// Writes a framed piece (head + body bytes, one gather write). Returns the operation to co_await,
+// not a coroutine: no frame to allocate. `piece` must outlive the wait.
 template <typename Stream>
-common::task<beast::error_code> write_piece(Stream& s, std::string_view head, const char* data, std::size_t n,
-                                            bool chunked, bool last)
+auto write_framed(Stream& s, const framed_piece& piece)
 {
-    framed_piece piece(head, data, n, chunked, last);
-    if (piece.count == 0)
-        co_return beast::error_code{};
-    auto [ec, written] = co_await net::async_write(s, piece.buffers(), common::use_nothrow);
-    co_return ec;
+    return net::async_write(s, piece.buffers(), common::use_nothrow);
 }
 
 enum class body_outcome
@@ -84,7 +80,9 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
     if (up_buf.size() == 0 && !done) {
         // Nothing of the body yet (a stream waiting for its first token): the head goes now.
         down_deadline.expires_after(p.write_timeout);
-        if (co_await write_piece(down, head, nullptr, 0, false, false))
+        framed_piece only_head(head, nullptr, 0, false, false);
+        auto [ec, written] = co_await write_framed(down, only_head);
+        if (ec)
             co_return body_relay_result{body_outcome::client_failed, true, false};
         head = {};
     }
@@ -138,9 +136,10 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
             if (malformed) {
                 // The valid bytes before the error go out; then the response is cut.
                 down_deadline.expires_after(p.write_timeout);
-                if (co_await write_piece(down, head, p.piece, n, p.chunked_out, false))
-                    co_return body_relay_result{body_outcome::client_failed, true, false};
-                co_return body_relay_result{body_outcome::upstream_malformed, true, false};
+                framed_piece valid(head, p.piece, n, p.chunked_out, false);
+                auto [wec, written] = co_await write_framed(down, valid);
+                co_return body_relay_result{
+                    wec ? body_outcome::client_failed : body_outcome::upstream_malformed, true, false};
             }
             if (ec)
                 co_return body_relay_result{body_outcome::upstream_failed, head.empty(), up_deadline.fired()};
@@ -148,9 +147,13 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
             if (n == 0 && !done)
                 continue;
         }
-        down_deadline.expires_after(p.write_timeout);
-        if (co_await write_piece(down, head, p.piece, n, p.chunked_out, done))
-            co_return body_relay_result{body_outcome::client_failed, true, false};
+        framed_piece out(head, p.piece, n, p.chunked_out, done);
+        if (out.count > 0) {
+            down_deadline.expires_after(p.write_timeout);
+            auto [wec, written] = co_await write_framed(down, out);
+            if (wec)
+                co_return body_relay_result{body_outcome::client_failed, true, false};
+        }
         head = {};
         if (done)
             co_return body_relay_result{body_outcome::complete, true, false};

@@ -176,7 +176,10 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
         rs.ensure_piece(rs.req_framing.kind == http1::framing::content_length
                             ? std::optional<std::uint64_t>(rs.req_framing.length)
                             : std::nullopt);
-        if (auto rej = co_await read_body_piece(rs, first_len)) {
+        auto rej = take_buffered_body(rs, first_len);
+        if (!rej && !rs.req_body_done && first_len < rs.piece_cap)
+            rej = co_await read_body_piece(rs, first_len);
+        if (rej) {
             if (rej->status == 0)
                 co_return false;
             co_return co_await send_error(rs, rej->status, rej->message, rej->code);

@@ -101,7 +101,10 @@ common::task<exchange_result> exchange(request_state& rs, upstream_connection& u
     std::size_t len = first_len;
     for (;;) {
         up.deadline().expires_after(cfg.write_timeout);
-        auto ec = co_await write_piece(up, pending_head, rs.piece, len, chunked, body_done);
+        framed_piece piece(pending_head, rs.piece, len, chunked, body_done);
+        beast::error_code ec;
+        if (piece.count > 0)
+            std::tie(ec, std::ignore) = co_await write_framed(up, piece);
         if (ec) {
             if (retry_allowed && !rs.watch->fired)
                 co_return exchange_result{std::nullopt, true};
@@ -112,7 +115,11 @@ common::task<exchange_result> exchange(request_state& rs, upstream_connection& u
         pending_head = {};
         if (body_done)
             break;
-        if (auto rej = co_await read_body_piece(rs, len)) {
+        len = 0;
+        auto rej = take_buffered_body(rs, len);
+        if (!rej && !rs.req_body_done && len < rs.piece_cap)
+            rej = co_await read_body_piece(rs, len);
+        if (rej) {
             client_error = std::move(rej);
             co_return exchange_result{proxy_errc::bad_request};
         }
@@ -161,27 +168,15 @@ enum class relay_outcome
     failed_before_head, // the upstream failed before anything was sent: the client can get a 502
 };
 
-// Relays the response body. On a failure of either side the client connection ends without a
-// clean end of message (a truncated response is never completed falsely), unless nothing was
-// sent to the client yet.
-common::task<relay_outcome> relay_response(request_state& rs, upstream_connection& up,
-                                           const http1::framing& f, bool chunked_out)
+// What a body relay's end means for the client connection, counted in the metrics.
+relay_outcome outcome_of(request_state& rs, const body_relay_result& r)
 {
-    const auto& cfg = rs.w.cfg;
-    const auto& provider = cfg.providers[rs.provider];
-    if (f.kind != http1::framing::none && !(f.kind == http1::framing::content_length && f.length == 0))
-        rs.ensure_piece(f.kind == http1::framing::content_length ? std::optional<std::uint64_t>(f.length)
-                                                                 : std::nullopt);
-    auto r = co_await relay_body(up, up.buffer, up.deadline(), rs.client, rs.client_deadline,
-                                 body_relay_params{f, chunked_out, rs.res_head, rs.piece, rs.piece_cap,
-                                                   cfg.max_chunk_ext_bytes, provider.stream_idle_timeout,
-                                                   cfg.write_timeout});
     switch (r.outcome) {
     case body_outcome::complete:
-        co_return relay_outcome::complete;
+        return relay_outcome::complete;
     case body_outcome::client_failed:
         count(rs, upstream_error_kind::client_disconnect);
-        co_return relay_outcome::failed;
+        return relay_outcome::failed;
     case body_outcome::upstream_failed:
     case body_outcome::upstream_malformed:
         count(rs, rs.watch->fired                                 ? upstream_error_kind::client_disconnect
@@ -190,45 +185,54 @@ common::task<relay_outcome> relay_response(request_state& rs, upstream_connectio
                                                                   : upstream_error_kind::closed_early);
         // e.g. a bad chunk size in the first bytes of the body, read with the head
         if (!r.head_sent && !rs.watch->fired)
-            co_return relay_outcome::failed_before_head;
-        co_return relay_outcome::failed;
+            return relay_outcome::failed_before_head;
+        return relay_outcome::failed;
     }
-    co_return relay_outcome::failed;
+    return relay_outcome::failed;
 }
 
 } // namespace
 
+std::optional<rejection> take_buffered_body(request_state& rs, std::size_t& filled)
+{
+    const auto& cfg = rs.w.cfg;
+    while (!rs.req_body_done && filled < rs.piece_cap && rs.client_buf.size() > 0) {
+        // Bytes that arrived with the head or after a chunk-size line.
+        const char* in = static_cast<const char*>(rs.client_buf.data().data());
+        std::size_t avail = rs.client_buf.size();
+        std::size_t got = 0;
+        if (rs.req_framing.kind == http1::framing::chunked) {
+            auto r = rs.req_chunked->decode(in, avail, rs.piece + filled, rs.piece_cap - filled);
+            rs.client_buf.consume(r.consumed);
+            got = r.produced;
+            if (rs.req_chunked->failure() != http1::chunked_decoder::error::none)
+                return chunked_rejection(rs.req_chunked->failure(), limits_of(cfg));
+            rs.req_body_done = rs.req_chunked->done();
+        } else {
+            got = static_cast<std::size_t>(
+                std::min<std::uint64_t>({avail, rs.piece_cap - filled, rs.req_body_left}));
+            std::memcpy(rs.piece + filled, in, got);
+            rs.client_buf.consume(got);
+            rs.req_body_left -= got;
+            rs.req_body_done = rs.req_body_left == 0;
+        }
+        filled += got;
+        rs.body_received += got;
+        if (rs.body_received > cfg.max_body_bytes)
+            return rejection{413, "request body over the limit", "payload_too_large"};
+    }
+    return std::nullopt;
+}
+
 common::task<std::optional<rejection>> read_body_piece(request_state& rs, std::size_t& filled)
 {
-    filled = 0;
     const auto& cfg = rs.w.cfg;
     const bool chunked = rs.req_framing.kind == http1::framing::chunked;
     auto too_slow = [] { return rejection{408, "request body not received in time", "request_timeout"}; };
     while (!rs.req_body_done && filled < rs.piece_cap) {
         if (rs.client_buf.size() > 0) {
-            // Bytes that arrived with the head or after a chunk-size line.
-            const char* in = static_cast<const char*>(rs.client_buf.data().data());
-            std::size_t avail = rs.client_buf.size();
-            std::size_t got = 0;
-            if (chunked) {
-                auto r = rs.req_chunked->decode(in, avail, rs.piece + filled, rs.piece_cap - filled);
-                rs.client_buf.consume(r.consumed);
-                got = r.produced;
-                if (rs.req_chunked->failure() != http1::chunked_decoder::error::none)
-                    co_return chunked_rejection(rs.req_chunked->failure(), limits_of(cfg));
-                rs.req_body_done = rs.req_chunked->done();
-            } else {
-                got = static_cast<std::size_t>(
-                    std::min<std::uint64_t>({avail, rs.piece_cap - filled, rs.req_body_left}));
-                std::memcpy(rs.piece + filled, in, got);
-                rs.client_buf.consume(got);
-                rs.req_body_left -= got;
-                rs.req_body_done = rs.req_body_left == 0;
-            }
-            filled += got;
-            rs.body_received += got;
-            if (rs.body_received > cfg.max_body_bytes)
-                co_return rejection{413, "request body over the limit", "payload_too_large"};
+            if (auto rej = take_buffered_body(rs, filled))
+                co_return rej;
             continue;
         }
         // The whole body has a budget that grows with what has arrived (a minimum rate).
@@ -274,7 +278,12 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
     auto t_upstream = clock::now();
     upstream_phase phase(rs, t_upstream);
     for (int attempt = 0;; ++attempt) {
-        auto acquired = co_await pool.acquire(attempt > 0);
+        // (No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.)
+        acquire_result acquired;
+        if (auto idle = pool.acquire_idle(attempt > 0))
+            acquired = std::move(*idle);
+        else
+            acquired = co_await pool.connect();
         if (!acquired.conn) {
             rs.upstream_wait = clock::now() - t_upstream;
             co_return co_await send_error(rs, *acquired.error);
@@ -322,7 +331,16 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
                         std::chrono::duration<double, std::milli>(proxy_ns).count(), out, keep_alive);
     up->buffer.consume(r.head_len); // the views into it are no longer needed
 
-    auto outcome = co_await relay_response(rs, *up, r.framing, out.chunked);
+    const auto& f = r.framing;
+    if (f.kind != http1::framing::none && !(f.kind == http1::framing::content_length && f.length == 0))
+        rs.ensure_piece(f.kind == http1::framing::content_length ? std::optional<std::uint64_t>(f.length)
+                                                                 : std::nullopt);
+    const auto& provider = rs.w.cfg.providers[rs.provider];
+    auto relayed = co_await relay_body(
+        *up, up->buffer, up->deadline(), rs.client, rs.client_deadline,
+        body_relay_params{f, out.chunked, rs.res_head, rs.piece, rs.piece_cap, rs.w.cfg.max_chunk_ext_bytes,
+                          provider.stream_idle_timeout, rs.w.cfg.write_timeout});
+    auto outcome = outcome_of(rs, relayed);
     bool ok = outcome == relay_outcome::complete;
     bool fired = rs.watch->fired;
     disarm_watch(rs);

@@ -117,7 +117,10 @@ void arm_client_watch(request_state& rs);
 // The guard's limits from the configuration.
 guard_limits limits_of(const config& c);
 
-// Reads request body bytes into piece[0, cap) until it is full or the body is complete
+// Moves request body bytes already in client_buf into piece[filled, cap) (no I/O, no coroutine:
+// a usual prompt arrives with its head). Returns an error to answer with, or nothing.
+std::optional<rejection> take_buffered_body(request_state& rs, std::size_t& filled);
+// Reads request body bytes into piece[filled, cap) until it is full or the body is complete
 // (rs.req_body_done). Returns an error to answer with (status 0: the client is gone), or nothing.
 common::task<std::optional<rejection>> read_body_piece(request_state& rs, std::size_t& filled);
 

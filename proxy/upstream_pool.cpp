@@ -100,36 +100,40 @@ void upstream_pool::close()
     update_gauges();
 }
 
-common::task<acquire_result> upstream_pool::acquire(bool fresh_only)
+std::optional<acquire_result> upstream_pool::acquire_idle(bool fresh_only)
 {
     for (;;) {
         auto now = std::chrono::steady_clock::now();
         auto got = core_.acquire(now);
         if (got.what == decltype(core_)::verdict::exhausted) {
             update_gauges();
-            co_return acquire_result{{}, proxy_errc::overloaded, upstream_error_kind::pool_exhausted};
+            return acquire_result{{}, proxy_errc::overloaded, upstream_error_kind::pool_exhausted};
         }
-        if (got.what == decltype(core_)::verdict::reuse) {
-            auto& c = *got.conn;
-            if (fresh_only || c->stale(now)) {
-                core_.discard();
-                c->close();
-                continue;
-            }
-            update_gauges();
-            co_return acquire_result{lease(this, std::move(c)), std::nullopt, {}};
+        if (got.what == decltype(core_)::verdict::connect)
+            return std::nullopt;
+        auto& c = *got.conn;
+        if (fresh_only || c->stale(now)) {
+            core_.discard();
+            c->close();
+            continue;
         }
-        auto r = co_await connect_once();
-        if (!r.conn && r.error != proxy_errc::upstream_timeout) {
-            // One retry of a failed connect (a refused one fails again within milliseconds).
-            bump(metrics_.retries);
-            r = co_await connect_once();
-        }
-        if (!r.conn)
-            core_.connect_failed();
         update_gauges();
-        co_return r;
+        return acquire_result{lease(this, std::move(c)), std::nullopt, {}};
     }
+}
+
+common::task<acquire_result> upstream_pool::connect()
+{
+    auto r = co_await connect_once();
+    if (!r.conn && r.error != proxy_errc::upstream_timeout) {
+        // One retry of a failed connect (a refused one fails again within milliseconds).
+        bump(metrics_.retries);
+        r = co_await connect_once();
+    }
+    if (!r.conn)
+        core_.connect_failed();
+    update_gauges();
+    co_return r;
 }
 
 common::task<acquire_result> upstream_pool::connect_once()

@@ -108,9 +108,13 @@ public:
                   net::ssl::context* tls, provider_metrics& m);
     upstream_pool(const upstream_pool&) = delete;
 
-    // An idle connection (stale ones are dropped) or a new one; `fresh_only` skips the idle list
-    // (the retry after a reused connection failed). A failed connect is retried once.
-    common::task<acquire_result> acquire(bool fresh_only);
+    // An idle connection (stale ones are dropped), or the pool's refusal (exhausted); nothing when
+    // a new connection is needed: a slot is then reserved and the caller must call connect().
+    // `fresh_only` skips the idle list (the retry after a reused connection failed). Not a
+    // coroutine: the common case, a warm pool, costs no coroutine frame.
+    std::optional<acquire_result> acquire_idle(bool fresh_only);
+    // A new connection in the slot acquire_idle reserved. A failed connect is retried once.
+    common::task<acquire_result> connect();
     // Closes idle connections past the idle timeout (called by the worker's sweep timer).
     void sweep();
     // Shutdown: closes every idle connection; connections still leased are closed on return.
