@@ -12,7 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
-#include <cstring>
+#include <span>
 #include <string_view>
 #include <tuple>
 
@@ -44,20 +44,22 @@ struct body_relay_result
 struct body_relay_params
 {
     const http1::framing& framing;
-    bool chunked_out;      // re-frame as chunked for the client
-    std::string_view head; // the client's response head, sent with the first piece
-    char* piece;           // relay buffer
-    std::size_t piece_cap;
+    bool chunked_out;               // re-frame as chunked for the client
+    std::string_view head;          // the client's response head, sent with the first piece
     std::size_t max_chunk_ext;      // chunked upstream bodies: extension bound
     std::chrono::milliseconds idle; // max gap between two upstream reads
     std::chrono::milliseconds write_timeout;
 };
 
 // `up_buf` holds what was read from the upstream after the head (the head itself consumed).
-// The deadlines are io_deadline or any object with expires_after() and fired().
-template <typename Up, typename Down, typename UpDeadline, typename DownDeadline>
+// The deadlines are io_deadline or any object with expires_after() and fired(). `get_piece()`
+// returns the relay buffer as std::span<char>, made on first use: a body that came whole with
+// the head (Content-Length or until close) is written straight from `up_buf`, with no copy and
+// no buffer at all.
+template <typename Up, typename Down, typename UpDeadline, typename DownDeadline, typename PieceSource>
 common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, UpDeadline& up_deadline,
-                                           Down& down, DownDeadline& down_deadline, body_relay_params p)
+                                           Down& down, DownDeadline& down_deadline, body_relay_params p,
+                                           PieceSource get_piece)
 {
     const auto& f = p.framing;
     std::string_view head = p.head;
@@ -88,6 +90,8 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
     }
     for (;;) {
         std::size_t n = 0;
+        const char* data = nullptr;
+        std::size_t consume_after_write = 0; // bytes written straight from up_buf
         if (!done) {
             beast::error_code ec;
             bool malformed = false;
@@ -95,16 +99,18 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
                 // Bytes read with the head, or a chunked body's raw bytes.
                 const char* in = static_cast<const char*>(up_buf.data().data());
                 if (f.kind == http1::framing::chunked) {
-                    auto r = dec.decode(in, up_buf.size(), p.piece, p.piece_cap);
+                    auto piece = get_piece();
+                    auto r = dec.decode(in, up_buf.size(), piece.data(), piece.size());
                     up_buf.consume(r.consumed);
                     n = r.produced;
+                    data = piece.data();
                     malformed = dec.failure() != http1::chunked_decoder::error::none;
                 } else {
-                    n = std::min(up_buf.size(), p.piece_cap);
+                    n = up_buf.size();
                     if (f.kind == http1::framing::content_length)
                         n = static_cast<std::size_t>(std::min<std::uint64_t>(n, left));
-                    std::memcpy(p.piece, in, n);
-                    up_buf.consume(n);
+                    data = in;
+                    consume_after_write = n;
                     if (f.kind == http1::framing::content_length)
                         left -= n;
                 }
@@ -117,12 +123,14 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
                     up_buf.commit(got);
                 } else {
                     // Straight into the relay buffer: no copy.
+                    auto piece = get_piece();
                     auto want = f.kind == http1::framing::content_length
-                                    ? static_cast<std::size_t>(std::min<std::uint64_t>(left, p.piece_cap))
-                                    : p.piece_cap;
+                                    ? static_cast<std::size_t>(std::min<std::uint64_t>(left, piece.size()))
+                                    : piece.size();
                     std::tie(ec, got) =
-                        co_await up.async_read_some(net::buffer(p.piece, want), common::use_nothrow);
+                        co_await up.async_read_some(net::buffer(piece.data(), want), common::use_nothrow);
                     n = got;
+                    data = piece.data();
                     if (f.kind == http1::framing::content_length)
                         left -= got;
                     if (ec == net::error::eof && f.kind == http1::framing::until_close) {
@@ -136,7 +144,7 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
             if (malformed) {
                 // The valid bytes before the error go out; then the response is cut.
                 down_deadline.expires_after(p.write_timeout);
-                framed_piece valid(head, p.piece, n, p.chunked_out, false);
+                framed_piece valid(head, data, n, p.chunked_out, false);
                 auto [wec, written] = co_await write_framed(down, valid);
                 co_return body_relay_result{
                     wec ? body_outcome::client_failed : body_outcome::upstream_malformed, true, false};
@@ -147,13 +155,14 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
             if (n == 0 && !done)
                 continue;
         }
-        framed_piece out(head, p.piece, n, p.chunked_out, done);
+        framed_piece out(head, data, n, p.chunked_out, done);
         if (out.count > 0) {
             down_deadline.expires_after(p.write_timeout);
             auto [wec, written] = co_await write_framed(down, out);
             if (wec)
                 co_return body_relay_result{body_outcome::client_failed, true, false};
         }
+        up_buf.consume(consume_after_write);
         head = {};
         if (done)
             co_return body_relay_result{body_outcome::complete, true, false};

@@ -101,6 +101,29 @@ void add_field_line(head_fields& h, std::string_view line, std::size_t colon)
         connection_header(h, value);
 }
 
+std::size_t find_control(std::string_view s, std::size_t from)
+{
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t highs = 0x8080808080808080ull;
+    std::size_t i = from;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        // Some byte < 0x20, or some byte == 0x7f (exact "any" tests; HTAB is sorted out below).
+        std::uint64_t below = (x - ones * 0x20) & ~x & highs;
+        std::uint64_t y = x ^ (ones * 0x7f);
+        std::uint64_t del = (y - ones) & ~y & highs;
+        if (below | del)
+            for (std::size_t j = i; j < i + 8; ++j)
+                if (is_control(static_cast<unsigned char>(s[j])))
+                    return j;
+    }
+    for (; i < s.size(); ++i)
+        if (is_control(static_cast<unsigned char>(s[i])))
+            return i;
+    return std::string_view::npos;
+}
+
 field_id classify(std::string_view n)
 {
     switch (n.size()) {
@@ -244,17 +267,14 @@ bool split_request(std::string_view raw, request_head& out)
 bool parse_response(std::string_view raw, response_head& out, std::size_t max_fields)
 {
     out.clear();
-    // Line by line (memchr finds each LF): CRLF endings only, no control bytes (a bare CR is one),
+    // Line by line (find_control finds each CR): CRLF endings only, no control bytes (a bare CR is one),
     // no obs-fold, and the head ends with its first empty line.
     auto next_line = [&](std::size_t pos, std::string_view& line) -> std::size_t {
-        auto lf = raw.find('\n', pos);
-        if (lf == std::string_view::npos || lf == pos || raw[lf - 1] != '\r')
+        auto c = find_control(raw, pos); // must be the CR of a CRLF
+        if (c == std::string_view::npos || raw[c] != '\r' || c + 1 >= raw.size() || raw[c + 1] != '\n')
             return std::string_view::npos;
-        line = raw.substr(pos, lf - 1 - pos);
-        for (char c : line)
-            if (is_control(static_cast<unsigned char>(c)))
-                return std::string_view::npos;
-        return lf + 1;
+        line = raw.substr(pos, c - pos);
+        return c + 2;
     };
     std::string_view line;
     auto pos = next_line(0, line);

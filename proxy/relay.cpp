@@ -332,14 +332,18 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
     up->buffer.consume(r.head_len); // the views into it are no longer needed
 
     const auto& f = r.framing;
-    if (f.kind != http1::framing::none && !(f.kind == http1::framing::content_length && f.length == 0))
+    const auto& provider = rs.w.cfg.providers[rs.provider];
+    // The relay buffer, made only when the body does not come whole with the head.
+    auto piece = [&rs, &f] {
         rs.ensure_piece(f.kind == http1::framing::content_length ? std::optional<std::uint64_t>(f.length)
                                                                  : std::nullopt);
-    const auto& provider = rs.w.cfg.providers[rs.provider];
-    auto relayed = co_await relay_body(
-        *up, up->buffer, up->deadline(), rs.client, rs.client_deadline,
-        body_relay_params{f, out.chunked, rs.res_head, rs.piece, rs.piece_cap, rs.w.cfg.max_chunk_ext_bytes,
-                          provider.stream_idle_timeout, rs.w.cfg.write_timeout});
+        return std::span<char>(rs.piece, rs.piece_cap);
+    };
+    auto relayed =
+        co_await relay_body(*up, up->buffer, up->deadline(), rs.client, rs.client_deadline,
+                            body_relay_params{f, out.chunked, rs.res_head, rs.w.cfg.max_chunk_ext_bytes,
+                                              provider.stream_idle_timeout, rs.w.cfg.write_timeout},
+                            piece);
     auto outcome = outcome_of(rs, relayed);
     bool ok = outcome == relay_outcome::complete;
     bool fired = rs.watch->fired;

@@ -112,8 +112,9 @@ std::optional<rejection> check_request_line(std::string_view line, const guard_l
     return std::nullopt;
 }
 
-// field-name ":" OWS field-value OWS, one line (no obs-fold), no control bytes in the value.
-std::optional<rejection> check_field_line(std::string_view line)
+// field-name ":" OWS field-value OWS, one line (no obs-fold), no control bytes in the value
+// (unless `value_scanned`: the caller has already found none).
+std::optional<rejection> check_field_line(std::string_view line, bool value_scanned = false)
 {
     if (line.front() == ' ' || line.front() == '\t')
         return bad("obs-fold (header line starting with whitespace) is not accepted");
@@ -128,6 +129,8 @@ std::optional<rejection> check_field_line(std::string_view line)
             return bad("whitespace between a header name and its colon");
         return bad("invalid character in a header name");
     }
+    if (value_scanned)
+        return std::nullopt;
     for (char c : line.substr(colon + 1)) {
         if (is_control(static_cast<unsigned char>(c)))
             return bad(c == '\r' ? std::string("bare CR in the request head")
@@ -243,15 +246,26 @@ std::optional<rejection> scan_into(std::string_view h, const guard_limits& limit
         return bare_lf();
     std::size_t count = 0;
     for (std::size_t pos = lf + 1;;) {
-        lf = h.find('\n', pos);
-        if (lf == std::string_view::npos)
+        // The first control byte of the line must be the CR of its CRLF.
+        auto c = http1::find_control(h, pos);
+        if (c == std::string_view::npos)
             return not_terminated();
-        if (lf == pos || h[lf - 1] != '\r')
+        if (h[c] == '\n')
             return bare_lf();
-        line = h.substr(pos, lf - 1 - pos);
+        if (h[c] != '\r') {
+            // A control byte inside the line: the field check names the rule (and the header).
+            auto end = h.find('\n', c);
+            if (auto r = check_field_line(h.substr(pos, end == std::string_view::npos ? end : end - pos)))
+                return r;
+            return bad("control character in the request head");
+        }
+        if (c + 1 >= h.size() || h[c + 1] != '\n')
+            return bad("bare CR in the request head");
+        lf = c + 1;
+        line = h.substr(pos, c - pos);
         if (line.empty())
             return lf + 1 == h.size() ? std::nullopt : std::optional<rejection>(not_terminated());
-        if (auto r = check_field_line(line))
+        if (auto r = check_field_line(line, true))
             return r;
         if (++count > limits.max_header_count)
             return rejection{431, "more than " + std::to_string(limits.max_header_count) + " header fields",

@@ -148,10 +148,10 @@ common::task<bool> relay(test::stream& upstream, test::stream& client, bool chun
     buf.consume(h.length);
     char piece[7]; // tiny on purpose: many pieces
     no_timer up_t, down_t;
-    auto r =
-        co_await proxy::relay_body(upstream, buf, up_t, client, down_t,
-                                   proxy::body_relay_params{*framing, chunked_out, "HTTP/1.1 200 OK\r\n\r\n",
-                                                            piece, sizeof piece, 1024, 1000ms, 1000ms});
+    auto r = co_await proxy::relay_body(
+        upstream, buf, up_t, client, down_t,
+        proxy::body_relay_params{*framing, chunked_out, "HTTP/1.1 200 OK\r\n\r\n", 1024, 1000ms, 1000ms},
+        [&piece] { return std::span<char>(piece, sizeof piece); });
     co_return r.outcome == proxy::body_outcome::complete;
 }
 
