@@ -1,4 +1,5 @@
-// The admin listener's sessions: GET /healthz, /readyz (every upstream reachable), /metrics.
+// The admin listener's sessions: GET /healthz, /readyz (every upstream reachable: TCP connect and,
+// for HTTPS, the TLS handshake the data path would do; all checked at once, bounded), /metrics.
 #pragma once
 
 #include "common/net.hpp"

@@ -17,7 +17,8 @@ extern char** environ;
 namespace test_support {
 
 child_process::child_process(const std::string& exe, const std::vector<std::string>& args,
-                             const std::vector<std::pair<std::string, std::string>>& env)
+                             const std::vector<std::pair<std::string, std::string>>& env,
+                             const std::string& stderr_path)
 {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
@@ -52,6 +53,15 @@ child_process::child_process(const std::string& exe, const std::vector<std::stri
         ::close(fds[1]);
         throw std::runtime_error("cannot start " + exe + ": not an executable file");
     }
+    int err_fd = -1;
+    if (!stderr_path.empty()) {
+        err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (err_fd < 0) {
+            ::close(fds[0]);
+            ::close(fds[1]);
+            throw std::runtime_error("cannot open " + stderr_path + ": " + std::strerror(errno));
+        }
+    }
     const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -59,11 +69,15 @@ child_process::child_process(const std::string& exe, const std::vector<std::stri
         if (::getppid() != parent)
             ::_exit(127); // the parent died before prctl took effect
         ::dup2(fds[1], STDOUT_FILENO);
+        if (err_fd >= 0)
+            ::dup2(err_fd, STDERR_FILENO);
         ::execve(exe.c_str(), argv.data(), envp.data());
         ::_exit(127);
     }
     const int fork_errno = errno;
     ::close(fds[1]);
+    if (err_fd >= 0)
+        ::close(err_fd);
     if (pid_ < 0) {
         ::close(fds[0]);
         throw std::runtime_error("cannot start " + exe + ": " + std::strerror(fork_errno));

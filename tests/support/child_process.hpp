@@ -17,9 +17,11 @@ class child_process
 {
 public:
     // Starts `exe` with `args`; `env` entries are added to (or replace) the inherited environment.
-    // Throws std::runtime_error when the program cannot be started.
+    // Throws std::runtime_error when the program cannot be started. When `stderr_path` is given,
+    // the child's stderr goes to that file (created or truncated) instead of the test's stderr.
     child_process(const std::string& exe, const std::vector<std::string>& args,
-                  const std::vector<std::pair<std::string, std::string>>& env = {});
+                  const std::vector<std::pair<std::string, std::string>>& env = {},
+                  const std::string& stderr_path = {});
     child_process(child_process&& other) noexcept;
     child_process& operator=(child_process&&) = delete;
     child_process(const child_process&) = delete;
