@@ -210,8 +210,6 @@ session_result run_session(const config& c, const common::env_lookup& env, const
             continue;
         }
         auto& r = std::get<resolved_run>(rr);
-        if (!r.note.empty())
-            spdlog::warn("{}", r.note);
         std::string unreachable;
         for (const auto& t : r.targets)
             if (auto why = probe(t, std::chrono::seconds(2)); !why.empty() && unreachable.empty())
