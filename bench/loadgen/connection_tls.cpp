@@ -47,12 +47,18 @@ public:
 
 private:
     // Keeps the ending connection's session for the next one: TLS 1.3 tickets arrive after the
-    // handshake, so the latest is taken just before the SSL object goes.
+    // handshake, so the latest is taken just before the SSL object goes. A connection object
+    // resumes only its own previous session (no cache shared between connections or threads).
     void keep_session()
     {
         if (!stream_)
             return;
-        if (SSL_SESSION* s = SSL_get1_session(stream_->native_handle())) {
+        SSL* ssl = stream_->native_handle();
+        // The socket was closed without close_notify, and SSL_free would then mark the session
+        // not resumable. TLS 1.3 allows resuming anyway (RFC 8446, 6.1); TLS 1.2 does not.
+        if (SSL_version(ssl) == TLS1_3_VERSION)
+            SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        if (SSL_SESSION* s = SSL_get1_session(ssl)) {
             if (SSL_SESSION_is_resumable(s)) {
                 if (session_)
                     SSL_SESSION_free(session_);
@@ -89,6 +95,9 @@ common::task<drop_reason> tls_handshake(tls_link& link, tcp::socket& socket)
                       describe_handshake_error(link.stream().native_handle(), ec));
         co_return drop_reason::tls;
     }
+    spdlog::debug("TLS handshake with {}: {} {}", link.client().host(),
+                  SSL_get_version(link.stream().native_handle()),
+                  SSL_session_reused(link.stream().native_handle()) ? "resumed" : "full");
     co_return drop_reason::none;
 }
 
