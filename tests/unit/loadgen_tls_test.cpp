@@ -39,7 +39,7 @@ std::string request_of(const loadgen::target_endpoint& t)
 
 } // namespace
 
-TEST_CASE("-ca-file in each flag style; empty rejected", "[unit][loadgen][tls]")
+TEST_CASE("ca-file flag in each style and an empty value rejected", "[unit][loadgen][tls]")
 {
     CHECK(parsed({"-ca-file", "/x/ca.pem"}).ca_file == "/x/ca.pem");
     CHECK(parsed({"--ca-file=/x/ca.pem"}).ca_file == "/x/ca.pem");
@@ -72,7 +72,7 @@ TEST_CASE("https -url: port 443 by default, Host without it, a TLS client for th
     CHECK_FALSE(p.targets[0].tls);
 }
 
-TEST_CASE("-direct auto with an https upstream: direct target over TLS with the provider's headers",
+TEST_CASE("direct auto with an https upstream: direct target over TLS with the provider's headers",
           "[unit][loadgen][tls]")
 {
     common::env_lookup env;
