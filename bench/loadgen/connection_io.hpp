@@ -30,6 +30,7 @@ enum class read_outcome
     parse
 };
 
+// is_eof and stale_error live in connection_tls.cpp, the TU that knows the TLS error category.
 // Does this error end a body delimited by the end of the connection? (TLS: the server may close
 // without close_notify, which OpenSSL reports as stream_truncated.)
 bool is_eof(const boost::system::error_code& ec);

@@ -71,6 +71,16 @@ std::variant<target_endpoint, std::string> make_target(const config& c, const st
     return t;
 }
 
+// What to do about a failed handshake, for the common cases.
+std::string handshake_hint(const std::string& why)
+{
+    if (why.find("issuer") != std::string::npos || why.find("self-signed") != std::string::npos)
+        return " (trust its CA with -ca-file FILE or SSL_CERT_FILE)";
+    if (why.find("wrong version number") != std::string::npos)
+        return " (is it plain HTTP?)";
+    return {};
+}
+
 } // namespace
 
 std::variant<resolved_run, std::string> resolve_run(const config& c, const common::env_lookup& env,
@@ -159,10 +169,7 @@ std::string probe(const target_endpoint& t, std::chrono::milliseconds timeout)
             return {};
         if (connected)
             return "TLS handshake with " + t.label + " target " + t.url + " failed: " + why +
-                   (why.find("issuer") != std::string::npos || why.find("self-signed") != std::string::npos
-                        ? " (trust its CA with -ca-file FILE or SSL_CERT_FILE)"
-                        : (why.find("wrong version number") != std::string::npos ? " (is it plain HTTP?)"
-                                                                                 : ""));
+                   handshake_hint(why);
         return "cannot reach " + t.label + " target " + t.url + " (" + why + ")";
     }
     net::io_context ioc;
