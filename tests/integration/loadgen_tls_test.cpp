@@ -59,6 +59,16 @@ const pki& test_pki()
         k.ok = std::system(cmd.c_str()) == 0;
         return k;
     }();
+    // Removes the files when the test process exits.
+    static const struct cleanup
+    {
+        std::string dir;
+        ~cleanup()
+        {
+            std::error_code ec;
+            std::filesystem::remove_all(dir, ec);
+        }
+    } guard{p.dir};
     return p;
 }
 
