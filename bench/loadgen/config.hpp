@@ -28,6 +28,7 @@ struct config
     std::string suffix = "v1";      // proxy path prefix
     std::string path;               // endpoint under the suffix; default from request kind
     std::vector<std::pair<std::string, std::string>> headers; // -header 'K: V'
+    std::string ca_file; // HTTPS targets: PEM CA certificates trusted besides the system store
 
     // Load.
     double rate = 0;    // req/s, open loop (0 = closed loop)

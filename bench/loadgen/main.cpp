@@ -125,6 +125,8 @@ int main(int argc, char** argv)
             return fail("-prompt-file: cannot read " + cfg.prompt_file);
         prompt = *text;
     }
+    if (!cfg.ca_file.empty() && !std::ifstream(cfg.ca_file).good())
+        return fail("-ca-file: cannot read " + cfg.ca_file);
     bool report_created = false;
     if (!cfg.report.empty()) { // fail before the run, not after it
         report_created = !std::ifstream(cfg.report).good();

@@ -174,6 +174,7 @@ json config_json(const run_summary& s)
             {"path", c.path},
             {"suffix", c.suffix},
             {"header_names", headers},
+            {"ca_file", c.ca_file},
             {"seed", c.seed}};
 }
 

@@ -193,6 +193,24 @@ measured find_max(const config& base, const resolved_run& r, json& trials)
     return std::move(*best);
 }
 
+// Overhead mode whose direct target never answered 2xx (a missing key gives 401 from a hosted
+// upstream): the outcomes it got instead ("401 x50, drop tls x2"), or "" when it had successes.
+std::string failed_direct(const json& entry)
+{
+    json d = entry.value("direct", json());
+    if (!d.is_object() || d.value("succeeded", std::uint64_t{0}) > 0)
+        return {};
+    std::string out;
+    auto add = [&](const char* field, const char* prefix) {
+        json counts = d.value(field, json::object()); // a named copy: items() of a temporary dangles
+        for (const auto& [k, n] : counts.items())
+            out += (out.empty() ? "" : ", ") + std::string(prefix) + k + " x" + n.dump();
+    };
+    add("status_code_counts", "");
+    add("drop_reasons", "drop ");
+    return out.empty() ? "no outcome recorded" : out;
+}
+
 } // namespace
 
 session_result run_session(const config& c, const common::env_lookup& env, const std::string& prompt)
@@ -210,8 +228,6 @@ session_result run_session(const config& c, const common::env_lookup& env, const
             continue;
         }
         auto& r = std::get<resolved_run>(rr);
-        if (!r.note.empty())
-            spdlog::warn("{}", r.note);
         std::string unreachable;
         for (const auto& t : r.targets)
             if (auto why = probe(t, std::chrono::seconds(2)); !why.empty() && unreachable.empty())
@@ -232,6 +248,15 @@ session_result run_session(const config& c, const common::env_lookup& env, const
             std::fprintf(stderr, "bench: %s: no request succeeded against %s%s; nothing written for it\n",
                          r.key.c_str(), r.targets[0].url.c_str(),
                          c.find_max ? " within the SLO at any rate tried" : "");
+            result.exit_code = 2;
+            continue;
+        }
+        if (auto why = failed_direct(m.entry); !why.empty()) {
+            std::fprintf(
+                stderr,
+                "bench: %s: no request to the direct target %s succeeded (%s); nothing written for it "
+                "(-direct off measures the proxy alone)\n",
+                r.key.c_str(), r.targets[1].url.c_str(), why.c_str());
             result.exit_code = 2;
             continue;
         }

@@ -96,7 +96,8 @@ private:
             return c;
         }
         ++open_[t];
-        all_.push_back(std::make_unique<connection>(ioc_.get_executor(), plan_.targets[t].endpoint));
+        all_.push_back(std::make_unique<connection>(ioc_.get_executor(), plan_.targets[t].endpoint,
+                                                    plan_.targets[t].tls.get()));
         return all_.back().get();
     }
     void give_back(std::size_t t, connection* c) { idle_[t].push_back(c); }

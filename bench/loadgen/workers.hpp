@@ -6,6 +6,7 @@
 
 #include "bench/loadgen/payload.hpp"
 #include "bench/loadgen/recorder.hpp"
+#include "bench/loadgen/tls.hpp"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +23,7 @@ struct target_endpoint
     std::string url;   // for reports
     net::ip::tcp::endpoint endpoint;
     std::shared_ptr<const request_builder> builder;
+    std::shared_ptr<const tls_client> tls; // HTTPS targets; null for plain HTTP
 };
 
 struct run_plan
