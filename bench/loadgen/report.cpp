@@ -307,7 +307,7 @@ std::string format_table(const std::string& key, const json& e)
                            num(e["proxy_server_timing_ms"]["p50"]), num(e["proxy_server_timing_ms"]["p99"]));
     if (e.contains("find_max"))
         out += fmt::format(
-            "find-max: highest rate within p99 <= {} ms and < 0.1% errors: {:.0f} req/s ({} trials)\n",
+            "find-max: highest rate within p99 <= {} ms and < 0.1% errors: {:g} req/s ({} trials)\n",
             num(e["find_max"]["slo_ms"]), num(e["find_max"]["max_rate"]), e["find_max"]["trials"].size());
     if (e["server_peak_memory_mb"].is_number())
         out += fmt::format("server (pid {}): RSS peak {:.1f} MiB avg {:.1f} MiB, CPU avg {:.1f}%\n",

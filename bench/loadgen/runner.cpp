@@ -185,7 +185,7 @@ measured find_max(const config& base, const resolved_run& r, json& trials)
                           {"success_rate", m.entry["success_rate"]},
                           {"succeeded", m.entry["succeeded"]},
                           {"ok", ok}});
-        spdlog::info("find-max: {:.0f} req/s -> p99 {:.3f} ms, {:.2f}% ok: {}", c.rate,
+        spdlog::info("find-max: {:g} req/s -> p99 {:.3f} ms, {:.2f}% ok: {}", c.rate,
                      m.entry["p99_latency_ms"].get<double>(), m.entry["success_rate"].get<double>(),
                      ok ? "within SLO" : "over");
         if (ok) {
