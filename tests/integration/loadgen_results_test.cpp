@@ -174,29 +174,37 @@ TEST_CASE("find-max: a connection-bound mock has a known highest rate", "[integr
     // (from the due time) passes 60 ms and the rate falls behind; below it p99 is ~20 ms.
     auto mock = start_mock({"--latency", "20ms"});
     auto out = temp_file("max.json");
-    auto r =
-        run_bench({"-provider", "mock", "-find-max", "-slo", "60", "-rate", "30", "-duration", "0.4",
-                   "-connections", "2", "-cooldown", "0", "-output", out, "-quiet", "-log-level", "warn"},
-                  {{"MOCK_PORT", std::to_string(mock.port)}}, std::chrono::seconds(30));
+    auto r = run_bench({"-provider", "mock", "-find-max", "-slo", "60", "-rate", "30", "-duration", "0.4",
+                        "-connections", "2", "-cooldown", "0", "-output", out,
+                        "-quiet"}, // info: the trials are logged
+                       {{"MOCK_PORT", std::to_string(mock.port)}}, std::chrono::seconds(30));
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     auto e = read_json(out)["mock"];
     REQUIRE(e["find_max"].is_object());
     const auto& f = e["find_max"];
+    INFO(f.dump());
     CHECK(f["slo_ms"] == 60.0);
     double best = 0;
     bool failed = false;
     for (const auto& t : f["trials"]) {
-        if (t["ok"].get<bool>())
-            best = std::max(best, t["rate"].get<double>());
-        else
+        auto rate = t["rate"].get<double>();
+        if (t["ok"].get<bool>()) {
+            best = std::max(best, rate);
+            CHECK(t["p99_ms"].get<double>() <= 60.0);
+        } else {
             failed = true;
+        }
         CHECK(t.contains("achieved_rate"));
+        if (rate >= 115) // well over what two connections can serve: never within the SLO
+            CHECK_FALSE(t["ok"].get<bool>());
     }
     CHECK(failed);
     CHECK(f["max_rate"].get<double>() == best);
-    CHECK(best >= 60.0);
-    CHECK(best <= 130.0);
+    // ~100 on a quiet machine (98 measured). On a loaded one a trial of 0.4 s misses the rate
+    // criterion (within 1%, i.e. 4 ms) after one late timer, so the search may settle lower.
+    CHECK(best >= 45.0);
+    CHECK(best <= 115.0);
     CHECK(f["trials"].size() >= 4);
     CHECK(e["target_rate"].get<double>() == best); // the entry is the best trial's
     CHECK(e["p99_latency_ms"].get<double>() <= 60.0);

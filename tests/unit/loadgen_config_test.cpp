@@ -146,7 +146,7 @@ TEST_CASE("the help flag is reported to the caller", "[unit][loadgen][config]")
     CHECK_FALSE(loadgen::usage().empty());
 }
 
-TEST_CASE("-late-threshold: default 1 ms, any duration, zero allowed", "[unit][loadgen][config]")
+TEST_CASE("late threshold flag: default 1 ms, any duration, zero allowed", "[unit][loadgen][config]")
 {
     CHECK(ok({}).late_threshold == 1ms);
     CHECK(ok({"-late-threshold", "250us"}).late_threshold == 250us);
