@@ -160,6 +160,20 @@ TEST_CASE("merge recomputes overhead, stream and error figures from the combined
     CHECK(e["overhead"]["p50_ms"]["value"].get<double>() == Approx(1.0).margin(0.05));
     REQUIRE(e["overhead"]["ttft_ms"].is_object());
     CHECK(e["windows"]["pairs"].size() == 5);
+    // Every window is paired here, so the point estimates are exactly the difference of the
+    // merged sides' percentiles.
+    const auto& direct_all = both.out.rec.target(1).latency;
+    for (auto [key, q] : {std::pair{"p50_ms", 50.0}, {"p90_ms", 90.0}, {"p99_ms", 99.0}, {"p999_ms", 99.9}})
+        CHECK(e["overhead"][key]["value"] ==
+              loadgen::round3(
+                  (both.out.rec.target(0).latency.percentile_ns(q) - direct_all.percentile_ns(q)) / 1e6));
+    REQUIRE(e["overhead"]["ttft_ms"].is_object());
+    CHECK(e["windows"]["pairs"].size() == 5);
+    // Every window is paired here, so the point estimates are the merged sides' difference.
+    for (auto [o, q] :
+         {std::pair{"p50_ms", "p50_latency_ms"}, {"p90_ms", "p90_latency_ms"}, {"p99_ms", "p99_latency_ms"}})
+        CHECK(e["overhead"][o]["value"].get<double>() ==
+              Approx(e[q].get<double>() - e["direct"][q].get<double>()).margin(0.0015));
 
     const auto& all = both.out.rec.target(0);
     CHECK(e["histogram"] == all.latency.to_json());
