@@ -163,10 +163,21 @@ TEST_CASE("merge recomputes overhead, stream and error figures from the combined
     // Every window is paired here, so the point estimates are exactly the difference of the
     // merged sides' percentiles.
     const auto& direct_all = both.out.rec.target(1).latency;
-    for (auto [key, q] : {std::pair{"p50_ms", 50.0}, {"p90_ms", 90.0}, {"p99_ms", 99.0}, {"p999_ms", 99.9}})
+    common::histogram pooled_p, pooled_d;
+    for (const auto& p : pairs) {
+        pooled_p.merge(p.proxy_latency);
+        pooled_d.merge(p.direct_latency);
+    }
+    CHECK(pooled_p == both.out.rec.target(0).latency);
+    CHECK(pooled_d == direct_all);
+
+    for (auto [key, q] : {std::pair{"p50_ms", 50.0}, {"p90_ms", 90.0}, {"p99_ms", 99.0}, {"p999_ms", 99.9}}) {
+        INFO(key << " " << both.out.rec.target(0).latency.percentile_ns(q) << " "
+                 << direct_all.percentile_ns(q));
         CHECK(e["overhead"][key]["value"] ==
               loadgen::round3(
                   (both.out.rec.target(0).latency.percentile_ns(q) - direct_all.percentile_ns(q)) / 1e6));
+    }
     REQUIRE(e["overhead"]["ttft_ms"].is_object());
     CHECK(e["windows"]["pairs"].size() == 5);
     // Every window is paired here, so the point estimates are the merged sides' difference.
