@@ -42,6 +42,7 @@ struct config
     unsigned connections = 256;                                // open loop: upper bound on open connections
     unsigned threads = 1;                                      // worker threads, one io_context each
     std::chrono::nanoseconds window = std::chrono::seconds(1); // overhead mode alternation
+    std::chrono::nanoseconds late_threshold = std::chrono::milliseconds(1); // open loop: a send later is late
 
     // Payload.
     request_kind kind = request_kind::chat;
