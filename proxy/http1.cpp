@@ -95,7 +95,16 @@ void add_field_line(head_fields& h, std::string_view line, std::size_t colon)
 {
     auto name = line.substr(0, colon);
     auto id = classify(name);
-    auto value = trim(line.substr(colon + 1));
+    // The usual "Name: value" has one space and no trailing whitespace: skip the general trim.
+    auto value = line.substr(colon + 1);
+    if (value.size() > 1 && value.front() == ' ' && value[1] != ' ' && value[1] != '\t' &&
+        value.back() != ' ' && value.back() != '\t')
+        value.remove_prefix(1);
+    else
+        value = trim(value);
+    auto i = static_cast<std::size_t>(id);
+    if (h.id_count[i]++ == 0)
+        h.id_first[i] = static_cast<std::uint32_t>(h.fields.size());
     h.fields.push_back({name, value, id});
     if (id == field_id::connection || id == field_id::proxy_connection)
         connection_header(h, value);
@@ -221,21 +230,10 @@ bool head_fields::named_by_connection(std::string_view name) const
                        [&](std::string_view t) { return ascii_iequals(t, name); });
 }
 
-std::size_t head_fields::count(field_id id) const
-{
-    return static_cast<std::size_t>(
-        std::count_if(fields.begin(), fields.end(), [id](const field& f) { return f.id == id; }));
-}
-
-const field* head_fields::find(field_id id) const
-{
-    auto it = std::find_if(fields.begin(), fields.end(), [id](const field& f) { return f.id == id; });
-    return it == fields.end() ? nullptr : &*it;
-}
-
 bool split_request(std::string_view raw, request_head& out)
 {
     out.clear();
+    out.raw_size = raw.size();
     auto eol = raw.find("\r\n");
     if (eol == std::string_view::npos)
         return false;
@@ -267,6 +265,7 @@ bool split_request(std::string_view raw, request_head& out)
 bool parse_response(std::string_view raw, response_head& out, std::size_t max_fields)
 {
     out.clear();
+    out.raw_size = raw.size();
     // Line by line (find_control finds each CR): CRLF endings only, no control bytes (a bare CR is one),
     // no obs-fold, and the head ends with its first empty line.
     auto next_line = [&](std::size_t pos, std::string_view& line) -> std::size_t {
