@@ -5,6 +5,7 @@
 #include "common/url.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <random>
 
@@ -98,13 +99,18 @@ bool sane_request_id(std::string_view id)
 
 void make_request_id(std::string& out)
 {
-    thread_local std::uint64_t prefix =
-        std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
-    thread_local std::uint32_t n = 0;
     static constexpr char hex[] = "0123456789abcdef";
+    // 16 hex digits of per-thread randomness, formatted once per thread.
+    thread_local const std::array<char, 16> prefix = [] {
+        std::uint64_t r = std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
+        std::array<char, 16> p{};
+        for (int i = 0; i < 16; ++i)
+            p[static_cast<std::size_t>(i)] = hex[(r >> (60 - 4 * i)) & 15];
+        return p;
+    }();
+    thread_local std::uint32_t n = 0;
     char buf[24];
-    for (int i = 0; i < 16; ++i)
-        buf[i] = hex[(prefix >> (60 - 4 * i)) & 15];
+    std::memcpy(buf, prefix.data(), 16);
     auto c = ++n;
     for (int i = 0; i < 8; ++i)
         buf[16 + i] = hex[(c >> (28 - 4 * i)) & 15];

@@ -77,11 +77,14 @@ void connection_header(head_fields& h, std::string_view value)
         auto comma = value.find(',');
         auto t = trim(value.substr(0, comma));
         if (!t.empty()) {
+            // "close" names no header and Keep-Alive is hop-by-hop anyway: only other names are
+            // kept, so the usual response ("Connection: keep-alive") leaves the list empty.
             if (ascii_iequals(t, "close"))
                 h.conn_close = true;
             else if (ascii_iequals(t, "keep-alive"))
                 h.conn_keep_alive = true;
-            h.conn_tokens.push_back(t);
+            else
+                h.conn_tokens.push_back(t);
         }
         if (comma == std::string_view::npos)
             break;
@@ -122,10 +125,14 @@ std::size_t find_control(std::string_view s, std::size_t from)
         std::uint64_t below = (x - ones * 0x20) & ~x & highs;
         std::uint64_t y = x ^ (ones * 0x7f);
         std::uint64_t del = (y - ones) & ~y & highs;
-        if (below | del)
-            for (std::size_t j = i; j < i + 8; ++j)
-                if (is_control(static_cast<unsigned char>(s[j])))
-                    return j;
+        if (std::uint64_t m = below | del) {
+            // The lowest flagged byte is exact (borrows only flag bytes above a true one), and
+            // x86-64 is little-endian: it is the first such byte in memory.
+            auto j = i + static_cast<std::size_t>(__builtin_ctzll(m)) / 8;
+            if (s[j] != '\t')
+                return j;
+            i = j + 1 - 8; // a tab: go on from the byte after it
+        }
     }
     for (; i < s.size(); ++i)
         if (is_control(static_cast<unsigned char>(s[i])))

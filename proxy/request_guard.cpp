@@ -149,6 +149,8 @@ std::optional<rejection> check_field_line(std::string_view line, bool value_scan
 bool has_dot_segment(std::string_view target)
 {
     auto path = target.substr(0, std::min(target.find('?'), target.find('#')));
+    if (path.find_first_of(".%\\") == std::string_view::npos)
+        return false; // the usual path: no dot, no escape, no backslash
     std::size_t dots = 0;
     bool other = false;
     auto end_segment = [&] {
