@@ -28,6 +28,7 @@ public:
     std::uint64_t count() const { return total_; }
     std::uint64_t min_ns() const { return total_ ? min_ : 0; }
     std::uint64_t max_ns() const { return max_; }
+    std::uint64_t sum_ns() const { return sum_; }
     double mean_ns() const { return total_ ? static_cast<double>(sum_) / static_cast<double>(total_) : 0.0; }
     // q in [0, 100]: the value at or below which q percent of the recorded values fall
     // (bucket midpoint, clamped to the exact min and max). 0 when empty.

@@ -143,7 +143,9 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
     const auto* expect = req.find(http1::field_id::expect);
     const bool expect_continue = expect && common::iequals(expect->value, "100-continue");
     rs.req_framing = request_framing(req);
-    write_request_head(rs.head, req, {&provider, client_ip, cfg.trust_forwarded, !cfg.proxy_api_key.empty()},
+    write_request_head(rs.head, req,
+                       {&provider, client_ip, cfg.trust_forwarded, !cfg.proxy_api_key.empty(),
+                        rs.w.host_headers[rs.provider]},
                        rs.request_id);
     rs.client_buf.consume(head_len); // the views into the head are no longer used
 

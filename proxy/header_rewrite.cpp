@@ -5,6 +5,8 @@
 #include "common/url.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <random>
 
 namespace proxy {
@@ -12,19 +14,49 @@ namespace {
 
 using http1::field_id;
 
-void append_field(std::string& out, std::string_view name, std::string_view value)
+// Writes a head into a string sized once for an upper bound and trimmed at the end: a memcpy per
+// piece, no capacity check per append (the appends were a tenth of the proxy's instructions).
+class head_out
 {
-    out.append(name);
-    out += ": ";
-    out.append(value);
-    out += "\r\n";
-}
+public:
+    head_out(std::string& s, std::size_t bound) : s_(s)
+    {
+        s_.resize(bound);
+        p_ = s_.data();
+    }
+    ~head_out() { s_.resize(static_cast<std::size_t>(p_ - s_.data())); }
+    head_out(const head_out&) = delete;
+    head_out& operator=(const head_out&) = delete;
 
-// Dropped in both directions: hop-by-hop, named by Connection.
-bool hop(const http1::head_fields& h, const http1::field& f)
-{
-    return http1::hop_by_hop(f.id) || (!h.conn_tokens.empty() && h.named_by_connection(f.name));
-}
+    void put(std::string_view v)
+    {
+        std::memcpy(p_, v.data(), v.size());
+        p_ += v.size();
+    }
+    void put(char c) { *p_++ = c; }
+    void field(std::string_view name, std::string_view value)
+    {
+        put(name);
+        put(": ");
+        put(value);
+        put("\r\n");
+    }
+    void decimal(std::uint64_t n)
+    {
+        char buf[20];
+        std::size_t len = 0;
+        do {
+            buf[len++] = static_cast<char>('0' + n % 10);
+            n /= 10;
+        } while (n);
+        while (len)
+            *p_++ = buf[--len];
+    }
+
+private:
+    std::string& s_;
+    char* p_;
+};
 
 void append_decimal(std::string& out, std::uint64_t n)
 {
@@ -36,6 +68,12 @@ void append_decimal(std::string& out, std::uint64_t n)
     } while (n);
     while (len)
         out += buf[--len];
+}
+
+// Dropped in both directions: hop-by-hop, named by Connection.
+bool hop(const http1::head_fields& h, const http1::field& f)
+{
+    return http1::hop_by_hop(f.id) || (!h.conn_tokens.empty() && h.named_by_connection(f.name));
 }
 
 } // namespace
@@ -61,13 +99,18 @@ bool sane_request_id(std::string_view id)
 
 void make_request_id(std::string& out)
 {
-    thread_local std::uint64_t prefix =
-        std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
-    thread_local std::uint32_t n = 0;
     static constexpr char hex[] = "0123456789abcdef";
+    // 16 hex digits of per-thread randomness, formatted once per thread.
+    thread_local const std::array<char, 16> prefix = [] {
+        std::uint64_t r = std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
+        std::array<char, 16> p{};
+        for (int i = 0; i < 16; ++i)
+            p[static_cast<std::size_t>(i)] = hex[(r >> (60 - 4 * i)) & 15];
+        return p;
+    }();
+    thread_local std::uint32_t n = 0;
     char buf[24];
-    for (int i = 0; i < 16; ++i)
-        buf[i] = hex[(prefix >> (60 - 4 * i)) & 15];
+    std::memcpy(buf, prefix.data(), 16);
     auto c = ++n;
     for (int i = 0; i < 8; ++i)
         buf[16 + i] = hex[(c >> (28 - 4 * i)) & 15];
@@ -84,46 +127,48 @@ std::string make_request_id()
 void write_request_head(std::string& out, const http1::request_head& h, const request_rewrite& r,
                         std::string& request_id)
 {
-    out.clear();
-    out.append(h.method);
-    out += ' ';
-    out.append(r.provider ? r.provider->upstream.base_path : std::string_view{});
-    out.append(h.target.substr(3)); // "/v1/<rest>" -> base + "/<rest>"
-    out += " HTTP/1.1\r\n";
+    std::string host_storage;
+    std::string_view host = r.host_header;
+    if (host.empty() && r.provider)
+        host = host_storage = r.provider->upstream.host_header();
+    std::string_view base =
+        r.provider ? std::string_view(r.provider->upstream.base_path) : std::string_view{};
+    std::size_t bound = h.raw_size + base.size() + host.size() + r.client_ip.size() + 512;
     if (r.provider)
-        append_field(out, "Host", r.provider->upstream.host_header());
-
+        for (const auto& a : r.provider->headers)
+            bound += a.name.size() + a.value.size() + 4;
+    // Trusted X-Forwarded-For values come first: find them before writing.
     const bool replace_auth = r.drop_authorization || (r.provider && r.provider->sets_authorization());
-    const http1::field* prior_xff = nullptr;
-    const http1::field* prior_proto = nullptr;
-    std::string xff;
     request_id.clear();
+    head_out o(out, bound);
+    o.put(h.method);
+    o.put(' ');
+    o.put(base);
+    o.put(h.target.substr(3)); // "/v1/<rest>" -> base + "/<rest>"
+    o.put(" HTTP/1.1\r\n");
+    if (!host.empty())
+        o.field("Host", host);
+    const http1::field* prior_proto = nullptr;
+    bool any_prior_xff = false;
     for (const auto& f : h.fields) {
         switch (f.id) {
         case field_id::content_length:
         case field_id::transfer_encoding:
-            append_field(out, f.name, f.value); // framing: relayed as the client sent it
+            o.field(f.name, f.value); // framing: relayed as the client sent it
             continue;
         case field_id::host:
         case field_id::expect:
             continue;
         case field_id::authorization:
             if (!replace_auth && !hop(h, f))
-                append_field(out, f.name, f.value);
+                o.field(f.name, f.value);
             continue;
         case field_id::x_request_id:
             if (request_id.empty() && sane_request_id(f.value))
                 request_id.assign(f.value);
             continue;
         case field_id::x_forwarded_for:
-            if (r.trust_forwarded) {
-                if (prior_xff) {
-                    if (xff.empty())
-                        xff.assign(prior_xff->value);
-                    xff.append(", ").append(f.value);
-                }
-                prior_xff = &f;
-            }
+            any_prior_xff = any_prior_xff || r.trust_forwarded;
             continue;
         case field_id::x_forwarded_proto:
             if (r.trust_forwarded && !prior_proto)
@@ -132,7 +177,7 @@ void write_request_head(std::string& out, const http1::request_head& h, const re
         case field_id::forwarded:
         case field_id::x_forwarded_other:
             if (r.trust_forwarded && !hop(h, f))
-                append_field(out, f.name, f.value);
+                o.field(f.name, f.value);
             continue;
         default:
             break;
@@ -143,24 +188,26 @@ void write_request_head(std::string& out, const http1::request_head& h, const re
             std::any_of(r.provider->headers.begin(), r.provider->headers.end(),
                         [&](const common::added_header& a) { return common::iequals(a.name, f.name); }))
             continue;
-        append_field(out, f.name, f.value);
+        o.field(f.name, f.value);
     }
     if (r.provider)
         for (const auto& a : r.provider->headers)
-            append_field(out, a.name, a.value);
-    out += "X-Forwarded-For: ";
-    if (prior_xff) {
-        out.append(xff.empty() ? prior_xff->value : std::string_view(xff));
-        out += ", ";
-    }
-    out.append(r.client_ip);
-    out += "\r\nX-Forwarded-Proto: ";
-    out.append(prior_proto ? prior_proto->value : std::string_view("http"));
-    out += "\r\n";
+            o.field(a.name, a.value);
+    o.put("X-Forwarded-For: ");
+    if (any_prior_xff)
+        for (const auto& f : h.fields)
+            if (f.id == field_id::x_forwarded_for) {
+                o.put(f.value);
+                o.put(", ");
+            }
+    o.put(r.client_ip);
+    o.put("\r\nX-Forwarded-Proto: ");
+    o.put(prior_proto ? prior_proto->value : std::string_view("http"));
+    o.put("\r\n");
     if (request_id.empty())
         make_request_id(request_id);
-    append_field(out, "X-Request-Id", request_id);
-    out += "\r\n";
+    o.field("X-Request-Id", request_id);
+    o.put("\r\n");
 }
 
 void append_server_timing(std::string& out, double proxy_ms)
@@ -185,32 +232,38 @@ std::string server_timing_value(double proxy_ms)
 void write_response_head(std::string& out, const http1::response_head& h, std::string_view request_id,
                          double proxy_ms, const response_framing& f, bool keep_alive)
 {
-    out.clear();
-    out += "HTTP/1.1 ";
-    append_decimal(out, h.status);
-    out += ' ';
-    out.append(h.reason);
-    out += "\r\n";
+    char timing[48];
+    std::size_t timing_len = 0;
+    {
+        std::string t; // small: fits the string's own storage
+        append_server_timing(t, proxy_ms);
+        timing_len = std::min(t.size(), sizeof timing);
+        std::memcpy(timing, t.data(), timing_len);
+    }
+    head_out o(out, h.raw_size + request_id.size() + 256);
+    o.put("HTTP/1.1 ");
+    o.decimal(h.status);
+    o.put(' ');
+    o.put(h.reason);
+    o.put("\r\n");
     for (const auto& field : h.fields) {
         if (field.id == field_id::content_length || field.id == field_id::transfer_encoding ||
             field.id == field_id::x_request_id || hop(h, field))
             continue;
-        append_field(out, field.name, field.value);
+        o.field(field.name, field.value);
     }
-    append_field(out, "X-Request-Id", request_id);
-    out += "Server-Timing: ";
-    append_server_timing(out, proxy_ms);
-    out += "\r\n";
+    o.field("X-Request-Id", request_id);
+    o.field("Server-Timing", {timing, timing_len});
     if (f.content_length) {
-        out += "Content-Length: ";
-        append_decimal(out, *f.content_length);
-        out += "\r\n";
+        o.put("Content-Length: ");
+        o.decimal(*f.content_length);
+        o.put("\r\n");
     } else if (f.chunked) {
-        out += "Transfer-Encoding: chunked\r\n";
+        o.put("Transfer-Encoding: chunked\r\n");
     }
     if (!keep_alive)
-        out += "Connection: close\r\n";
-    out += "\r\n";
+        o.put("Connection: close\r\n");
+    o.put("\r\n");
 }
 
 } // namespace proxy

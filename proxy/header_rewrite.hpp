@@ -24,6 +24,7 @@ struct request_rewrite
     std::string_view client_ip;      // peer address of the client connection
     bool trust_forwarded = false;    // keep and extend the client's Forwarded / X-Forwarded-*
     bool drop_authorization = false; // the client's Authorization was the proxy's own inbound key
+    std::string_view host_header;    // the upstream's Host value (empty: computed from the provider)
 };
 
 // Writes "METHOD target HTTP/1.1" and the fields of `h` into `out`, minus hop-by-hop headers (and

@@ -77,11 +77,14 @@ void connection_header(head_fields& h, std::string_view value)
         auto comma = value.find(',');
         auto t = trim(value.substr(0, comma));
         if (!t.empty()) {
+            // "close" names no header and Keep-Alive is hop-by-hop anyway: only other names are
+            // kept, so the usual response ("Connection: keep-alive") leaves the list empty.
             if (ascii_iequals(t, "close"))
                 h.conn_close = true;
             else if (ascii_iequals(t, "keep-alive"))
                 h.conn_keep_alive = true;
-            h.conn_tokens.push_back(t);
+            else
+                h.conn_tokens.push_back(t);
         }
         if (comma == std::string_view::npos)
             break;
@@ -95,7 +98,16 @@ void add_field_line(head_fields& h, std::string_view line, std::size_t colon)
 {
     auto name = line.substr(0, colon);
     auto id = classify(name);
-    auto value = trim(line.substr(colon + 1));
+    // The usual "Name: value" has one space and no trailing whitespace: skip the general trim.
+    auto value = line.substr(colon + 1);
+    if (value.size() > 1 && value.front() == ' ' && value[1] != ' ' && value[1] != '\t' &&
+        value.back() != ' ' && value.back() != '\t')
+        value.remove_prefix(1);
+    else
+        value = trim(value);
+    auto i = static_cast<std::size_t>(id);
+    if (h.id_count[i]++ == 0)
+        h.id_first[i] = static_cast<std::uint32_t>(h.fields.size());
     h.fields.push_back({name, value, id});
     if (id == field_id::connection || id == field_id::proxy_connection)
         connection_header(h, value);
@@ -113,10 +125,14 @@ std::size_t find_control(std::string_view s, std::size_t from)
         std::uint64_t below = (x - ones * 0x20) & ~x & highs;
         std::uint64_t y = x ^ (ones * 0x7f);
         std::uint64_t del = (y - ones) & ~y & highs;
-        if (below | del)
-            for (std::size_t j = i; j < i + 8; ++j)
-                if (is_control(static_cast<unsigned char>(s[j])))
-                    return j;
+        if (std::uint64_t m = below | del) {
+            // The lowest flagged byte is exact (borrows only flag bytes above a true one), and
+            // x86-64 is little-endian: it is the first such byte in memory.
+            auto j = i + static_cast<std::size_t>(__builtin_ctzll(m)) / 8;
+            if (s[j] != '\t')
+                return j;
+            i = j + 1 - 8; // a tab: go on from the byte after it
+        }
     }
     for (; i < s.size(); ++i)
         if (is_control(static_cast<unsigned char>(s[i])))
@@ -221,21 +237,10 @@ bool head_fields::named_by_connection(std::string_view name) const
                        [&](std::string_view t) { return ascii_iequals(t, name); });
 }
 
-std::size_t head_fields::count(field_id id) const
-{
-    return static_cast<std::size_t>(
-        std::count_if(fields.begin(), fields.end(), [id](const field& f) { return f.id == id; }));
-}
-
-const field* head_fields::find(field_id id) const
-{
-    auto it = std::find_if(fields.begin(), fields.end(), [id](const field& f) { return f.id == id; });
-    return it == fields.end() ? nullptr : &*it;
-}
-
 bool split_request(std::string_view raw, request_head& out)
 {
     out.clear();
+    out.raw_size = raw.size();
     auto eol = raw.find("\r\n");
     if (eol == std::string_view::npos)
         return false;
@@ -267,6 +272,7 @@ bool split_request(std::string_view raw, request_head& out)
 bool parse_response(std::string_view raw, response_head& out, std::size_t max_fields)
 {
     out.clear();
+    out.raw_size = raw.size();
     // Line by line (find_control finds each CR): CRLF endings only, no control bytes (a bare CR is one),
     // no obs-fold, and the head ends with its first empty line.
     auto next_line = [&](std::size_t pos, std::string_view& line) -> std::size_t {

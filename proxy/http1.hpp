@@ -9,6 +9,7 @@
 // (docs/BENCHMARKS.md, "## proxy").
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -40,6 +41,7 @@ enum class field_id : std::uint8_t
     x_forwarded_other, // any other X-Forwarded-*
     x_request_id,
     server_timing,
+    count_ // number of ids
 };
 
 // Index of the first byte at or after `from` that may not appear in a head line's text: a control
@@ -65,9 +67,14 @@ struct field
 // Fields shared by request and response heads.
 struct head_fields
 {
+    static constexpr std::size_t ids = static_cast<std::size_t>(field_id::count_);
+
     std::vector<field> fields;                 // in order; capacity is kept between messages
     std::vector<std::string_view> conn_tokens; // names listed by Connection / Proxy-Connection
+    std::array<std::uint32_t, ids> id_count{}; // fields per id: count() and find() in O(1)
+    std::array<std::uint32_t, ids> id_first{}; // index of the first field of each id
 
+    std::size_t raw_size = 0;     // bytes of the raw head the views point into
     int version = 11;             // 10 or 11
     bool conn_close = false;      // Connection: close
     bool conn_keep_alive = false; // Connection: keep-alive
@@ -76,6 +83,7 @@ struct head_fields
     {
         fields.clear();
         conn_tokens.clear();
+        id_count.fill(0);
         version = 11;
         conn_close = conn_keep_alive = false;
     }
@@ -83,8 +91,12 @@ struct head_fields
     bool named_by_connection(std::string_view name) const;
     // HTTP/1.1 without "close", or HTTP/1.0 with "keep-alive".
     bool keep_alive() const { return version == 11 ? !conn_close : conn_keep_alive; }
-    std::size_t count(field_id id) const;
-    const field* find(field_id id) const;
+    std::size_t count(field_id id) const { return id_count[static_cast<std::size_t>(id)]; }
+    const field* find(field_id id) const
+    {
+        auto i = static_cast<std::size_t>(id);
+        return id_count[i] ? &fields[id_first[i]] : nullptr;
+    }
 };
 
 struct request_head : head_fields

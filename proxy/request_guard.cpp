@@ -114,7 +114,9 @@ std::optional<rejection> check_request_line(std::string_view line, const guard_l
 
 // field-name ":" OWS field-value OWS, one line (no obs-fold), no control bytes in the value
 // (unless `value_scanned`: the caller has already found none).
-std::optional<rejection> check_field_line(std::string_view line, bool value_scanned = false)
+// `colon_out` receives the index of the colon of an accepted line.
+std::optional<rejection> check_field_line(std::string_view line, bool value_scanned = false,
+                                          std::size_t* colon_out = nullptr)
 {
     if (line.front() == ' ' || line.front() == '\t')
         return bad("obs-fold (header line starting with whitespace) is not accepted");
@@ -129,6 +131,8 @@ std::optional<rejection> check_field_line(std::string_view line, bool value_scan
             return bad("whitespace between a header name and its colon");
         return bad("invalid character in a header name");
     }
+    if (colon_out)
+        *colon_out = colon;
     if (value_scanned)
         return std::nullopt;
     for (char c : line.substr(colon + 1)) {
@@ -145,6 +149,8 @@ std::optional<rejection> check_field_line(std::string_view line, bool value_scan
 bool has_dot_segment(std::string_view target)
 {
     auto path = target.substr(0, std::min(target.find('?'), target.find('#')));
+    if (path.find_first_of(".%\\") == std::string_view::npos)
+        return false; // the usual path: no dot, no escape, no backslash
     std::size_t dots = 0;
     bool other = false;
     auto end_segment = [&] {
@@ -226,6 +232,7 @@ std::optional<rejection> check_framing(const http1::request_head& head, const gu
 std::optional<rejection> scan_into(std::string_view h, const guard_limits& limits, http1::request_head& out)
 {
     out.clear();
+    out.raw_size = h.size();
     if (h.size() > limits.max_header_bytes)
         return rejection{431,
                          "request head larger than " + std::to_string(limits.max_header_bytes) + " bytes",
@@ -265,12 +272,13 @@ std::optional<rejection> scan_into(std::string_view h, const guard_limits& limit
         line = h.substr(pos, c - pos);
         if (line.empty())
             return lf + 1 == h.size() ? std::nullopt : std::optional<rejection>(not_terminated());
-        if (auto r = check_field_line(line, true))
+        std::size_t colon = 0;
+        if (auto r = check_field_line(line, true, &colon))
             return r;
         if (++count > limits.max_header_count)
             return rejection{431, "more than " + std::to_string(limits.max_header_count) + " header fields",
                              "headers_too_large"};
-        http1::add_field_line(out, line, line.find(':'));
+        http1::add_field_line(out, line, colon);
         pos = lf + 1;
     }
 }

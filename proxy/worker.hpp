@@ -35,6 +35,7 @@ struct worker_context
     net::io_context& ioc;
     worker_metrics& metrics;
     std::vector<std::unique_ptr<upstream_pool>>& pools; // index = provider index
+    std::vector<std::string> host_headers;              // index = provider index: upstream Host values
     std::list<session_slot> sessions;
     std::size_t max_sessions = 0; // this worker's share of --max-connections
     bool stopping = false;

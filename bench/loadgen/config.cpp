@@ -17,10 +17,10 @@ using error = std::string;
 const std::set<std::string, std::less<>> bool_flags = {"ramp-up",  "big-payload", "debug", "stream",
                                                        "find-max", "json",        "quiet"};
 const std::set<std::string, std::less<>> value_flags = {
-    "rate",   "users",    "duration",    "timeout",     "output",       "cooldown", "provider",
-    "model",  "suffix",   "prompt-file", "path",        "request-type", "host",     "ramp-up-duration",
-    "direct", "url",      "header",      "connections", "warmup",       "report",   "slo",
-    "seed",   "env-file", "log-level",   "threads",     "window"};
+    "rate",   "users",    "duration",    "timeout",     "output",       "cooldown",       "provider",
+    "model",  "suffix",   "prompt-file", "path",        "request-type", "host",           "ramp-up-duration",
+    "direct", "url",      "header",      "connections", "warmup",       "report",         "slo",
+    "seed",   "env-file", "log-level",   "threads",     "window",       "late-threshold", "ca-file"};
 
 std::optional<bool> parse_bool(std::string_view v)
 {
@@ -108,6 +108,8 @@ error apply(config& c, const std::string& name, const std::string& v, std::set<s
         return dur(c.ramp_up_duration, false);
     else if (name == "window")
         return dur(c.window, false);
+    else if (name == "late-threshold")
+        return dur(c.late_threshold, true);
     else if (name == "output")
         c.output = v;
     else if (name == "report")
@@ -124,7 +126,11 @@ error apply(config& c, const std::string& name, const std::string& v, std::set<s
         c.host = v;
     else if (name == "url")
         c.url = v;
-    else if (name == "direct")
+    else if (name == "ca-file") {
+        if (v.empty())
+            return "-ca-file: needs a file name";
+        c.ca_file = v;
+    } else if (name == "direct")
         c.direct = v;
     else if (name == "env-file")
         c.env_file = v;
@@ -253,9 +259,10 @@ std::string usage()
        bench merge A.json B.json... -output OUT.json   merge runs exactly (histograms add)
 target:  -provider NAME (bifrost openrouter litellm braintrust portkey mock all; default mock)
          -url URL  -host H  -suffix v1  -path chat/completions  -direct auto|off|URL  -header 'K: V'
+         -ca-file F (HTTPS: CA certificates trusted besides the system store)
 load:    -rate R (open loop, req/s; default 100) | -users N (closed loop)  -duration 10s  -warmup 0
          -timeout 30s  -connections 256  -threads 1  -ramp-up [-ramp-up-duration 10s]  -cooldown 5s
-         -window 1s (overhead alternation)
+         -window 1s (overhead alternation)  -late-threshold 1ms (a send later than this is late)
 payload: -request-type chat|embedding  -model M  -big-payload  -prompt-file F  -stream
 search:  -find-max -slo MS  -seed N
 output:  -output results.json  -report FILE.html  -json  -quiet  -debug  -log-level L  -env-file .env

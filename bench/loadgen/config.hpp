@@ -28,6 +28,7 @@ struct config
     std::string suffix = "v1";      // proxy path prefix
     std::string path;               // endpoint under the suffix; default from request kind
     std::vector<std::pair<std::string, std::string>> headers; // -header 'K: V'
+    std::string ca_file; // HTTPS targets: PEM CA certificates trusted besides the system store
 
     // Load.
     double rate = 0;    // req/s, open loop (0 = closed loop)
@@ -41,6 +42,7 @@ struct config
     unsigned connections = 256;                                // open loop: upper bound on open connections
     unsigned threads = 1;                                      // worker threads, one io_context each
     std::chrono::nanoseconds window = std::chrono::seconds(1); // overhead mode alternation
+    std::chrono::nanoseconds late_threshold = std::chrono::milliseconds(1); // open loop: a send later is late
 
     // Payload.
     request_kind kind = request_kind::chat;

@@ -1,15 +1,11 @@
-// The client connection: the one bench TU that includes Beast's HTTP parser.
+// The client connection over plain TCP, and the exchange logic shared with HTTPS. The I/O loop
+// (connection_io.hpp) is instantiated here for the socket only; for HTTPS connections the
+// exchange branches once to the TLS instantiation in connection_tls.cpp.
 #include "bench/loadgen/connection.hpp"
 
-#include "common/sse.hpp"
+#include "bench/loadgen/connection_io.hpp"
 
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <charconv>
-#include <limits>
-#include <optional>
 
 namespace loadgen {
 
@@ -32,6 +28,8 @@ std::string_view to_string(drop_reason r)
         return "read";
     case drop_reason::parse:
         return "parse";
+    case drop_reason::tls:
+        return "tls";
     }
     return "unknown";
 }
@@ -65,16 +63,20 @@ struct connection::impl
 {
     tcp::socket socket;
     tcp::endpoint endpoint;
+    io::tls_link_ptr tls; // HTTPS only: the TLS layer over `socket`
     beast::flat_buffer buffer;
     bool connected = false;
     bool timed_out = false;
     bool busy = false;
     std::uint64_t exchanges = 0; // completed on this socket
     clock::time_point busy_since{};
-    std::array<char, 16384> body{}; // body bytes are read here and dropped (or fed to the SSE parser)
+    io::body_buffer body{};
 
-    impl(net::any_io_executor ex, tcp::endpoint ep) : socket(ex), endpoint(ep) {}
+    impl(net::any_io_executor ex, tcp::endpoint ep, const tls_client* t)
+        : socket(ex), endpoint(ep), tls(t ? io::make_tls_link(*t) : nullptr)
+    {}
 
+    // Closes the TCP socket (for TLS without close_notify: a pending operation must fail now).
     void close()
     {
         boost::system::error_code ignored;
@@ -85,7 +87,9 @@ struct connection::impl
     }
 };
 
-connection::connection(net::any_io_executor ex, tcp::endpoint ep) : impl_(std::make_unique<impl>(ex, ep)) {}
+connection::connection(net::any_io_executor ex, tcp::endpoint ep, const tls_client* tls)
+    : impl_(std::make_unique<impl>(ex, ep, tls))
+{}
 connection::~connection() = default;
 
 void connection::abort_for_timeout()
@@ -114,102 +118,29 @@ struct busy_guard
     ~busy_guard() { flag = false; }
 };
 
-// A reused connection that fails before any response byte was probably closed by the server
-// while idle (keep-alive timeout): worth one retry on a fresh socket.
-bool stale_error(const boost::system::error_code& ec)
-{
-    return ec == net::error::eof || ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-           ec == net::error::broken_pipe;
-}
-
 } // namespace
 
-// Writes the whole request: a small request goes out in one write_some, without the composed
-// async_write machinery.
-common::task<boost::system::error_code> connection::write_all(net::ip::tcp::socket& socket,
-                                                              const std::string& request)
+// TCP connect, then for HTTPS the handshake. drop_reason::none on success.
+common::task<drop_reason> connection::open(impl& c)
 {
-    std::size_t sent = 0;
-    while (sent < request.size()) {
-        auto [ec, n] = co_await socket.async_write_some(
-            net::buffer(request.data() + sent, request.size() - sent), common::use_nothrow);
-        if (ec)
-            co_return ec;
-        sent += n;
+    c.socket = tcp::socket(c.socket.get_executor());
+    auto [ec] = co_await c.socket.async_connect(c.endpoint, common::use_nothrow);
+    if (ec || c.timed_out)
+        co_return drop_reason::connect;
+    c.socket.set_option(tcp::no_delay(true), ec);
+    if (c.tls) {
+        auto why = co_await io::tls_handshake(*c.tls, c.socket);
+        if (why != drop_reason::none || c.timed_out)
+            co_return drop_reason::tls;
     }
-    co_return boost::system::error_code{};
-}
-
-// Reads one response by feeding Beast's parser directly (sans-I/O put), reading from the socket
-// only when the parser needs more: a response that arrives in one segment costs one read.
-common::task<connection::read_outcome> connection::read_response(impl& c, exchange_result& r, bool sse,
-                                                                 common::histogram* gaps)
-{
-    http::response_parser<http::buffer_body> parser;
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    parser.eager(true);
-    common::sse_parser events;
-    clock::time_point last_event{};
-    bool header_seen = false;
-    std::uint64_t received = 0;
-    for (;;) {
-        while (c.buffer.size() > 0 && !parser.is_done()) {
-            parser.get().body().data = c.body.data();
-            parser.get().body().size = c.body.size();
-            boost::system::error_code ec;
-            auto used = parser.put(c.buffer.data(), ec);
-            c.buffer.consume(used);
-            // need_more still may have delivered body bytes: hand them on before reading again.
-            bool more = ec == http::error::need_more;
-            if (ec == http::error::need_buffer || more)
-                ec = {};
-            if (ec)
-                co_return read_outcome::parse;
-            if (!header_seen && parser.is_header_done()) {
-                header_seen = true;
-                r.status = parser.get().result_int();
-                if (auto it = parser.get().find("Server-Timing"); it != parser.get().end())
-                    r.server_timing_ms = parse_server_timing(it->value());
-            }
-            std::size_t got = header_seen ? c.body.size() - parser.get().body().size : 0;
-            if (sse && got > 0) {
-                auto now = clock::now();
-                events.feed(std::string_view(c.body.data(), got), [&](const common::sse_event& e) {
-                    if (e.data == "[DONE]")
-                        return;
-                    if (r.events == 0)
-                        r.first_event_at = now;
-                    else if (gaps)
-                        gaps->record(static_cast<std::uint64_t>((now - last_event).count()));
-                    last_event = now;
-                    ++r.events;
-                });
-            }
-            if (more || (used == 0 && got == 0))
-                break;
-        }
-        if (parser.is_done())
-            break;
-        auto [ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(16384), common::use_nothrow);
-        if (ec == net::error::eof && header_seen && parser.need_eof()) {
-            boost::system::error_code ignored;
-            parser.put_eof(ignored);
-            break;
-        }
-        if (ec)
-            co_return received == 0 && stale_error(ec) ? read_outcome::stale : read_outcome::failed;
-        c.buffer.commit(n);
-        received += n;
-    }
-    if (!parser.get().keep_alive())
-        c.close();
-    co_return read_outcome::done;
+    c.connected = true;
+    co_return drop_reason::none;
 }
 
 common::task<exchange_result> connection::exchange(const std::string& request, bool sse,
                                                    common::histogram* gaps)
 {
-    using common::use_nothrow;
+    using io::read_outcome;
     impl& c = *impl_;
     exchange_result r;
     c.busy = true;
@@ -225,28 +156,34 @@ common::task<exchange_result> connection::exchange(const std::string& request, b
     for (int attempt = 0;; ++attempt) {
         bool reused = c.connected && c.exchanges > 0;
         if (!c.connected) {
-            c.socket = tcp::socket(c.socket.get_executor());
-            auto [ec] = co_await c.socket.async_connect(c.endpoint, use_nothrow);
-            if (ec || c.timed_out)
-                co_return fail(drop_reason::connect);
-            c.socket.set_option(tcp::no_delay(true), ec);
-            c.connected = true;
+            if (auto why = co_await open(c); why != drop_reason::none)
+                co_return fail(why);
         }
         r.sent_at = clock::now();
-        auto wec = co_await write_all(c.socket, request);
+        boost::system::error_code wec;
+        if (c.tls)
+            wec = co_await io::tls_write_all(*c.tls, request);
+        else
+            wec = co_await io::write_all(c.socket, request);
         if (wec) {
-            if (reused && attempt == 0 && !c.timed_out && stale_error(wec)) {
+            if (reused && attempt == 0 && !c.timed_out && io::stale_error(wec)) {
                 c.close();
                 continue;
             }
             co_return fail(drop_reason::write);
         }
-        auto outcome = co_await read_response(c, r, sse, gaps);
+        read_outcome outcome;
+        if (c.tls)
+            outcome = co_await io::tls_read_response(*c.tls, c.buffer, c.body, r, sse, gaps);
+        else
+            outcome = co_await io::read_response(c.socket, c.buffer, c.body, r, sse, gaps);
         if (outcome == read_outcome::stale && reused && attempt == 0 && !c.timed_out) {
             c.close();
             continue;
         }
-        if (outcome != read_outcome::done)
+        if (outcome == read_outcome::done_close)
+            c.close();
+        else if (outcome != read_outcome::done)
             co_return fail(outcome == read_outcome::parse
                                ? drop_reason::parse
                                : (outcome == read_outcome::stale ? drop_reason::reset : drop_reason::read));

@@ -1,6 +1,7 @@
-// One keep-alive HTTP/1.1 client connection driven by coroutines: connect on first use, write a
-// prepared request, read the response (streamed piece by piece, with SSE events timed as they
-// arrive). Owned by one load loop on one worker thread; the worker's timeout sweep may abort it.
+// One keep-alive HTTP/1.1 client connection driven by coroutines: connect on first use (TCP, then
+// the TLS handshake for HTTPS targets), write a prepared request, read the response (streamed
+// piece by piece, with SSE events timed as they arrive). Owned by one load loop on one worker
+// thread; the worker's timeout sweep may abort it.
 #pragma once
 
 #include "common/histogram.hpp"
@@ -24,15 +25,18 @@ enum class drop_reason
     reset,
     write,
     read,
-    parse
+    parse,
+    tls // TCP connected, TLS handshake failed (certificate, protocol)
 };
 std::string_view to_string(drop_reason r);
+
+class tls_client;
 
 struct exchange_result
 {
     unsigned status = 0; // 0 when no response arrived
     drop_reason drop = drop_reason::none;
-    clock::time_point sent_at{};        // first byte written (after connecting)
+    clock::time_point sent_at{};        // first byte written (after connecting and any TLS handshake)
     clock::time_point done_at{};        // last byte of the response read
     clock::time_point first_event_at{}; // first SSE data event (streams)
     std::uint32_t events = 0;           // SSE data events, [DONE] excluded
@@ -42,7 +46,8 @@ struct exchange_result
 class connection
 {
 public:
-    connection(net::any_io_executor ex, net::ip::tcp::endpoint ep);
+    // `tls` (shared, outliving the connection) makes it an HTTPS connection; null for plain HTTP.
+    connection(net::any_io_executor ex, net::ip::tcp::endpoint ep, const tls_client* tls = nullptr);
     ~connection();
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
@@ -59,17 +64,7 @@ public:
 
 private:
     struct impl;
-    enum class read_outcome
-    {
-        done,
-        stale,
-        failed,
-        parse
-    };
-    static common::task<boost::system::error_code> write_all(net::ip::tcp::socket& socket,
-                                                             const std::string& request);
-    static common::task<read_outcome> read_response(impl& c, exchange_result& r, bool sse,
-                                                    common::histogram* gaps);
+    static common::task<drop_reason> open(impl& c);
 
     std::unique_ptr<impl> impl_;
 };

@@ -125,6 +125,8 @@ int main(int argc, char** argv)
             return fail("-prompt-file: cannot read " + cfg.prompt_file);
         prompt = *text;
     }
+    if (!cfg.ca_file.empty() && !std::ifstream(cfg.ca_file).good())
+        return fail("-ca-file: cannot read " + cfg.ca_file);
     bool report_created = false;
     if (!cfg.report.empty()) { // fail before the run, not after it
         report_created = !std::ifstream(cfg.report).good();
@@ -136,9 +138,11 @@ int main(int argc, char** argv)
     auto result = loadgen::run_session(cfg, env, prompt);
     if (cfg.json) {
         auto summary = result.entries;
-        for (auto& [k, e] : summary.items()) {
-            e.erase("histogram");
-            e.erase("direct_histogram");
+        for (auto& [k, e] : summary.items()) { // the histograms are for the file and for merge
+            for (auto h : {"histogram", "direct_histogram", "histograms", "windows"})
+                e.erase(h);
+            if (e.contains("direct") && e["direct"].is_object())
+                e["direct"].erase("histograms");
         }
         std::fputs((summary.dump(2) + "\n").c_str(), stdout);
     }

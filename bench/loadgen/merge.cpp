@@ -1,7 +1,8 @@
-// `bench merge`: combines results files from several runs (or machines). Counts add up, and the
-// latency histograms merge bucket by bucket, so the percentiles are those of the union of all
-// requests. Figures that cannot be combined exactly (the overhead bootstrap needs the windows)
-// are dropped rather than averaged.
+// `bench merge`: combines results files from several runs (or machines). Counts add up, and every
+// histogram merges bucket by bucket, so each figure derived from one (latency percentiles,
+// service time, error latency, stream TTFT/gaps/total, Server-Timing) is that of the union of
+// all requests. The overhead is recomputed by the same bootstrap over the window pairs of all
+// inputs. Figures that cannot be combined exactly are marked absent, never averaged.
 #include "bench/loadgen/report.hpp"
 
 #include <algorithm>
@@ -14,7 +15,7 @@ using nlohmann::json;
 
 double num(const json& j, const char* k)
 {
-    return j.contains(k) && j[k].is_number() ? j[k].get<double>() : 0.0;
+    return j.is_object() && j.contains(k) && j[k].is_number() ? j[k].get<double>() : 0.0;
 }
 
 json add_counts(const json& a, const json& b)
@@ -41,7 +42,7 @@ json merge_timeline(const json& a, const json& b)
             }
             // Rates and errors add; per-second percentiles of the union are not recoverable,
             // so the worse of the two is kept.
-            slot["rps"] = slot.value("rps", std::uint64_t{0}) + p.value("rps", std::uint64_t{0});
+            slot["rps"] = round3(num(slot, "rps") + num(p, "rps"));
             slot["errors"] = slot.value("errors", std::uint64_t{0}) + p.value("errors", std::uint64_t{0});
             slot["p50_ms"] = std::max(num(slot, "p50_ms"), num(p, "p50_ms"));
             slot["p99_ms"] = std::max(num(slot, "p99_ms"), num(p, "p99_ms"));
@@ -51,6 +52,47 @@ json merge_timeline(const json& a, const json& b)
     for (auto& [t, p] : by_t)
         out.push_back(p);
     return out;
+}
+
+// Chunks and their span of a "stream" block; files without "chunk_span_s" give it back from
+// the rate (rounded, so close but not exact).
+std::pair<std::uint64_t, double> stream_chunks(const json& s)
+{
+    auto chunks = s.value("chunks", std::uint64_t{0});
+    if (s.contains("chunk_span_s") && s["chunk_span_s"].is_number())
+        return {chunks, s["chunk_span_s"].get<double>()};
+    double cps = num(s, "chunks_per_second");
+    return {chunks, cps > 0 ? static_cast<double>(chunks) / cps : 0.0};
+}
+
+// The figures of a block derived from its stored "histograms" (format 2): service time, error
+// latency, stream. Without them (format 1) they cannot be merged and are set absent.
+bool merge_side_histograms(json& a, const json& b, const common::histogram& latency, std::string& error)
+{
+    if (!a.contains("histograms") || !b.contains("histograms")) {
+        a["service_time_ms"] = nullptr;
+        a["stream"] = nullptr;
+        a["merge_note"] = "service time and stream figures need the per-side histograms of format 2";
+        return true;
+    }
+    auto x = histograms_from_json(a["histograms"], error);
+    auto y = histograms_from_json(b["histograms"], error);
+    if (!x || !y)
+        return false;
+    for (auto m : {&side_histograms::service, &side_histograms::error_latency, &side_histograms::ttft,
+                   &side_histograms::gap, &side_histograms::server_timing})
+        ((*x).*m).merge((*y).*m);
+    a["histograms"] = histograms_json(*x);
+    a["service_time_ms"] = quick_stats(x->service);
+    a["error_latency"] = error_latency_json(x->error_latency);
+    if (a["stream"].is_object() && b.contains("stream") && b["stream"].is_object()) {
+        auto [ca, sa] = stream_chunks(a["stream"]);
+        auto [cb, sb] = stream_chunks(b["stream"]);
+        a["stream"] = stream_json(x->ttft, x->gap, latency, ca + cb, sa + sb);
+    } else {
+        a["stream"] = nullptr; // a streamed run merged with a plain one
+    }
+    return true;
 }
 
 // Merges the counting and latency fields of two target blocks; `ha`/`hb` are their histograms.
@@ -76,20 +118,57 @@ std::optional<json> merge_block(json a, const json& b, const json& ha, const jso
     a["success_rate"] =
         requests ? std::round(100000.0 * static_cast<double>(ok) / static_cast<double>(requests)) / 1000.0
                  : 0.0;
+    // The inputs ran side by side (several machines): their rates add up.
     for (auto k : {"throughput_rps", "achieved_rate"})
-        a[k] = num(a, k) + num(b, k);
+        a[k] = round3(num(a, k) + num(b, k));
+    if (a.contains("measured_s"))
+        a["measured_s"] = std::max(num(a, "measured_s"), num(b, "measured_s"));
     a["late_sends"] = a.value("late_sends", std::uint64_t{0}) + b.value("late_sends", std::uint64_t{0});
     a["status_code_counts"] = add_counts(a["status_code_counts"], b["status_code_counts"]);
     a["drop_reasons"] = add_counts(a["drop_reasons"], b["drop_reasons"]);
     a["timeline"] = merge_timeline(a["timeline"], b["timeline"]);
-    a["stream"] = nullptr; // stream percentiles are not stored as histograms
+    if (!merge_side_histograms(a, b, *x, error))
+        return std::nullopt;
     return a;
+}
+
+// The overhead of the merged entry: the same bootstrap as one run, over the window pairs of
+// both inputs. Without window data (format 1, or a side without direct) it is absent, with a note.
+bool merge_overhead(json& out, const json& a, const json& b, std::string& error)
+{
+    out["overhead"] = nullptr;
+    out["windows"] = nullptr;
+    out.erase("overhead_note");
+    if (!out["direct"].is_object())
+        return true;
+    if (!a.contains("windows") || !a["windows"].is_object() || !b.contains("windows") ||
+        !b["windows"].is_object()) {
+        out["overhead_note"] = "overhead not recomputed: an input has no per-window data (format_version 1)";
+        return true;
+    }
+    auto wa = windows_from_json(a["windows"], error);
+    auto wb = windows_from_json(b["windows"], error);
+    if (!wa || !wb)
+        return false;
+    wa->insert(wa->end(), std::make_move_iterator(wb->begin()), std::make_move_iterator(wb->end()));
+    bool stream = out["stream"].is_object();
+    std::uint64_t seed = a.contains("config") && a["config"].is_object() ? a["config"].value("seed", 1) : 1;
+    out["windows"] = windows_json(*wa, stream);
+    out["overhead"] = overhead_from_pairs(*wa, seed, stream);
+    return true;
 }
 
 std::optional<json> merge_entries(json a, const json& b, std::string& error)
 {
-    if (a.value("format_version", 0) != format_version || b.value("format_version", 0) != format_version) {
-        error = "format_version differs from " + std::to_string(format_version);
+    auto va = a.value("format_version", 0), vb = b.value("format_version", 0);
+    if (va != vb) {
+        error = "format_version " + std::to_string(va) + " and " + std::to_string(vb) +
+                " cannot be merged (written by different bench versions): re-run with one version";
+        return std::nullopt;
+    }
+    if (va < 1 || va > format_version) {
+        error = "format_version " + std::to_string(va) + " is not supported (this bench writes " +
+                std::to_string(format_version) + ")";
         return std::nullopt;
     }
     json hist;
@@ -115,7 +194,17 @@ std::optional<json> merge_entries(json a, const json& b, std::string& error)
         out["direct"] = nullptr;
         out["direct_histogram"] = nullptr;
     }
-    out["overhead"] = nullptr; // needs the per-window data of each run
+    if (!merge_overhead(out, a, b, error))
+        return std::nullopt;
+    if (out.contains("histograms")) {
+        std::string ignored;
+        auto h = histograms_from_json(out["histograms"], ignored);
+        out["proxy_server_timing_ms"] =
+            h && h->server_timing.count() ? quick_stats(h->server_timing) : json(nullptr);
+    } else {
+        out["proxy_server_timing_ms"] = nullptr;
+    }
+    out.erase("find_max"); // a search's trials belong to one run
     out["merged_from"] = a.value("merged_from", 1) + b.value("merged_from", 1);
     return out;
 }
@@ -125,6 +214,7 @@ std::optional<json> merge_entries(json a, const json& b, std::string& error)
 std::optional<json> merge_results(const std::vector<json>& files, std::string& error)
 {
     json out = json::object();
+    int version = -1; // every entry of every input must have the same format
     for (const auto& f : files) {
         if (!f.is_object()) {
             error = "not a results object";
@@ -135,6 +225,15 @@ std::optional<json> merge_results(const std::vector<json>& files, std::string& e
                 error = "entry '" + key + "' has no histogram (written by another tool?)";
                 return std::nullopt;
             }
+            int v = entry.value("format_version", 0);
+            if (version >= 0 && v != version) {
+                error =
+                    "entry '" + key + "' has format_version " + std::to_string(v) + " where another has " +
+                    std::to_string(version) +
+                    ": files written by different bench versions cannot be merged; re-run with one version";
+                return std::nullopt;
+            }
+            version = v;
             if (!out.contains(key)) {
                 out[key] = entry;
                 continue;

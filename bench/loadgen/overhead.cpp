@@ -11,11 +11,15 @@ namespace {
 
 constexpr std::array<double, 4> levels = {50.0, 90.0, 99.0, 99.9};
 
+// The resampled windows of one side merged into one dense array. Percentiles are clamped to the
+// exact min and max like histogram::percentile_ns, so that the point estimate over all pairs is
+// exactly the difference of the pooled histograms' percentiles.
 struct side
 {
     std::vector<std::uint64_t> counts;
     std::uint64_t total = 0;
     double sum_ns = 0;
+    std::uint64_t min_ns = 0, max_ns = 0;
 
     void add(const common::histogram& h, const std::vector<std::pair<std::uint32_t, std::uint64_t>>& sparse)
     {
@@ -23,6 +27,10 @@ struct side
             if (i >= counts.size())
                 counts.resize(i + 1, 0);
             counts[i] += n;
+        }
+        if (h.count() > 0) {
+            min_ns = total == 0 ? h.min_ns() : std::min(min_ns, h.min_ns());
+            max_ns = std::max(max_ns, h.max_ns());
         }
         total += h.count();
         sum_ns += h.mean_ns() * static_cast<double>(h.count());
@@ -32,8 +40,13 @@ struct side
         std::fill(counts.begin(), counts.end(), 0);
         total = 0;
         sum_ns = 0;
+        min_ns = max_ns = 0;
     }
-    double at(double q) const { return common::percentile_of_counts(counts, total, q); }
+    double at(double q) const
+    {
+        return std::clamp(common::percentile_of_counts(counts, total, q), static_cast<double>(min_ns),
+                          static_cast<double>(max_ns));
+    }
     double mean() const { return total ? sum_ns / static_cast<double>(total) : 0; }
 };
 

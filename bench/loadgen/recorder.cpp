@@ -19,11 +19,19 @@ void recorder::record(std::size_t t, const exchange_result& r, clock::time_point
     if (due < measure_start)
         return; // warm-up
     auto& s = targets_[t];
+    // Per-window figures only serve overhead mode (two targets): the bootstrap and each side's rate.
+    window_stats* w = targets_.size() > 1 ? &s.windows[window] : nullptr;
     ++s.sent;
+    if (w)
+        ++w->sent;
     if (r.sent_at != clock::time_point{}) {
         auto at = (r.sent_at - measure_start).count();
         s.first_send_ns = s.first_send_ns < 0 ? at : std::min(s.first_send_ns, at);
         s.last_send_ns = std::max(s.last_send_ns, at);
+        if (w) {
+            w->first_send_ns = w->first_send_ns < 0 ? at : std::min(w->first_send_ns, at);
+            w->last_send_ns = std::max(w->last_send_ns, at);
+        }
     }
     auto sec = static_cast<std::size_t>((due - measure_start) / std::chrono::seconds(1));
     if (sec >= s.seconds.size())
@@ -35,6 +43,9 @@ void recorder::record(std::size_t t, const exchange_result& r, clock::time_point
     }
     ++s.status[r.status];
     if (r.status < 200 || r.status > 299) {
+        // Timed apart so that the main figures stay those of successes: a fast 502 must not
+        // make the latency look better, a slow 504 must still be visible.
+        s.error_latency.record(ns_between(due, r.done_at));
         ++s.seconds[sec].errors;
         return;
     }
@@ -43,8 +54,6 @@ void recorder::record(std::size_t t, const exchange_result& r, clock::time_point
     s.latency.record(lat);
     s.service.record(ns_between(r.sent_at, r.done_at));
     s.seconds[sec].latency.record(lat);
-    // Per-window histograms only serve the overhead bootstrap (two targets).
-    window_stats* w = targets_.size() > 1 ? &s.windows[window] : nullptr;
     if (w)
         w->latency.record(lat);
     if (r.events > 0) {
@@ -66,6 +75,7 @@ void target_stats::merge(const target_stats& o)
     ttft.merge(o.ttft);
     gap.merge(o.gap);
     server_timing.merge(o.server_timing);
+    error_latency.merge(o.error_latency);
     events += o.events;
     event_span_ns += o.event_span_ns;
     sent += o.sent;
@@ -85,8 +95,14 @@ void target_stats::merge(const target_stats& o)
         seconds[i].errors += o.seconds[i].errors;
     }
     for (auto& [k, w] : o.windows) {
-        windows[k].latency.merge(w.latency);
-        windows[k].ttft.merge(w.ttft);
+        auto& mine = windows[k];
+        mine.latency.merge(w.latency);
+        mine.ttft.merge(w.ttft);
+        mine.sent += w.sent;
+        if (w.first_send_ns >= 0)
+            mine.first_send_ns =
+                mine.first_send_ns < 0 ? w.first_send_ns : std::min(mine.first_send_ns, w.first_send_ns);
+        mine.last_send_ns = std::max(mine.last_send_ns, w.last_send_ns);
     }
 }
 

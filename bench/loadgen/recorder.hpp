@@ -21,8 +21,11 @@ struct second_stats
 
 struct window_stats
 {
-    common::histogram latency;
-    common::histogram ttft;
+    common::histogram latency;       // successes
+    common::histogram ttft;          // successes with SSE events
+    std::uint64_t sent = 0;          // measured requests due in this window (every outcome)
+    std::int64_t first_send_ns = -1; // real send times, relative to the measure start (-1: none)
+    std::int64_t last_send_ns = -1;
 };
 
 struct target_stats
@@ -32,11 +35,12 @@ struct target_stats
     common::histogram ttft;                     // ns; first SSE data event, same origin as latency
     common::histogram gap;                      // ns; between SSE data events
     common::histogram server_timing;            // ns; the proxy's Server-Timing figure
+    common::histogram error_latency;            // ns; non-2xx responses, same origin as latency
     std::uint64_t events = 0;                   // SSE data events of measured requests
     std::uint64_t event_span_ns = 0;            // sum over requests of (last event - first event)
     std::uint64_t sent = 0;                     // measured requests (every outcome)
     std::uint64_t ok = 0;                       // 2xx
-    std::uint64_t late_sends = 0;               // sent more than late_threshold after their due time
+    std::uint64_t late_sends = 0;               // sent more than the late threshold after their due time
     std::int64_t first_send_ns = -1;            // real send times of the measured requests, relative to
     std::int64_t last_send_ns = -1;             //   the measure start (-1: none); give the achieved rate
     std::map<unsigned, std::uint64_t> status;   // by HTTP status
@@ -46,8 +50,6 @@ struct target_stats
 
     void merge(const target_stats& o);
 };
-
-inline constexpr auto late_threshold = std::chrono::milliseconds(1);
 
 class recorder
 {

@@ -1,8 +1,6 @@
 // results.json entries, file update, merge and the table.
 #include "bench/loadgen/report.hpp"
 
-#include "bench/loadgen/overhead.hpp"
-
 #include <cmath>
 #include <ctime>
 #include <fmt/format.h>
@@ -18,51 +16,38 @@ double ms(double ns)
 {
     return ns / 1e6;
 }
-double round3(double v)
+
+// Seconds of the measured phase [from_s, to_s) (offsets from the measure start) that belong to
+// target t's alternation windows.
+double side_seconds(const run_summary& s, std::size_t t, double from_s, double to_s)
 {
-    return std::round(v * 1000.0) / 1000.0;
+    using std::chrono::duration_cast;
+    using std::chrono::nanoseconds;
+    const config& c = *s.cfg;
+    auto at = [&](double x) {
+        return c.warmup + duration_cast<nanoseconds>(std::chrono::duration<double>(x));
+    };
+    return target_seconds(at(from_s), at(to_s), c.window, t, s.targets.size(), c.seed);
 }
 
-json quick_stats(const common::histogram& h)
+// Per second of the measured phase; rps is the successes of that second over the time this
+// side had in it (its windows, and a last partial second), so alternation does not halve it.
+json timeline(const run_summary& s, std::size_t t)
 {
-    return {{"p50", round3(ms(h.percentile_ns(50)))},
-            {"p90", round3(ms(h.percentile_ns(90)))},
-            {"p99", round3(ms(h.percentile_ns(99)))},
-            {"mean", round3(ms(h.mean_ns()))}};
-}
-
-json percentile_curve(const common::histogram& h)
-{
+    const auto& st = s.out.rec.target(t);
     json out = json::array();
-    for (double q : curve_quantiles())
-        out.push_back({q, round3(ms(h.percentile_ns(q)))});
-    return out;
-}
-
-json timeline(const target_stats& s)
-{
-    json out = json::array();
-    for (std::size_t i = 0; i < s.seconds.size(); ++i) {
-        const auto& sec = s.seconds[i];
+    for (std::size_t i = 0; i < st.seconds.size(); ++i) {
+        const auto& sec = st.seconds[i];
+        double from = static_cast<double>(i);
+        double share = side_seconds(s, t, from, std::min(from + 1.0, s.out.measured_s));
+        auto n = static_cast<double>(sec.latency.count());
         out.push_back({{"t_s", i},
-                       {"rps", sec.latency.count()},
+                       {"rps", share > 0 ? round3(n / share) : n},
                        {"p50_ms", round3(ms(sec.latency.percentile_ns(50)))},
                        {"p99_ms", round3(ms(sec.latency.percentile_ns(99)))},
                        {"errors", sec.errors}});
     }
     return out;
-}
-
-json stream_block(const target_stats& s, bool stream)
-{
-    if (!stream)
-        return nullptr;
-    double span_s = static_cast<double>(s.event_span_ns) / 1e9;
-    return {{"ttft_ms", quick_stats(s.ttft)},
-            {"gap_ms", quick_stats(s.gap)},
-            {"total_ms", quick_stats(s.latency)},
-            {"chunks_per_second", span_s > 0 ? round3(static_cast<double>(s.events) / span_s) : 0.0},
-            {"chunks", s.events}};
 }
 
 json counts_json(const target_stats& s)
@@ -76,61 +61,68 @@ json counts_json(const target_stats& s)
     return {{"status_code_counts", status}, {"drop_reasons", drops}};
 }
 
-// Every latency and count field of one target.
-json target_fields(const target_stats& s, double seconds, bool stream)
+// Requests per second of real sending. Open loop: requests over the span of their real send
+// times (one interval added for the last one), per window in overhead mode, but never over
+// less than the time the side was given: a generator that falls behind stretches the spans
+// and shows a lower rate.
+double achieved_rate(const run_summary& s, std::size_t t, double side_s)
 {
-    json j = latency_fields(s.latency);
-    j["requests"] = s.sent;
-    j["succeeded"] = s.ok;
+    const config& c = *s.cfg;
+    const auto& st = s.out.rec.target(t);
+    if (side_s <= 0)
+        return 0;
+    double span = 0;
+    auto add = [&](std::int64_t first, std::int64_t last) {
+        if (first >= 0)
+            span += static_cast<double>(last - first) / 1e9 + 1.0 / c.rate;
+    };
+    if (c.open_loop() && s.targets.size() > 1)
+        for (const auto& [k, w] : st.windows)
+            add(w.first_send_ns, w.last_send_ns);
+    else if (c.open_loop())
+        add(st.first_send_ns, st.last_send_ns);
+    return round3(static_cast<double>(st.sent) / std::max(span, side_s));
+}
+
+// Every latency and count field of one target (one side in overhead mode).
+json target_fields(const run_summary& s, std::size_t t)
+{
+    const auto& st = s.out.rec.target(t);
+    double side_s = side_seconds(s, t, 0, s.out.measured_s);
+    json j = latency_fields(st.latency);
+    j["requests"] = st.sent;
+    j["succeeded"] = st.ok;
     j["success_rate"] =
-        s.sent ? round3(100.0 * static_cast<double>(s.ok) / static_cast<double>(s.sent)) : 0.0;
-    j["throughput_rps"] = seconds > 0 ? round3(static_cast<double>(s.ok) / seconds) : 0.0;
-    j["achieved_rate"] = seconds > 0 ? round3(static_cast<double>(s.sent) / seconds) : 0.0;
-    j["late_sends"] = s.late_sends;
-    j["service_time_ms"] = quick_stats(s.service);
-    j.update(counts_json(s));
-    j["timeline"] = timeline(s);
-    j["stream"] = stream_block(s, stream);
+        st.sent ? round3(100.0 * static_cast<double>(st.ok) / static_cast<double>(st.sent)) : 0.0;
+    j["measured_s"] = round3(side_s);
+    j["throughput_rps"] = side_s > 0 ? round3(static_cast<double>(st.ok) / side_s) : 0.0;
+    j["achieved_rate"] = achieved_rate(s, t, side_s);
+    j["late_sends"] = st.late_sends;
+    j["service_time_ms"] = quick_stats(st.service);
+    j["error_latency"] = error_latency_json(st.error_latency);
+    j.update(counts_json(st));
+    j["timeline"] = timeline(s, t);
+    j["stream"] = s.cfg->stream ? stream_json(st.ttft, st.gap, st.latency, st.events,
+                                              static_cast<double>(st.event_span_ns) / 1e9)
+                                : json(nullptr);
+    j["histograms"] = histograms_json({st.service, st.error_latency, st.ttft, st.gap, st.server_timing});
     return j;
 }
 
-json interval_json(const interval& i)
+// Windows 2k and 2k+1 form pair k, whichever target went first.
+std::vector<window_pair_data> window_pairs(const run_summary& s)
 {
-    return {{"value", round3(i.value)}, {"ci_low", round3(i.ci_low)}, {"ci_high", round3(i.ci_high)}};
-}
-
-json overhead_json(const overhead_estimate& e)
-{
-    return {{"p50_ms", interval_json(e.p50)},   {"p90_ms", interval_json(e.p90)},
-            {"p99_ms", interval_json(e.p99)},   {"p999_ms", interval_json(e.p999)},
-            {"mean_ms", interval_json(e.mean)}, {"windows", e.windows}};
-}
-
-json overhead_block(const run_summary& s)
-{
+    std::vector<window_pair_data> out;
     if (s.targets.size() < 2)
-        return nullptr;
+        return out;
     const auto& p = s.out.rec.target(0).windows;
     const auto& d = s.out.rec.target(1).windows;
-    std::vector<window_pair> lat, ttft;
-    // Windows 2k and 2k+1 form pair k, whichever target went first.
     for (const auto& [k, w] : p) {
-        auto partner = k % 2 == 0 ? k + 1 : k - 1;
-        auto it = d.find(partner);
-        if (it == d.end())
-            continue;
-        lat.push_back({&w.latency, &it->second.latency});
-        ttft.push_back({&w.ttft, &it->second.ttft});
+        auto it = d.find(k % 2 == 0 ? k + 1 : k - 1);
+        if (it != d.end())
+            out.push_back({w.latency, it->second.latency, w.ttft, it->second.ttft});
     }
-    auto e = bootstrap_overhead(lat, s.cfg->seed);
-    if (!e)
-        return nullptr;
-    json j = overhead_json(*e);
-    if (s.cfg->stream) {
-        auto t = bootstrap_overhead(ttft, s.cfg->seed + 1);
-        j["ttft_ms"] = t ? overhead_json(*t) : json(nullptr);
-    }
-    return j;
+    return out;
 }
 
 json memory_fields(const std::optional<common::process_usage>& u)
@@ -166,6 +158,7 @@ json config_json(const run_summary& s)
             {"connections", c.connections},
             {"threads", c.threads},
             {"window_s", std::chrono::duration<double>(c.window).count()},
+            {"late_threshold_ms", std::chrono::duration<double, std::milli>(c.late_threshold).count()},
             {"request_type", c.kind == request_kind::chat ? "chat" : "embedding"},
             {"model", s.effective_model},
             {"big_payload", c.big_payload},
@@ -174,44 +167,20 @@ json config_json(const run_summary& s)
             {"path", c.path},
             {"suffix", c.suffix},
             {"header_names", headers},
+            {"ca_file", c.ca_file},
             {"seed", c.seed}};
 }
 
 } // namespace
 
-std::vector<double> curve_quantiles()
-{
-    std::vector<double> q;
-    for (int k = 0;; ++k) {
-        double v = 100.0 * (1.0 - std::pow(2.0, -k / 3.0));
-        if (v > 99.99)
-            break;
-        q.push_back(std::round(v * 1000.0) / 1000.0);
-    }
-    q.push_back(99.99);
-    return q;
-}
-
-json latency_fields(const common::histogram& h)
-{
-    return {{"mean_latency_ms", round3(ms(h.mean_ns()))},
-            {"p50_latency_ms", round3(ms(h.percentile_ns(50)))},
-            {"p90_latency_ms", round3(ms(h.percentile_ns(90)))},
-            {"p99_latency_ms", round3(ms(h.percentile_ns(99)))},
-            {"p999_latency_ms", round3(ms(h.percentile_ns(99.9)))},
-            {"min_latency_ms", round3(ms(static_cast<double>(h.min_ns())))},
-            {"max_latency_ms", round3(ms(static_cast<double>(h.max_ns())))},
-            {"percentiles", percentile_curve(h)}};
-}
-
 json build_entry(const run_summary& s)
 {
     const config& c = *s.cfg;
     const bool alternating = s.targets.size() > 1;
-    // Each target gets half of the windows when alternating.
-    double seconds = s.out.measured_s / static_cast<double>(s.targets.size());
     const auto& main = s.out.rec.target(0);
-    json e = target_fields(main, seconds, c.stream);
+    // Every rate of a side is over the time that side's windows covered (all of the measured
+    // phase with one target): in overhead mode each side reports the rate it was offered.
+    json e = target_fields(s, 0);
     e["format_version"] = format_version;
     e["rate"] = c.open_loop() ? c.rate : 0.0;
     e["target_rate"] = c.open_loop() ? c.rate : 0.0;
@@ -219,30 +188,23 @@ json build_entry(const run_summary& s)
     e["users"] = c.users;
     e["target"] = s.targets[0].url;
     e["timestamp"] = now_rfc3339();
-    if (c.open_loop() && !alternating && main.sent > 1 && main.last_send_ns > main.first_send_ns) {
-        // Requests over the span of the real sends (one interval added for the last one): a
-        // generator that falls behind stretches the span and shows a lower rate.
-        double span = static_cast<double>(main.last_send_ns - main.first_send_ns) / 1e9 + 1.0 / c.rate;
-        e["achieved_rate"] = round3(static_cast<double>(main.sent) / std::max(span, s.out.measured_s));
-    }
-    if (alternating) // the rate offered over the whole run, both targets together
-        e["achieved_rate"] =
-            s.out.measured_s > 0
-                ? round3(static_cast<double>(main.sent + s.out.rec.target(1).sent) / s.out.measured_s)
-                : 0.0;
     e.update(memory_fields(s.server));
     e["histogram"] = main.latency.to_json();
     e["direct"] = nullptr;
     e["direct_histogram"] = nullptr;
+    e["windows"] = nullptr;
+    e["overhead"] = nullptr;
     if (alternating) {
         const auto& d = s.out.rec.target(1);
-        json dj = target_fields(d, seconds, c.stream);
+        json dj = target_fields(s, 1);
         dj["target"] = s.targets[1].url;
         dj.update(memory_fields(s.direct_server));
         e["direct"] = dj;
         e["direct_histogram"] = d.latency.to_json();
+        auto pairs = window_pairs(s);
+        e["windows"] = windows_json(pairs, c.stream);
+        e["overhead"] = overhead_from_pairs(pairs, c.seed, c.stream);
     }
-    e["overhead"] = overhead_block(s);
     e["proxy_server_timing_ms"] =
         main.server_timing.count() ? quick_stats(main.server_timing) : json(nullptr);
     e["proxy_process"] = nullptr;
@@ -312,6 +274,20 @@ std::string format_table(const std::string& key, const json& e)
     row(key, e);
     if (e.contains("direct") && e["direct"].is_object())
         row("  direct", e["direct"]);
+    // Latency columns are those of 2xx responses; non-2xx responses are timed apart.
+    auto error_row = [&](const std::string& name, const json& j) {
+        if (!j.contains("error_latency") || !j["error_latency"].is_object())
+            return;
+        const auto& x = j["error_latency"];
+        out +=
+            fmt::format("{:<10} non-2xx: {} responses, latency p50 {:.3f} p90 {:.3f} p99 {:.3f} mean {:.3f} "
+                        "max {:.3f} ms (not in the columns above)\n",
+                        name, x.value("count", 0), num(x["p50_ms"]), num(x["p90_ms"]), num(x["p99_ms"]),
+                        num(x["mean_ms"]), num(x["max_ms"]));
+    };
+    error_row(key, e);
+    if (e.contains("direct") && e["direct"].is_object())
+        error_row("  direct", e["direct"]);
     if (e.contains("overhead") && e["overhead"].is_object()) {
         const auto& o = e["overhead"];
         out += fmt::format("overhead (proxy - direct, 95% CI over {} window pairs):", o.value("windows", 0));
@@ -332,7 +308,7 @@ std::string format_table(const std::string& key, const json& e)
                            num(e["proxy_server_timing_ms"]["p50"]), num(e["proxy_server_timing_ms"]["p99"]));
     if (e.contains("find_max"))
         out += fmt::format(
-            "find-max: highest rate within p99 <= {} ms and < 0.1% errors: {:.0f} req/s ({} trials)\n",
+            "find-max: highest rate within p99 <= {} ms and < 0.1% errors: {:g} req/s ({} trials)\n",
             num(e["find_max"]["slo_ms"]), num(e["find_max"]["max_rate"]), e["find_max"]["trials"].size());
     if (e["server_peak_memory_mb"].is_number())
         out += fmt::format("server (pid {}): RSS peak {:.1f} MiB avg {:.1f} MiB, CPU avg {:.1f}%\n",

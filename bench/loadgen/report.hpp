@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bench/loadgen/config.hpp"
+#include "bench/loadgen/result_blocks.hpp"
 #include "bench/loadgen/workers.hpp"
 #include "common/process_sampler.hpp"
 
@@ -13,7 +14,8 @@
 
 namespace loadgen {
 
-inline constexpr int format_version = 1;
+// 2: per-side rates over each side's own windows, error_latency, stored histograms and windows.
+inline constexpr int format_version = 2;
 
 struct run_summary
 {
@@ -28,12 +30,6 @@ struct run_summary
 };
 
 nlohmann::json build_entry(const run_summary& s);
-
-// The ~40 quantiles of the "percentiles" curve: 0, then 100 (1 - 2^(-k/3)) up to 99.99.
-std::vector<double> curve_quantiles();
-
-// The fields shared by a target and its "direct" block, from a histogram and counts.
-nlohmann::json latency_fields(const common::histogram& h);
 
 // Reads `path` (a missing file is an empty object), sets `key`, writes it back.
 bool write_results(const std::string& path, const std::string& key, const nlohmann::json& entry,

@@ -45,6 +45,7 @@ run_plan plan_for(const config& c, const resolved_run& r)
     p.threads = c.threads;
     p.stream = c.stream;
     p.seed = c.seed;
+    p.late_threshold = c.late_threshold;
     return p;
 }
 
@@ -150,9 +151,15 @@ measured measure(const config& c, const resolved_run& r)
 bool meets_slo(const config& c, const json& e)
 {
     double err = 100.0 - e["success_rate"].get<double>();
-    // Late sends already show in p99 (latency counts from the due time); the rate must also hold.
+    // Late sends already show in p99 (latency counts from the due time); the rate must also hold,
+    // on each side in overhead mode.
+    auto rate_held = [](const json& side, double target) {
+        return side.value("achieved_rate", 0.0) >= 0.99 * target;
+    };
+    double target = e["target_rate"].get<double>();
+    bool direct_ok = !e["direct"].is_object() || rate_held(e["direct"], target);
     return e["requests"].get<std::uint64_t>() > 0 && e["p99_latency_ms"].get<double>() <= c.slo_ms &&
-           err < 0.1 && e["achieved_rate"].get<double>() >= 0.99 * e["target_rate"].get<double>();
+           err < 0.1 && rate_held(e, target) && direct_ok;
 }
 
 // -find-max: doubles the rate from -rate until the SLO breaks, then bisects (6 steps).
@@ -173,10 +180,12 @@ measured find_max(const config& base, const resolved_run& r, json& trials)
         auto m = measure(c, r);
         bool ok = meets_slo(base, m.entry);
         trials.push_back({{"rate", c.rate},
+                          {"achieved_rate", m.entry["achieved_rate"]},
                           {"p99_ms", m.entry["p99_latency_ms"]},
                           {"success_rate", m.entry["success_rate"]},
+                          {"succeeded", m.entry["succeeded"]},
                           {"ok", ok}});
-        spdlog::info("find-max: {:.0f} req/s -> p99 {:.3f} ms, {:.2f}% ok: {}", c.rate,
+        spdlog::info("find-max: {:g} req/s -> p99 {:.3f} ms, {:.2f}% ok: {}", c.rate,
                      m.entry["p99_latency_ms"].get<double>(), m.entry["success_rate"].get<double>(),
                      ok ? "within SLO" : "over");
         if (ok) {
@@ -191,6 +200,42 @@ measured find_max(const config& base, const resolved_run& r, json& trials)
         return {};
     best->entry["find_max"] = {{"max_rate", lo}, {"slo_ms", base.slo_ms}, {"trials", trials}};
     return std::move(*best);
+}
+
+// Overhead mode whose direct target never answered 2xx (a missing key gives 401 from a hosted
+// upstream): the outcomes it got instead ("401 x50, drop tls x2"), or "" when it had successes.
+std::string failed_direct(const json& entry)
+{
+    json d = entry.value("direct", json());
+    if (!d.is_object() || d.value("succeeded", std::uint64_t{0}) > 0)
+        return {};
+    std::string out;
+    auto add = [&](const char* field, const char* prefix) {
+        json counts = d.value(field, json::object()); // a named copy: items() of a temporary dangles
+        for (const auto& [k, n] : counts.items())
+            out += (out.empty() ? "" : ", ") + std::string(prefix) + k + " x" + n.dump();
+    };
+    add("status_code_counts", "");
+    add("drop_reasons", "drop ");
+    return out.empty() ? "no outcome recorded" : out;
+}
+
+bool any_success(const json& trials)
+{
+    for (const auto& t : trials)
+        if (t.value("succeeded", std::uint64_t{0}) > 0)
+            return true;
+    return false;
+}
+
+std::string describe_trials(const json& trials)
+{
+    std::string out;
+    for (const auto& t : trials)
+        out += fmt::format("{}{:g} req/s (p99 {:.3f} ms, {:.2f}% ok, achieved {:.1f} req/s)",
+                           out.empty() ? "" : ", ", t["rate"].get<double>(), t["p99_ms"].get<double>(),
+                           t["success_rate"].get<double>(), t["achieved_rate"].get<double>());
+    return out;
 }
 
 } // namespace
@@ -210,8 +255,6 @@ session_result run_session(const config& c, const common::env_lookup& env, const
             continue;
         }
         auto& r = std::get<resolved_run>(rr);
-        if (!r.note.empty())
-            spdlog::warn("{}", r.note);
         std::string unreachable;
         for (const auto& t : r.targets)
             if (auto why = probe(t, std::chrono::seconds(2)); !why.empty() && unreachable.empty())
@@ -228,10 +271,26 @@ session_result run_session(const config& c, const common::env_lookup& env, const
                      r.targets.size() > 1 ? " alternating with direct " + r.targets[1].url : "");
         json trials = json::array();
         auto m = c.find_max ? find_max(c, r, trials) : measure(c, r);
+        if (c.find_max && m.entry.is_null() && any_success(trials)) {
+            std::fprintf(stderr,
+                         "bench: %s: find-max: no rate meets the SLO (p99 <= %g ms, < 0.1%% errors, rate "
+                         "held within 1%%); tried %s; nothing written for it\n",
+                         r.key.c_str(), c.slo_ms, describe_trials(trials).c_str());
+            result.exit_code = 1;
+            continue;
+        }
         if (m.entry.is_null() || m.entry.value("succeeded", std::uint64_t{0}) == 0) {
             std::fprintf(stderr, "bench: %s: no request succeeded against %s%s; nothing written for it\n",
-                         r.key.c_str(), r.targets[0].url.c_str(),
-                         c.find_max ? " within the SLO at any rate tried" : "");
+                         r.key.c_str(), r.targets[0].url.c_str(), c.find_max ? " at any rate tried" : "");
+            result.exit_code = 2;
+            continue;
+        }
+        if (auto why = failed_direct(m.entry); !why.empty()) {
+            std::fprintf(
+                stderr,
+                "bench: %s: no request to the direct target %s succeeded (%s); nothing written for it "
+                "(-direct off measures the proxy alone)\n",
+                r.key.c_str(), r.targets[1].url.c_str(), why.c_str());
             result.exit_code = 2;
             continue;
         }

@@ -48,23 +48,37 @@ std::string slash_join(std::string_view a, std::string_view b)
 
 using headers_t = std::vector<std::pair<std::string, std::string>>;
 
-// A target from a URL and a request path; TLS is not supported (yet) by bench's client.
+// A target from a URL and a request path; an https URL gets a TLS client verifying u.host.
 std::variant<target_endpoint, std::string> make_target(const config& c, const std::string& label,
                                                        const common::url& u, const std::string& path,
                                                        const headers_t& headers, const std::string& prompt,
                                                        const std::string& model)
 {
-    if (u.tls())
-        return label + " target " + u.to_string() + " is HTTPS: bench speaks plain HTTP only";
     auto ep = endpoint_for(u.host, u.port);
     if (auto* e = std::get_if<std::string>(&ep))
         return *e;
     target_endpoint t;
+    if (u.tls()) {
+        auto tls = make_tls_client(u.host, c.ca_file);
+        if (auto* e = std::get_if<std::string>(&tls))
+            return *e;
+        t.tls = std::get<std::shared_ptr<const tls_client>>(std::move(tls));
+    }
     t.label = label;
     t.endpoint = std::get<tcp::endpoint>(ep);
     t.url = u.scheme + "://" + u.host_header() + path;
     t.builder = std::make_shared<request_builder>(c, prompt, model, u.host_header(), path, headers);
     return t;
+}
+
+// What to do about a failed handshake, for the common cases.
+std::string handshake_hint(const std::string& why)
+{
+    if (why.find("issuer") != std::string::npos || why.find("self-signed") != std::string::npos)
+        return " (trust its CA with -ca-file FILE or SSL_CERT_FILE)";
+    if (why.find("wrong version number") != std::string::npos)
+        return " (is it plain HTTP?)";
+    return {};
 }
 
 } // namespace
@@ -84,7 +98,7 @@ std::variant<resolved_run, std::string> resolve_run(const config& c, const commo
     if (provider.empty()) { // -url
         auto u = common::parse_url(c.url);
         if (!u)
-            return "-url: '" + c.url + "' is not an absolute http:// URL";
+            return "-url: '" + c.url + "' is not an absolute http:// or https:// URL";
         r.key = "url";
         r.model = c.model.empty() ? "gpt-4o-mini" : c.model;
         std::string path = u->base_path.empty() ? "/" : u->base_path;
@@ -93,7 +107,7 @@ std::variant<resolved_run, std::string> resolve_run(const config& c, const commo
         if (c.direct != "off") {
             auto d = common::parse_url(c.direct);
             if (!d)
-                return "-direct: '" + c.direct + "' is not an absolute http:// URL";
+                return "-direct: '" + c.direct + "' is not an absolute http:// or https:// URL";
             std::string dpath = d->base_path.empty() ? path : d->base_path;
             if (auto e = add(make_target(c, "direct", *d, dpath, headers, prompt, r.model), d->port);
                 !e.empty())
@@ -141,18 +155,23 @@ std::variant<resolved_run, std::string> resolve_run(const config& c, const commo
     for (const auto& h : rp.headers)
         dheaders.emplace_back(h.name, h.value);
     std::string dpath = common::join_path(du->base_path, "/" + c.path);
-    auto t = make_target(c, "direct", *du, dpath, dheaders, prompt, r.model);
-    if (auto* e = std::get_if<std::string>(&t); e && c.direct == "auto" && du->tls()) {
-        r.note = *e + "; measuring the proxy alone (no overhead figures)";
-        return r;
-    }
-    if (auto e = add(std::move(t), du->port); !e.empty())
+    if (auto e = add(make_target(c, "direct", *du, dpath, dheaders, prompt, r.model), du->port); !e.empty())
         return e;
     return r;
 }
 
 std::string probe(const target_endpoint& t, std::chrono::milliseconds timeout)
 {
+    if (t.tls) { // connect and handshake: certificate problems show here, before any load
+        bool connected = false;
+        auto why = probe_tls(t.endpoint, *t.tls, timeout, connected);
+        if (why.empty())
+            return {};
+        if (connected)
+            return "TLS handshake with " + t.label + " target " + t.url + " failed: " + why +
+                   handshake_hint(why);
+        return "cannot reach " + t.label + " target " + t.url + " (" + why + ")";
+    }
     net::io_context ioc;
     tcp::socket s(ioc);
     net::steady_timer timer(ioc);

@@ -19,7 +19,6 @@ struct resolved_run
     std::vector<std::uint16_t> ports;     // local ports for process sampling, per target
     bool proxied = false;
     std::string model;
-    std::string note; // a warning to print (e.g. direct skipped), or ""
 };
 
 // `provider` is one provider name, "mock", or "" for -url. Errors are one line.

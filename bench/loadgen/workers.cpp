@@ -96,7 +96,8 @@ private:
             return c;
         }
         ++open_[t];
-        all_.push_back(std::make_unique<connection>(ioc_.get_executor(), plan_.targets[t].endpoint));
+        all_.push_back(std::make_unique<connection>(ioc_.get_executor(), plan_.targets[t].endpoint,
+                                                    plan_.targets[t].tls.get()));
         return all_.back().get();
     }
     void give_back(std::size_t t, connection* c) { idle_[t].push_back(c); }
@@ -150,7 +151,7 @@ private:
                 --waiting_[t];
             }
             auto now = clock::now();
-            if (now - due > late_threshold && due >= measure_start_)
+            if (now - due > plan_.late_threshold && due >= measure_start_)
                 rec_.count_late(t);
             if (waiting_[t] == 0 && open_total() < max_conns_ && next_ < end_index_)
                 spawn([this, t] { return send_loop(t); });
@@ -263,6 +264,25 @@ std::size_t window_target(std::uint32_t k, std::size_t targets, std::uint64_t se
         return 0;
     std::size_t first = splitmix(seed ^ (k / 2)) & 1;
     return k % 2 == 0 ? first : 1 - first;
+}
+
+double target_seconds(std::chrono::nanoseconds from, std::chrono::nanoseconds to,
+                      std::chrono::nanoseconds window, std::size_t t, std::size_t targets, std::uint64_t seed)
+{
+    using seconds = std::chrono::duration<double>;
+    if (to <= from)
+        return 0;
+    if (targets < 2 || window.count() <= 0)
+        return seconds(to - from).count();
+    std::chrono::nanoseconds total{};
+    for (auto k = static_cast<std::uint32_t>(from / window); k * window < to; ++k) {
+        if (window_target(k, targets, seed) != t)
+            continue;
+        auto lo = std::max(from, k * window), hi = std::min(to, (k + 1) * window);
+        if (hi > lo)
+            total += hi - lo;
+    }
+    return seconds(total).count();
 }
 
 run_output run_load(const run_plan& plan, progress* live)

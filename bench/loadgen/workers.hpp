@@ -6,6 +6,7 @@
 
 #include "bench/loadgen/payload.hpp"
 #include "bench/loadgen/recorder.hpp"
+#include "bench/loadgen/tls.hpp"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +23,7 @@ struct target_endpoint
     std::string url;   // for reports
     net::ip::tcp::endpoint endpoint;
     std::shared_ptr<const request_builder> builder;
+    std::shared_ptr<const tls_client> tls; // HTTPS targets; null for plain HTTP
 };
 
 struct run_plan
@@ -39,6 +41,7 @@ struct run_plan
     unsigned threads = 1;
     bool stream = false;
     std::uint64_t seed = 1;
+    std::chrono::nanoseconds late_threshold{std::chrono::milliseconds(1)}; // open loop: a later send is late
 };
 
 // Live counters for the progress line; written by the workers, read by main's printer thread.
@@ -60,6 +63,13 @@ struct run_output
 // Which target window k belongs to: pairs of windows, the order inside each pair drawn from the
 // seed so that neither target always goes first.
 std::size_t window_target(std::uint32_t k, std::size_t targets, std::uint64_t seed);
+
+// Seconds of [from, to) (offsets from the run start, where window 0 begins) that belong to
+// target t's windows: the time that side was given, the denominator of its rates. All of
+// [from, to) with a single target.
+double target_seconds(std::chrono::nanoseconds from, std::chrono::nanoseconds to,
+                      std::chrono::nanoseconds window, std::size_t t, std::size_t targets,
+                      std::uint64_t seed);
 
 run_output run_load(const run_plan& plan, progress* live);
 

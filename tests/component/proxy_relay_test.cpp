@@ -4,6 +4,7 @@
 #include "proxy/head_reader.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/http1.hpp"
+#include "proxy/io_deadline.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -217,4 +218,90 @@ TEST_CASE("framing: chunk size lines and empty pieces", "[component][proxy]")
     CHECK(last.count == 1);
     proxy::framed_piece plain("H", "ab", 2, false, true);
     CHECK(plain.count == 2);
+}
+
+namespace {
+
+// A connected loopback socket pair on `ioc`.
+std::pair<net::ip::tcp::socket, net::ip::tcp::socket> socket_pair(net::io_context& ioc)
+{
+    net::ip::tcp::acceptor acc(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    net::ip::tcp::socket a(ioc), b(ioc);
+    a.connect(acc.local_endpoint());
+    acc.accept(b);
+    return {std::move(a), std::move(b)};
+}
+
+common::task<beast::error_code> read_one(net::ip::tcp::socket& s)
+{
+    char c;
+    auto [ec, n] = co_await s.async_read_some(net::buffer(&c, 1), common::use_nothrow);
+    co_return ec;
+}
+
+} // namespace
+
+TEST_CASE("io_deadline: expiry cancels the pending read, the socket stays open", "[component][proxy]")
+{
+    net::io_context ioc;
+    auto [a, b] = socket_pair(ioc);
+    proxy::io_deadline d(a);
+    d.expires_after(50ms);
+    auto t0 = std::chrono::steady_clock::now();
+    auto ec = run(ioc, read_one(a));
+    auto waited = std::chrono::steady_clock::now() - t0;
+    CHECK(ec == net::error::operation_aborted);
+    CHECK(d.fired());
+    CHECK(waited >= 45ms);
+    CHECK(waited < 1s);
+    CHECK(a.is_open()); // a 408 can still be written
+    d.expires_never();
+    CHECK_FALSE(d.fired());
+}
+
+TEST_CASE("io_deadline: a later deadline is honoured by re-arming, an earlier one fires on time",
+          "[component][proxy]")
+{
+    net::io_context ioc;
+    auto [a, b] = socket_pair(ioc);
+    proxy::io_deadline d(a);
+    d.expires_after(30ms);  // the timer is armed for 30 ms...
+    d.expires_after(150ms); // ...and the deadline moves on without touching it
+    auto t0 = std::chrono::steady_clock::now();
+    auto ec = run(ioc, read_one(a));
+    auto waited = std::chrono::steady_clock::now() - t0;
+    CHECK(ec == net::error::operation_aborted);
+    CHECK(waited >= 140ms); // the early wake-up re-armed for the real deadline
+    d.expires_after(10s);
+    d.expires_after(40ms); // earlier than the armed time: re-armed at once
+    t0 = std::chrono::steady_clock::now();
+    ec = run(ioc, read_one(a));
+    waited = std::chrono::steady_clock::now() - t0;
+    CHECK(ec == net::error::operation_aborted);
+    CHECK(waited < 1s);
+}
+
+TEST_CASE("io_deadline: data before the deadline completes the read; a destroyed deadline is inert",
+          "[component][proxy]")
+{
+    net::io_context ioc;
+    auto [a, b] = socket_pair(ioc);
+    {
+        proxy::io_deadline d(a);
+        d.expires_after(2s);
+        b.write_some(net::buffer("x", 1));
+        std::optional<beast::error_code> got;
+        net::co_spawn(ioc, read_one(a), [&](std::exception_ptr, beast::error_code ec) { got = ec; });
+        while (!got)
+            ioc.run_one(); // not run(): the pending 2 s timer would keep it busy
+        CHECK_FALSE(*got);
+        CHECK_FALSE(d.fired());
+    }
+    // The timer's handler may still run after its owner is gone: it must touch nothing.
+    net::steady_timer t(ioc, 20ms);
+    t.async_wait([](beast::error_code) {});
+    ioc.run();
+    ioc.restart();
+    b.write_some(net::buffer("y", 1));
+    CHECK_FALSE(run(ioc, read_one(a)));
 }

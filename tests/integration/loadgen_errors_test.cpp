@@ -79,6 +79,20 @@ TEST_CASE("a target that answers only errors writes nothing", "[integration][loa
     CHECK_FALSE(exists(out));
 }
 
+TEST_CASE("a direct target that answers only errors writes nothing", "[integration][loadgen]")
+{
+    // Overhead mode against a hosted upstream without its key gets 401s: no zeros as "direct".
+    auto proxy = start_mock();
+    auto direct = start_mock({"--fail-429", "100"});
+    auto out = temp_file("direct_errors.json");
+    expect_rejected({"-url", "http://127.0.0.1:" + std::to_string(proxy.port) + "/v1/chat/completions",
+                     "-direct", "http://127.0.0.1:" + std::to_string(direct.port) + "/v1/chat/completions",
+                     "-rate", "40", "-duration", "0.5", "-window", "100ms", "-output", out, "-quiet",
+                     "-log-level", "warn"},
+                    "no request to the direct target");
+    CHECK_FALSE(exists(out));
+}
+
 TEST_CASE("merge rejects missing and foreign files", "[integration][loadgen]")
 {
     auto good = temp_file("foreign.json");

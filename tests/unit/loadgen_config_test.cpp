@@ -145,3 +145,12 @@ TEST_CASE("the help flag is reported to the caller", "[unit][loadgen][config]")
     CHECK(bad({"--help"}) == "help");
     CHECK_FALSE(loadgen::usage().empty());
 }
+
+TEST_CASE("late threshold flag: default 1 ms, any duration, zero allowed", "[unit][loadgen][config]")
+{
+    CHECK(ok({}).late_threshold == 1ms);
+    CHECK(ok({"-late-threshold", "250us"}).late_threshold == 250us);
+    CHECK(ok({"--late-threshold=0.01"}).late_threshold == 10ms);
+    CHECK(ok({"-late-threshold", "0"}).late_threshold == 0ms);
+    CHECK(bad({"-late-threshold", "soon"}).find("-late-threshold") != std::string::npos);
+}

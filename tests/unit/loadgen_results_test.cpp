@@ -93,7 +93,7 @@ TEST_CASE("an entry has every field of the agreed schema", "[unit][loadgen][resu
                    "direct_histogram",
                    "config"})
         CHECK(e.contains(k));
-    CHECK(e["format_version"] == 1);
+    CHECK(e["format_version"] == 2);
     CHECK(e["mode"] == "open");
     CHECK(e["requests"] == 200);
     CHECK(e["success_rate"].get<double>() == Approx(99.0));
@@ -174,7 +174,9 @@ TEST_CASE("merge adds counts and histograms exactly", "[unit][loadgen][results]"
     h->merge(*h);
     CHECK(e["histogram"] == h->to_json());
     CHECK(e["p99_latency_ms"] == a["p99_latency_ms"]); // same distribution twice
-    CHECK(e["overhead"].is_null());
+    REQUIRE(e["overhead"].is_object());                // recomputed over the window pairs of both inputs
+    CHECK(e["overhead"]["windows"] == 4);
+    CHECK(e["overhead"]["p50_ms"]["value"] == a["overhead"]["p50_ms"]["value"]);
     CHECK((*m)["mock"]["requests"] == 200);
 
     auto broken = a;

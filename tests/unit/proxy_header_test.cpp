@@ -65,11 +65,16 @@ TEST_CASE("map_target: /v1/<rest> -> base/<rest>, query kept", "[unit][proxy]")
 TEST_CASE("request line: the target mapped onto the upstream base path, query kept", "[unit][proxy]")
 {
     auto p = provider();
-    auto w = rewrite("/v1/chat/completions?stream=1", "Host: a\r\n", {&p, "127.0.0.1", false, false});
+    auto w = rewrite("/v1/chat/completions?stream=1", "Host: a\r\n", {&p, "127.0.0.1", false, false, {}});
     CHECK(w.head.method == "POST");
     CHECK(w.head.target == "/api/v1/chat/completions?stream=1");
     CHECK(w.head.version_text == "HTTP/1.1");
     CHECK(w.head.target == *proxy::map_target("/v1/chat/completions?stream=1", p.upstream.base_path));
+    CHECK(w.get("Host") == "api.example.com");
+    // The worker passes the Host value it computed once per provider.
+    auto cached = rewrite("/v1/x", "Host: a\r\n", {&p, "127.0.0.1", false, false, "cached.example:8443"});
+    CHECK(cached.get("Host") == "cached.example:8443");
+    CHECK(cached.count("Host") == 1);
 }
 
 TEST_CASE("method allowlist", "[unit][proxy]")
@@ -89,7 +94,7 @@ TEST_CASE("request: hop-by-hop and Connection-named headers stripped, Host from 
                 "Keep-Alive: timeout=5\r\nTE: trailers\r\nUpgrade: h2c\r\nProxy-Authorization: Basic x\r\n"
                 "Expect: 100-continue\r\nContent-Length: 5\r\nAuthorization: Bearer client\r\n"
                 "X-Custom: kept\r\n",
-                {&p, "10.1.2.3", false, false});
+                {&p, "10.1.2.3", false, false, {}});
     CHECK(w.get("Host") == "api.example.com");
     CHECK(w.count("Host") == 1);
     for (auto n : {"Connection", "X-Secret", "Keep-Alive", "TE", "Upgrade", "Proxy-Authorization", "Expect"})
@@ -108,7 +113,7 @@ TEST_CASE("request: configured key replaces Authorization, provider headers adde
 {
     auto p = provider({{"Authorization", "Bearer sk-conf"}, {"x-portkey-provider", "openai"}});
     auto w = rewrite("/v1/x", "Host: a\r\nAuthorization: Bearer client\r\nX-Portkey-Provider: anthropic\r\n",
-                     {&p, "127.0.0.1", false, false});
+                     {&p, "127.0.0.1", false, false, {}});
     CHECK(w.count("Authorization") == 1);
     CHECK(w.get("Authorization") == "Bearer sk-conf");
     CHECK(w.count("x-portkey-provider") == 1);
@@ -118,8 +123,8 @@ TEST_CASE("request: configured key replaces Authorization, provider headers adde
 TEST_CASE("request: inbound proxy key is not forwarded", "[unit][proxy]")
 {
     auto p = provider();
-    auto w =
-        rewrite("/v1/x", "Host: a\r\nAuthorization: Bearer proxy-key\r\n", {&p, "127.0.0.1", false, true});
+    auto w = rewrite("/v1/x", "Host: a\r\nAuthorization: Bearer proxy-key\r\n",
+                     {&p, "127.0.0.1", false, true, {}});
     CHECK(w.count("Authorization") == 0);
 }
 
@@ -130,7 +135,7 @@ TEST_CASE("request: forwarding headers replaced unless trusted, request id kept 
         "Host: a\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-Proto: https\r\n"
         "X-Forwarded-Host: spoof\r\nForwarded: for=1.1.1.1\r\nX-Request-Id: abc-123\r\n"
         "X-Forwarded-For: 2.2.2.2\r\n";
-    auto untrusted = rewrite("/v1/x", fields, {&p, "10.0.0.9", false, false});
+    auto untrusted = rewrite("/v1/x", fields, {&p, "10.0.0.9", false, false, {}});
     CHECK(untrusted.id == "abc-123");
     CHECK(untrusted.get("X-Request-Id") == "abc-123");
     CHECK(untrusted.count("X-Forwarded-For") == 1);
@@ -138,14 +143,14 @@ TEST_CASE("request: forwarding headers replaced unless trusted, request id kept 
     CHECK(untrusted.get("X-Forwarded-Proto") == "http");
     CHECK(untrusted.count("X-Forwarded-Host") == 0);
     CHECK(untrusted.count("Forwarded") == 0);
-    auto trusted = rewrite("/v1/x", fields, {&p, "10.0.0.9", true, false});
+    auto trusted = rewrite("/v1/x", fields, {&p, "10.0.0.9", true, false, {}});
     CHECK(trusted.count("X-Forwarded-For") == 1);
     CHECK(trusted.get("X-Forwarded-For") == "1.1.1.1, 2.2.2.2, 10.0.0.9");
     CHECK(trusted.get("X-Forwarded-Proto") == "https");
     CHECK(trusted.get("X-Forwarded-Host") == "spoof");
     CHECK(trusted.get("Forwarded") == "for=1.1.1.1");
     auto bad = rewrite("/v1/x", "Host: a\r\nX-Request-Id: " + std::string(200, 'a') + "\r\n",
-                       {&p, "x", false, false});
+                       {&p, "x", false, false, {}});
     CHECK(bad.id.size() == 24);
     CHECK(bad.count("X-Request-Id") == 1);
     CHECK_FALSE(proxy::sane_request_id("a b"));

@@ -181,3 +181,33 @@ TEST_CASE("http1: chunked decoder errors and bounds", "[unit][http1]")
     CHECK(cut.error == error::none);
     CHECK(cut.data == "ab");
 }
+
+TEST_CASE("http1: find_control agrees with a byte loop (tabs, DEL, obs-text, every offset)", "[unit][http1]")
+{
+    auto naive = [](std::string_view s, std::size_t from) {
+        for (std::size_t i = from; i < s.size(); ++i) {
+            auto c = static_cast<unsigned char>(s[i]);
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
+                return i;
+        }
+        return std::string_view::npos;
+    };
+    std::uint64_t state = 42;
+    auto next = [&] {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return static_cast<unsigned>(state >> 33);
+    };
+    const char alphabet[] = {'a',  'Z',    ' ',    ':',    '\t',   '\t',   '\r', '\n',
+                             '\0', '\x7f', '\x80', '\xff', '\x1f', '\x20', '~'};
+    for (int round = 0; round < 20000; ++round) {
+        std::string s(next() % 40, 'x');
+        for (auto& c : s)
+            c = next() % 4 == 0 ? alphabet[next() % sizeof alphabet] : static_cast<char>('a' + next() % 26);
+        auto from = s.empty() ? 0 : next() % (s.size() + 1);
+        INFO(round);
+        REQUIRE(h1::find_control(s, from) == naive(s, from));
+    }
+    CHECK(h1::find_control("\t\t\t\t\t\t\t\t\t\tab\r\n") == 12);
+    CHECK(h1::find_control("abcdefgh\x7f") == 8);
+    CHECK(h1::find_control("caf\xc3\xa9 \xff\xfe ok") == std::string_view::npos);
+}

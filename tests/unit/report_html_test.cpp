@@ -397,3 +397,22 @@ TEST_CASE("report: alternating windows are joined, a stall is shown", "[unit][re
     CHECK(count(series("direct req/s"), "<circle") == 3); // 1, 3 and 5
     CHECK(page.find("alternating window are skipped") != std::string::npos);
 }
+
+TEST_CASE("report: each side's throughput, non-2xx latency, why the overhead is absent", "[unit][report]")
+{
+    json r = load_fixture("report_two_providers.json")["litellm"];
+    r["throughput_rps"] = 49.5;
+    r["direct"]["throughput_rps"] = 50.25;
+    r["error_latency"] = {{"count", 7}, {"p50_ms", 0.4}, {"p99_ms", 30.5}, {"max_ms", 31.0}};
+    std::string page = loadgen::render_html_report(json{{"litellm", r}});
+    CHECK(page.find("49.5 req/s (direct 50.2 req/s)") != std::string::npos);
+    CHECK(page.find("7 responses: p50 0.400 ms, p99 30.500 ms, max 31.000 ms (direct: none)") !=
+          std::string::npos);
+
+    r["overhead"] = nullptr;
+    r["overhead_note"] = "overhead not recomputed: an input has no per-window data <v1>";
+    page = loadgen::render_html_report(json{{"litellm", r}});
+    CHECK(page.find(
+              "No overhead chart: overhead not recomputed: an input has no per-window data &lt;v1&gt;.") !=
+          std::string::npos);
+}

@@ -183,10 +183,13 @@ std::string overhead_charts(const json& r, const json* direct)
         return figure("Overhead per percentile", "",
                       "No overhead chart: this run has no direct baseline (<code>direct</code> is null: "
                       "<code>-direct off</code>, a <code>-url</code> target or the mock measured alone).");
-    if (!overhead)
+    if (!overhead) {
+        if (auto why = html::get_string(r, "overhead_note"))
+            return figure("Overhead per percentile", "", "No overhead chart: " + escape(*why) + ".");
         return figure("Overhead per percentile", "",
                       "No overhead chart: the run measured the direct route but has no "
                       "<code>overhead</code> figures (too few alternating windows?).");
+    }
     svg::bar_chart chart{"Overhead per percentile (proxy minus direct)", "added latency (ms)", "ms",
                          svg::color_proxy, overhead_bars(*overhead, false)};
     std::string note = "Bars: proxy latency minus direct latency at each percentile; whiskers: 95% "
@@ -273,20 +276,39 @@ std::string config_details(const json& r)
     return out + "</tbody></table></details>";
 }
 
+// Non-2xx responses are timed apart from the successes (`error_latency`); "none" without any.
+std::string error_latency(const json& side)
+{
+    const json* x = html::get_object(side, "error_latency");
+    if (!x)
+        return "none";
+    return number(get_number(*x, "count"), 0) + " responses: p50 " + number(get_number(*x, "p50_ms"), 3) +
+           " ms, p99 " + number(get_number(*x, "p99_ms"), 3) + " ms, max " +
+           number(get_number(*x, "max_ms"), 3) + " ms";
+}
+
 std::string meta(const json& r, const json* direct)
 {
     auto str = [](const json& o, const char* k) { return escape(html::get_string(o, k).value_or("n/a")); };
+    auto both = [&](const char* key, int decimals, const char* unit) {
+        std::string v = html::with_unit(get_number(r, key), decimals, unit);
+        return direct ? v + " (direct " + html::with_unit(get_number(*direct, key), decimals, unit) + ")" : v;
+    };
     std::string out = "<dl class=\"meta\">" + html::term("target", str(r, "target"));
     if (direct)
         out += html::term("direct", str(*direct, "target"));
     out += html::term("mode", str(r, "mode")) +
            html::term("target rate", html::with_unit(get_number(r, "target_rate"), 1, "req/s")) +
-           html::term("achieved", html::with_unit(get_number(r, "achieved_rate"), 1, "req/s")) +
+           html::term("achieved", both("achieved_rate", 1, "req/s")) +
+           html::term("throughput", both("throughput_rps", 1, "req/s")) +
            html::term("late sends", number(get_number(r, "late_sends"), 0)) +
            html::term("requests", number(get_number(r, "requests"), 0)) +
            html::term("success", html::with_unit(get_number(r, "success_rate"), 2, "%")) +
            html::term("status codes", counts(r, "status_code_counts")) +
-           html::term("drops", counts(r, "drop_reasons")) + html::term("timestamp", str(r, "timestamp"));
+           html::term("drops", counts(r, "drop_reasons")) +
+           html::term("non-2xx latency",
+                      error_latency(r) + (direct ? " (direct: " + error_latency(*direct) + ")" : "")) +
+           html::term("timestamp", str(r, "timestamp"));
     return out + "</dl>";
 }
 

@@ -1,0 +1,205 @@
+// Histogram-derived blocks of a results.json entry (see result_blocks.hpp).
+#include "bench/loadgen/result_blocks.hpp"
+
+#include "bench/loadgen/histogram_codec.hpp"
+#include "bench/loadgen/overhead.hpp"
+
+#include <cmath>
+
+namespace loadgen {
+namespace {
+
+using nlohmann::json;
+
+double ms(double ns)
+{
+    return ns / 1e6;
+}
+
+json percentile_curve(const common::histogram& h)
+{
+    json out = json::array();
+    for (double q : curve_quantiles())
+        out.push_back({q, round3(ms(h.percentile_ns(q)))});
+    return out;
+}
+
+json interval_json(const interval& i)
+{
+    return {{"value", round3(i.value)}, {"ci_low", round3(i.ci_low)}, {"ci_high", round3(i.ci_high)}};
+}
+
+json overhead_json(const overhead_estimate& e)
+{
+    return {{"p50_ms", interval_json(e.p50)},   {"p90_ms", interval_json(e.p90)},
+            {"p99_ms", interval_json(e.p99)},   {"p999_ms", interval_json(e.p999)},
+            {"mean_ms", interval_json(e.mean)}, {"windows", e.windows}};
+}
+
+constexpr const char* side_keys[] = {"service", "error_latency", "ttft", "gap", "server_timing"};
+
+common::histogram side_histograms::*side_member(std::size_t i)
+{
+    static constexpr common::histogram side_histograms::*members[] = {
+        &side_histograms::service, &side_histograms::error_latency, &side_histograms::ttft,
+        &side_histograms::gap, &side_histograms::server_timing};
+    return members[i];
+}
+
+constexpr const char* pair_keys[] = {"proxy", "direct", "proxy_ttft", "direct_ttft"};
+
+common::histogram window_pair_data::*pair_member(std::size_t i)
+{
+    static constexpr common::histogram window_pair_data::*members[] = {
+        &window_pair_data::proxy_latency, &window_pair_data::direct_latency, &window_pair_data::proxy_ttft,
+        &window_pair_data::direct_ttft};
+    return members[i];
+}
+
+} // namespace
+
+double round3(double v)
+{
+    return std::round(v * 1000.0) / 1000.0;
+}
+
+json quick_stats(const common::histogram& h)
+{
+    return {{"p50", round3(ms(h.percentile_ns(50)))},
+            {"p90", round3(ms(h.percentile_ns(90)))},
+            {"p99", round3(ms(h.percentile_ns(99)))},
+            {"mean", round3(ms(h.mean_ns()))}};
+}
+
+std::vector<double> curve_quantiles()
+{
+    std::vector<double> q;
+    for (int k = 0;; ++k) {
+        double v = 100.0 * (1.0 - std::pow(2.0, -k / 3.0));
+        if (v > 99.99)
+            break;
+        q.push_back(std::round(v * 1000.0) / 1000.0);
+    }
+    q.push_back(99.99);
+    return q;
+}
+
+json latency_fields(const common::histogram& h)
+{
+    return {{"mean_latency_ms", round3(ms(h.mean_ns()))},
+            {"p50_latency_ms", round3(ms(h.percentile_ns(50)))},
+            {"p90_latency_ms", round3(ms(h.percentile_ns(90)))},
+            {"p99_latency_ms", round3(ms(h.percentile_ns(99)))},
+            {"p999_latency_ms", round3(ms(h.percentile_ns(99.9)))},
+            {"min_latency_ms", round3(ms(static_cast<double>(h.min_ns())))},
+            {"max_latency_ms", round3(ms(static_cast<double>(h.max_ns())))},
+            {"percentiles", percentile_curve(h)}};
+}
+
+json histograms_json(const side_histograms& h)
+{
+    json out = json::object();
+    for (std::size_t i = 0; i < std::size(side_keys); ++i)
+        out[side_keys[i]] = to_compact_json(h.*side_member(i));
+    return out;
+}
+
+std::optional<side_histograms> histograms_from_json(const json& j, std::string& error)
+{
+    if (!j.is_object()) {
+        error = "\"histograms\" is not an object";
+        return std::nullopt;
+    }
+    side_histograms out;
+    for (std::size_t i = 0; i < std::size(side_keys); ++i) {
+        auto h = from_compact_json(j.contains(side_keys[i]) ? j[side_keys[i]] : json(nullptr), error);
+        if (!h) {
+            error = std::string("\"histograms\".") + side_keys[i] + ": " + error;
+            return std::nullopt;
+        }
+        out.*side_member(i) = std::move(*h);
+    }
+    return out;
+}
+
+json error_latency_json(const common::histogram& h)
+{
+    if (h.count() == 0)
+        return nullptr;
+    return {{"count", h.count()},
+            {"p50_ms", round3(ms(h.percentile_ns(50)))},
+            {"p90_ms", round3(ms(h.percentile_ns(90)))},
+            {"p99_ms", round3(ms(h.percentile_ns(99)))},
+            {"mean_ms", round3(ms(h.mean_ns()))},
+            {"min_ms", round3(ms(static_cast<double>(h.min_ns())))},
+            {"max_ms", round3(ms(static_cast<double>(h.max_ns())))}};
+}
+
+json stream_json(const common::histogram& ttft, const common::histogram& gap, const common::histogram& total,
+                 std::uint64_t chunks, double chunk_span_s)
+{
+    return {
+        {"ttft_ms", quick_stats(ttft)},
+        {"gap_ms", quick_stats(gap)},
+        {"total_ms", quick_stats(total)},
+        {"chunks_per_second", chunk_span_s > 0 ? round3(static_cast<double>(chunks) / chunk_span_s) : 0.0},
+        {"chunks", chunks},
+        {"chunk_span_s", std::round(chunk_span_s * 1e6) / 1e6}};
+}
+
+json windows_json(const std::vector<window_pair_data>& pairs, bool stream)
+{
+    json list = json::array();
+    for (const auto& p : pairs) {
+        if (p.proxy_latency.count() == 0 || p.direct_latency.count() == 0)
+            continue;
+        json one = json::object();
+        for (std::size_t i = 0; i < (stream ? 4u : 2u); ++i)
+            one[pair_keys[i]] = to_compact_json(p.*pair_member(i));
+        list.push_back(std::move(one));
+    }
+    return {{"pairs", std::move(list)}};
+}
+
+std::optional<std::vector<window_pair_data>> windows_from_json(const json& j, std::string& error)
+{
+    if (!j.is_object() || !j.contains("pairs") || !j["pairs"].is_array()) {
+        error = "\"windows\" has no \"pairs\" array";
+        return std::nullopt;
+    }
+    std::vector<window_pair_data> out;
+    for (const auto& p : j["pairs"]) {
+        window_pair_data d;
+        for (std::size_t i = 0; i < std::size(pair_keys); ++i) {
+            auto h = from_compact_json(
+                p.is_object() && p.contains(pair_keys[i]) ? p[pair_keys[i]] : json(nullptr), error);
+            if (!h) {
+                error = std::string("\"windows\" pair ") + pair_keys[i] + ": " + error;
+                return std::nullopt;
+            }
+            d.*pair_member(i) = std::move(*h);
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+json overhead_from_pairs(const std::vector<window_pair_data>& pairs, std::uint64_t seed, bool stream)
+{
+    std::vector<window_pair> lat, ttft;
+    for (const auto& p : pairs) {
+        lat.push_back({&p.proxy_latency, &p.direct_latency});
+        ttft.push_back({&p.proxy_ttft, &p.direct_ttft});
+    }
+    auto e = bootstrap_overhead(lat, seed);
+    if (!e)
+        return nullptr;
+    json j = overhead_json(*e);
+    if (stream) {
+        auto t = bootstrap_overhead(ttft, seed + 1);
+        j["ttft_ms"] = t ? overhead_json(*t) : json(nullptr);
+    }
+    return j;
+}
+
+} // namespace loadgen

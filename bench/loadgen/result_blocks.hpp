@@ -1,0 +1,61 @@
+// The parts of a results.json entry that are computed from histograms, shared by a run
+// (build_entry) and by `bench merge`, so that a merged file is computed exactly as one run
+// holding all the requests would have been: latency fields, stream figures, error latency,
+// the overhead estimate from window pairs, and the stored histograms those need.
+#pragma once
+
+#include "common/histogram.hpp"
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace loadgen {
+
+double round3(double v);
+
+// {"p50","p90","p99","mean"} in ms.
+nlohmann::json quick_stats(const common::histogram& h);
+
+// The ~40 quantiles of the "percentiles" curve: 0, then 100 (1 - 2^(-k/3)) up to 99.99.
+std::vector<double> curve_quantiles();
+
+// mean/p50/p90/p99/p999/min/max_latency_ms and "percentiles" of a latency histogram.
+nlohmann::json latency_fields(const common::histogram& h);
+
+// The histograms of one side besides its latency, as stored under "histograms".
+struct side_histograms
+{
+    common::histogram service, error_latency, ttft, gap, server_timing;
+};
+nlohmann::json histograms_json(const side_histograms& h);
+std::optional<side_histograms> histograms_from_json(const nlohmann::json& j, std::string& error);
+
+// null when no non-2xx response was timed, else {count, p50_ms, p90_ms, p99_ms, mean_ms, min_ms, max_ms}.
+nlohmann::json error_latency_json(const common::histogram& h);
+
+// The "stream" block: TTFT, gaps and total time (the latency histogram) of streamed successes;
+// `chunks` data events spread over `chunk_span_s` (sum over requests of last - first event).
+nlohmann::json stream_json(const common::histogram& ttft, const common::histogram& gap,
+                           const common::histogram& total, std::uint64_t chunks, double chunk_span_s);
+
+// One alternation window pair (proxy window and direct window) as the bootstrap needs it.
+struct window_pair_data
+{
+    common::histogram proxy_latency, direct_latency, proxy_ttft, direct_ttft;
+};
+
+// "windows": {"pairs": [{"proxy":..., "direct":..., "proxy_ttft":..., "direct_ttft":...}, ...]}
+// (compact histograms; the TTFT ones only with streams). Pairs without a success on either side
+// are left out: the bootstrap skips them anyway.
+nlohmann::json windows_json(const std::vector<window_pair_data>& pairs, bool stream);
+std::optional<std::vector<window_pair_data>> windows_from_json(const nlohmann::json& j, std::string& error);
+
+// The "overhead" block from window pairs (bootstrap with `seed`), with "ttft_ms" for streams;
+// null when no pair has successes on both sides.
+nlohmann::json overhead_from_pairs(const std::vector<window_pair_data>& pairs, std::uint64_t seed,
+                                   bool stream);
+
+} // namespace loadgen

@@ -1,0 +1,230 @@
+// Unit tests: per-side rates in overhead mode, the error-response latency, the compact histogram
+// encoding, and `bench merge` recomputing every histogram-derived figure (overhead included)
+// exactly as one run holding all the requests would have.
+#include "bench/loadgen/histogram_codec.hpp"
+#include "bench/loadgen/report.hpp"
+
+#include <catch2/catch.hpp>
+#include <random>
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// An overhead-mode run of `windows` windows of 1 s at `rate` req/s: the proxy adds 1 ms, every
+// 10th request of the proxy gets a 502 after 0.3 ms, streams have 4 events 5 ms apart.
+loadgen::run_summary synthetic(const loadgen::config& c, std::uint32_t windows, int rate,
+                               std::uint64_t jitter_seed)
+{
+    loadgen::run_summary s;
+    s.key = "bifrost";
+    s.cfg = &c;
+    s.proxied = true;
+    s.targets.resize(2);
+    s.targets[0].url = "http://127.0.0.1:3001/v1/chat/completions";
+    s.targets[1].url = "http://127.0.0.1:3039/v1/chat/completions";
+    s.out.measured_s = windows;
+    std::mt19937_64 rng(jitter_seed);
+    std::uniform_int_distribution<int> jitter(0, 400);
+    auto start = loadgen::clock::now();
+    for (std::uint32_t w = 0; w < windows; ++w) {
+        std::size_t t = loadgen::window_target(w, 2, c.seed);
+        for (int i = 0; i < rate; ++i) {
+            loadgen::exchange_result r;
+            auto due = start + std::chrono::microseconds(w * 1'000'000LL + i * 1'000'000LL / rate);
+            bool fail = t == 0 && i % 10 == 9;
+            r.status = fail ? 502 : 200;
+            r.sent_at = due;
+            r.done_at =
+                due + (fail ? 300us : std::chrono::microseconds(2000 + jitter(rng) + (t == 0 ? 1000 : 0)));
+            if (c.stream && !fail) {
+                r.events = 4;
+                r.first_event_at = due + (r.done_at - due) / 2;
+                s.out.rec.target(t).gap.record(5'000'000, 3);
+            }
+            s.out.rec.record(t, r, due, start, w);
+        }
+    }
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("target_seconds counts each side's windows inside the measured phase", "[unit][loadgen][results]")
+{
+    using loadgen::target_seconds;
+    CHECK(target_seconds(0s, 5s, 1s, 0, 1, 1) == Approx(5.0));
+    // Five windows of 1 s: one side gets three, the other two, and together all five.
+    double a = target_seconds(0s, 5s, 1s, 0, 2, 1), b = target_seconds(0s, 5s, 1s, 1, 2, 1);
+    CHECK(a + b == Approx(5.0));
+    CHECK(std::max(a, b) == Approx(3.0));
+    // Partial windows at both ends (a warm-up of 0.25 s, 250 ms windows).
+    double c = target_seconds(250ms, 1250ms, 250ms, 0, 2, 7),
+           d = target_seconds(250ms, 1250ms, 250ms, 1, 2, 7);
+    CHECK(c + d == Approx(1.0));
+    CHECK(target_seconds(100ms, 350ms, 250ms, loadgen::window_target(0, 2, 7), 2, 7) == Approx(0.15));
+}
+
+TEST_CASE("overhead mode: each side's rates are over its own windows", "[unit][loadgen][results]")
+{
+    // Five 1 s windows at 50 req/s: one side had three windows, the other two. Dividing by half
+    // the run (2.5 s) would show 60 and 40 req/s; each side was offered 50 req/s.
+    loadgen::config c;
+    c.rate = 50;
+    auto e = loadgen::build_entry(synthetic(c, 5, 50, 1));
+    REQUIRE(e["direct"].is_object());
+    CHECK(e["measured_s"].get<double>() + e["direct"]["measured_s"].get<double>() == Approx(5.0));
+    CHECK(e["achieved_rate"].get<double>() == Approx(50).epsilon(0.01));
+    CHECK(e["direct"]["achieved_rate"].get<double>() == Approx(50).epsilon(0.01));
+    CHECK(e["direct"]["throughput_rps"].get<double>() == Approx(50).epsilon(0.01));
+    CHECK(e["throughput_rps"].get<double>() == Approx(45).epsilon(0.01)); // 10% are 502s
+    for (const auto* side : {&e, &e["direct"]})
+        for (const auto& sec : (*side)["timeline"])
+            if (sec["rps"].get<double>() > 0)
+                CHECK(sec["rps"].get<double>() >= 45.0);
+    CHECK(e["format_version"] == 2);
+    CHECK(e["config"]["late_threshold_ms"] == 1.0);
+}
+
+TEST_CASE("non-2xx responses are timed apart from the successes", "[unit][loadgen][results]")
+{
+    loadgen::config c;
+    c.rate = 50;
+    auto e = loadgen::build_entry(synthetic(c, 4, 50, 1));
+    REQUIRE(e["error_latency"].is_object());
+    CHECK(e["error_latency"]["count"] == e["status_code_counts"]["502"]);
+    CHECK(e["error_latency"]["p50_ms"].get<double>() == Approx(0.3).margin(0.01));
+    CHECK(e["error_latency"]["max_ms"].get<double>() == Approx(0.3).margin(0.01));
+    CHECK(e["min_latency_ms"].get<double>() >= 3.0); // the fast 502s are not in the main figures
+    CHECK(e["direct"]["error_latency"].is_null());
+    auto table = loadgen::format_table("bifrost", e);
+    CHECK(table.find("non-2xx: 10 responses") != std::string::npos);
+}
+
+TEST_CASE("compact histograms round-trip exactly and reject garbage", "[unit][loadgen][results]")
+{
+    std::mt19937_64 rng(5);
+    std::lognormal_distribution<double> d(14, 1.5);
+    common::histogram h;
+    for (int i = 0; i < 5000; ++i)
+        h.record(static_cast<std::uint64_t>(d(rng)));
+    h.record(std::uint64_t{1} << 41); // clamped into the top bucket
+    std::string error;
+    auto j = loadgen::to_compact_json(h);
+    auto back = loadgen::from_compact_json(j, error);
+    REQUIRE(back);
+    CHECK(*back == h);
+    CHECK(j.dump().size() * 4 < h.to_json().dump(2).size()); // the point of it
+    auto empty = loadgen::from_compact_json(loadgen::to_compact_json(common::histogram{}), error);
+    REQUIRE(empty);
+    CHECK(empty->count() == 0);
+    for (auto deltas : {"12,x", "12;3", "1x", "99999999", "a"}) {
+        auto broken = j;
+        broken["deltas"] = deltas;
+        CHECK_FALSE(loadgen::from_compact_json(broken, error));
+    }
+    auto wrong_total = j;
+    wrong_total["total"] = 1;
+    CHECK_FALSE(loadgen::from_compact_json(wrong_total, error));
+}
+
+TEST_CASE("merge recomputes overhead, stream and error figures from the combined data",
+          "[unit][loadgen][results]")
+{
+    loadgen::config c;
+    c.rate = 40;
+    c.stream = true;
+    auto ra = synthetic(c, 6, 40, 1), rb = synthetic(c, 4, 40, 2);
+    auto a = loadgen::build_entry(ra), b = loadgen::build_entry(rb);
+    std::string error;
+    auto m = loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", b}}}, error);
+    REQUIRE(m);
+    const auto& e = (*m)["bifrost"];
+
+    // What one run holding both runs' requests would report.
+    loadgen::run_summary both = synthetic(c, 6, 40, 1);
+    both.out.rec.merge(rb.out.rec);
+    // rb's windows 0..3 collide with ra's in the recorder; rebuild the pairs as merge sees them.
+    std::vector<loadgen::window_pair_data> pairs;
+    for (const auto* run : {&ra, &rb})
+        for (const auto& [k, w] : run->out.rec.target(0).windows)
+            if (auto it = run->out.rec.target(1).windows.find(k % 2 ? k - 1 : k + 1);
+                it != run->out.rec.target(1).windows.end())
+                pairs.push_back({w.latency, it->second.latency, w.ttft, it->second.ttft});
+    auto expected = loadgen::overhead_from_pairs(pairs, c.seed, true);
+
+    REQUIRE(e["overhead"].is_object());
+    CHECK(e["overhead"] == expected);
+    CHECK(e["overhead"]["windows"] == 5);
+    CHECK(e["overhead"]["p50_ms"]["value"].get<double>() == Approx(1.0).margin(0.05));
+    REQUIRE(e["overhead"]["ttft_ms"].is_object());
+    CHECK(e["windows"]["pairs"].size() == 5);
+    // Every window is paired here, so the point estimates are exactly the difference of the
+    // merged sides' percentiles.
+    const auto& direct_all = both.out.rec.target(1).latency;
+    common::histogram pooled_p, pooled_d;
+    for (const auto& p : pairs) {
+        pooled_p.merge(p.proxy_latency);
+        pooled_d.merge(p.direct_latency);
+    }
+    CHECK(pooled_p == both.out.rec.target(0).latency);
+    CHECK(pooled_d == direct_all);
+
+    for (auto [key, q] : {std::pair{"p50_ms", 50.0}, {"p90_ms", 90.0}, {"p99_ms", 99.0}, {"p999_ms", 99.9}}) {
+        INFO(key << " " << both.out.rec.target(0).latency.percentile_ns(q) << " "
+                 << direct_all.percentile_ns(q));
+        CHECK(e["overhead"][key]["value"] ==
+              loadgen::round3(
+                  (both.out.rec.target(0).latency.percentile_ns(q) - direct_all.percentile_ns(q)) / 1e6));
+    }
+    REQUIRE(e["overhead"]["ttft_ms"].is_object());
+    CHECK(e["windows"]["pairs"].size() == 5);
+    // Every window is paired here, so the point estimates are the merged sides' difference.
+    for (auto [o, q] :
+         {std::pair{"p50_ms", "p50_latency_ms"}, {"p90_ms", "p90_latency_ms"}, {"p99_ms", "p99_latency_ms"}})
+        CHECK(e["overhead"][o]["value"].get<double>() ==
+              Approx(e[q].get<double>() - e["direct"][q].get<double>()).margin(0.0015));
+
+    const auto& all = both.out.rec.target(0);
+    CHECK(e["histogram"] == all.latency.to_json());
+    CHECK(e["p99_latency_ms"].get<double>() == Approx(all.latency.percentile_ns(99) / 1e6).margin(0.001));
+    REQUIRE(e["stream"].is_object());
+    CHECK(e["stream"]["ttft_ms"] == loadgen::quick_stats(all.ttft));
+    CHECK(e["stream"]["gap_ms"] == loadgen::quick_stats(all.gap));
+    CHECK(e["stream"]["total_ms"] == loadgen::quick_stats(all.latency));
+    CHECK(e["stream"]["chunks"] == all.events);
+    CHECK(e["service_time_ms"] == loadgen::quick_stats(all.service));
+    CHECK(e["error_latency"] == loadgen::error_latency_json(all.error_latency));
+    CHECK(e["direct"]["stream"]["ttft_ms"] == loadgen::quick_stats(both.out.rec.target(1).ttft));
+
+    // Merging the merge with a third run keeps going.
+    auto again = loadgen::merge_results({*m, json{{"bifrost", a}}}, error);
+    REQUIRE(again);
+    CHECK((*again)["bifrost"]["overhead"]["windows"] == 8);
+    CHECK((*again)["bifrost"]["merged_from"] == 3);
+}
+
+TEST_CASE("merge rejects mixed format versions and marks what format 1 cannot give",
+          "[unit][loadgen][results]")
+{
+    loadgen::config c;
+    c.rate = 40;
+    auto a = loadgen::build_entry(synthetic(c, 4, 40, 1));
+    auto old = a;
+    old["format_version"] = 1;
+    std::string error;
+    CHECK_FALSE(loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", old}}}, error));
+    CHECK(error.find("format_version") != std::string::npos);
+    CHECK_FALSE(loadgen::merge_results({json{{"bifrost", a}}, json{{"portkey", old}}}, error));
+
+    // Two format-1 files (no stored windows or side histograms): the overhead is absent, with a note.
+    for (auto k : {"windows", "histograms"})
+        old.erase(k);
+    old["direct"].erase("histograms");
+    auto m = loadgen::merge_results({json{{"bifrost", old}}, json{{"bifrost", old}}}, error);
+    REQUIRE(m);
+    CHECK((*m)["bifrost"]["overhead"].is_null());
+    CHECK((*m)["bifrost"]["overhead_note"].get<std::string>().find("per-window") != std::string::npos);
+    CHECK((*m)["bifrost"]["requests"] == 2 * a["requests"].get<int>());
+}
