@@ -126,7 +126,11 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
         co_return co_await send_error(rs, rej->status, rej->message, rej->code);
     if (cfg.access_log) {
         rs.access_method.assign(req.method);
-        rs.access_target.assign(req.target);
+        // The path only: a query string may carry a key (keys never reach the logs).
+        auto q = req.target.find('?');
+        rs.access_target.assign(req.target.substr(0, q));
+        if (q != std::string_view::npos)
+            rs.access_target += "?...";
     }
     if (!method_allowed(req.method))
         co_return co_await send_error(rs, proxy_errc::method_not_allowed);
