@@ -23,6 +23,7 @@ public:
     {
         s_.resize(bound);
         p_ = s_.data();
+        end_ = p_ + s_.size();
     }
     ~head_out() { s_.resize(static_cast<std::size_t>(p_ - s_.data())); }
     head_out(const head_out&) = delete;
@@ -30,10 +31,17 @@ public:
 
     void put(std::string_view v)
     {
+        if (static_cast<std::size_t>(end_ - p_) < v.size())
+            grow(v.size());
         std::memcpy(p_, v.data(), v.size());
         p_ += v.size();
     }
-    void put(char c) { *p_++ = c; }
+    void put(char c)
+    {
+        if (p_ == end_)
+            grow(1);
+        *p_++ = c;
+    }
     void field(std::string_view name, std::string_view value)
     {
         put(name);
@@ -49,13 +57,26 @@ public:
             buf[len++] = static_cast<char>('0' + n % 10);
             n /= 10;
         } while (n);
+        if (static_cast<std::size_t>(end_ - p_) < len)
+            grow(len);
         while (len)
             *p_++ = buf[--len];
     }
 
 private:
+    // The bound is computed to hold; should it ever not, grow instead of overflowing (out of line:
+    // the checks above stay small enough to inline).
+    [[gnu::noinline]] void grow(std::size_t n)
+    {
+        auto used = static_cast<std::size_t>(p_ - s_.data());
+        s_.resize(2 * (used + n));
+        p_ = s_.data() + used;
+        end_ = s_.data() + s_.size();
+    }
+
     std::string& s_;
     char* p_;
+    char* end_;
 };
 
 void append_decimal(std::string& out, std::uint64_t n)
@@ -133,7 +154,10 @@ void write_request_head(std::string& out, const http1::request_head& h, const re
         host = host_storage = r.provider->upstream.host_header();
     std::string_view base =
         r.provider ? std::string_view(r.provider->upstream.base_path) : std::string_view{};
-    std::size_t bound = h.raw_size + base.size() + host.size() + r.client_ip.size() + 512;
+    // Every kept field is in the raw head; added: the base path, "Host: ", X-Forwarded-For/-Proto
+    // and a generated X-Request-Id (about 110 bytes besides the values counted here). The string
+    // keeps this capacity for the connection's next requests, so the slack is kept small.
+    std::size_t bound = h.raw_size + base.size() + host.size() + r.client_ip.size() + 160;
     if (r.provider)
         for (const auto& a : r.provider->headers)
             bound += a.name.size() + a.value.size() + 4;
@@ -240,7 +264,8 @@ void write_response_head(std::string& out, const http1::response_head& h, std::s
         timing_len = std::min(t.size(), sizeof timing);
         std::memcpy(timing, t.data(), timing_len);
     }
-    head_out o(out, h.raw_size + request_id.size() + 256);
+    // Added to the kept fields: X-Request-Id, Server-Timing, the framing and Connection: close.
+    head_out o(out, h.raw_size + request_id.size() + timing_len + 128);
     o.put("HTTP/1.1 ");
     o.decimal(h.status);
     o.put(' ');
