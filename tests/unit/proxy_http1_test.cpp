@@ -1,6 +1,7 @@
 // proxy/http1: field classification, head splitting and parsing, response framing and the
 // chunked decoder (fed at every split point, with pipelined bytes after the body), sans-I/O.
 #include "proxy/http1.hpp"
+#include "proxy/request_guard.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -210,4 +211,99 @@ TEST_CASE("http1: find_control agrees with a byte loop (tabs, DEL, obs-text, eve
     CHECK(h1::find_control("\t\t\t\t\t\t\t\t\t\tab\r\n") == 12);
     CHECK(h1::find_control("abcdefgh\x7f") == 8);
     CHECK(h1::find_control("caf\xc3\xa9 \xff\xfe ok") == std::string_view::npos);
+}
+
+namespace {
+
+bool is_token_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// What every accepted head must satisfy, whatever the input was: views inside the raw bytes,
+// token names, values without control bytes or surrounding whitespace.
+void check_invariants(std::string_view raw, const h1::head_fields& h)
+{
+    auto inside = [&](std::string_view v) {
+        return v.empty() || (v.data() >= raw.data() && v.data() + v.size() <= raw.data() + raw.size());
+    };
+    for (const auto& f : h.fields) {
+        REQUIRE(inside(f.name));
+        REQUIRE(inside(f.value));
+        REQUIRE(!f.name.empty());
+        for (char c : f.name)
+            REQUIRE(is_token_char(c));
+        for (char c : f.value) {
+            auto u = static_cast<unsigned char>(c);
+            REQUIRE(((u >= 0x20 && u != 0x7f) || c == '\t'));
+        }
+        if (!f.value.empty()) {
+            REQUIRE(f.value.front() != ' ');
+            REQUIRE(f.value.back() != ' ');
+        }
+        REQUIRE(h.count(f.id) >= 1);
+    }
+}
+
+} // namespace
+
+TEST_CASE("http1: mutated heads never crash the parsers, and what they accept is well-formed",
+          "[unit][http1]")
+{
+    const std::string requests[] = {
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nConnection: keep-alive, "
+        "X-A\r\n"
+        "X-A: b\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET /v1/models?x=1 HTTP/1.0\r\nAuthorization: Bearer k\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n"};
+    const std::string responses[] = {
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close, X-B\r\nX-B: c\r\n\r\n",
+        "HTTP/1.0 204 No Content\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\n\r\n"};
+    const char noise[] = {'\r', '\n', '\0', ':', ' ', '\t', '\x7f', '\x80', ',', 'a', '/', '.', '%'};
+    std::uint64_t state = 7;
+    auto next = [&] {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return static_cast<unsigned>(state >> 33);
+    };
+    auto mutate = [&](std::string s) {
+        for (unsigned k = 0, n = 1 + next() % 4; k < n && !s.empty(); ++k) {
+            auto at = next() % s.size();
+            switch (next() % 3) {
+            case 0:
+                s[at] = noise[next() % sizeof noise];
+                break;
+            case 1:
+                s.insert(at, 1, noise[next() % sizeof noise]);
+                break;
+            default:
+                s.erase(at, 1 + next() % 3);
+                break;
+            }
+        }
+        return s;
+    };
+    std::size_t accepted_requests = 0, accepted_responses = 0;
+    h1::request_head req;
+    h1::response_head res;
+    for (int round = 0; round < 30000; ++round) {
+        INFO(round);
+        auto r = mutate(requests[round % 2]);
+        if (!proxy::check_request(r, {}, req)) {
+            ++accepted_requests;
+            check_invariants(r, req);
+            REQUIRE(req.target.front() == '/');
+        }
+        auto p = mutate(responses[round % 2]);
+        if (h1::parse_response(p, res)) {
+            ++accepted_responses;
+            check_invariants(p, res);
+            REQUIRE(res.status >= 100);
+            (void)h1::response_framing(res, false);
+        }
+    }
+    // The mutations are small: many heads stay valid, many do not. Both paths were exercised.
+    CHECK(accepted_requests > 1000);
+    CHECK(accepted_responses > 1000);
+    CHECK(accepted_requests < 30000);
 }
