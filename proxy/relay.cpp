@@ -154,8 +154,14 @@ common::task<exchange_result> exchange(request_state& rs, upstream_connection& u
             co_return exchange_result{proxy_errc::upstream_malformed};
         }
         auto status = rs.res.status;
-        if (status >= 200 || status == 101 || interim >= 8)
+        if (status >= 200)
             co_return exchange_result{std::nullopt, false, head.length, *framing};
+        // 101 without an Upgrade request (the proxy strips Upgrade), or an upstream that sends
+        // interim responses without end, is broken: 502, and the connection is not reused.
+        if (status == 101 || interim >= 8) {
+            count(rs, upstream_error_kind::malformed);
+            co_return exchange_result{proxy_errc::upstream_malformed};
+        }
         // An interim 1xx (103 Early Hints...) is dropped: the final head follows.
         up.buffer.consume(head.length);
     }

@@ -193,3 +193,34 @@ TEST_CASE("503 when every pooled upstream connection is busy", "[integration][pr
     CHECK(slow.status == 200);
     CHECK(http_request(p.port, {.target = "/v1/models"}).status == 200); // the connection is back
 }
+
+TEST_CASE("interim 1xx responses from the upstream are dropped; 101 and endless 1xx get a 502",
+          "[integration][proxy]")
+{
+    raw_upstream up([](int fd, int) {
+        for (;;) {
+            auto req = raw_upstream::read_request(fd);
+            if (req.empty())
+                return;
+            if (req.find("/early") != std::string::npos)
+                raw_upstream::send_all(fd, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                                           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            else if (req.find("/switch") != std::string::npos)
+                raw_upstream::send_all(fd, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n");
+            else {
+                std::string many;
+                for (int i = 0; i < 9; ++i)
+                    many += "HTTP/1.1 100 Continue\r\n\r\n";
+                raw_upstream::send_all(fd, many + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        }
+    });
+    proxy_proc p("bifrost", up.url());
+    auto early =
+        test_support::raw_request(p.port, "GET /v1/early HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    CHECK(early.rfind("HTTP/1.1 200 OK\r\n", 0) == 0); // the 103 never reaches the client
+    CHECK(early.find("103") == std::string::npos);
+    CHECK(early.ends_with("\r\n\r\nok"));
+    CHECK(http_request(p.port, {.target = "/v1/switch"}).status == 502);
+    CHECK(http_request(p.port, {.target = "/v1/endless"}).status == 502);
+}
