@@ -13,6 +13,8 @@
 #                per-request log, "added" = candidate - direct of the same round
 #   memory       h2load with 1000 connections at 5000 req/s -> RSS (VmRSS, summed over the process
 #                and its children) at the end of the run
+#   overhead     bench in overhead mode (candidate vs the upstream in alternating windows) at 1000
+#                and 5000 req/s -> overhead p50/p99 with 95% intervals (the run whose p50 is the median)
 # Needs build/bin/proxy, wrk, h2load, haproxy, nginx, /usr/bin/python3 with fastapi/uvicorn/httpx.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -135,3 +137,26 @@ awk '
       printf "%-13s %9.0f %8.1f %9.0f %9.0f %9.0f %9s %9s %9s %9.1f\n", k, med(rps, k, m), med(cpu, k, m), med(p50a, k, m), med(x50a, k, m), med(x99a, k, m),
         (k == "fastapi" ? "-" : sprintf("%.0f", med(p50b, k, m))), (k == "fastapi" ? "-" : sprintf("%.0f", med(x50b, k, m))), (k == "fastapi" ? "-" : sprintf("%.0f", med(x99b, k, m))), med(rss, k, m) } }' "$results"
 echo "(fastapi: open loop at 500 req/s instead of 1000; its +p50@1k column is at 500 req/s)"
+
+# The overhead as the project's own bench measures it: open loop, candidate and upstream in
+# alternating windows, overhead per percentile with a 95% bootstrap interval (docs/BENCH.md). Less
+# exposed to the machine's drift than subtracting separate h2load runs. BENCH_OVERHEAD=0 skips it.
+bench_bin=build/bin/bench
+if [[ ${BENCH_OVERHEAD:-1} == 1 && -x $bench_bin ]]; then
+  echo
+  echo "# overhead measured by bench (-url candidate -direct upstream, windows of 0.5 s, ${dur}s, medians of $rounds rounds; ms)"
+  printf "%-13s %6s %26s %26s\n" candidate rate "p50 overhead [95% CI]" "p99 overhead [95% CI]"
+  for n in $candidates; do
+    [[ $n == direct || $n == fastapi ]] && continue
+    for rate in 1000 5000; do
+      for r in $(seq "$rounds"); do
+        taskset -c 1 "$bench_bin" -url "http://127.0.0.1:${port[$n]}/v1/chat/completions" \
+          -direct "http://127.0.0.1:$uport/v1/chat/completions" -rate "$rate" -duration "$dur" -warmup 1 \
+          -window 0.5s -connections 64 -quiet -json -output "$tmp/bench.json" -env-file "$tmp/none.env" 2>/dev/null |
+          /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); e=d[0] if isinstance(d,list) else next(iter(d.values())); o=e["overhead"]
+print(" ".join("%.3f %.3f %.3f" % (o[k]["value"], o[k]["ci_low"], o[k]["ci_high"]) for k in ("p50_ms", "p99_ms")))'
+      done | sort -n -k1 | awk -v n="$n" -v rate="$rate" '{ v[NR] = $0 } END { split(v[int((NR + 1) / 2)], m, " ");
+        printf "%-13s %6d %+9.3f [%+.3f, %+.3f] %+9.3f [%+.3f, %+.3f]\n", n, rate, m[1], m[2], m[3], m[4], m[5], m[6] }'
+    done
+  done
+fi
