@@ -64,13 +64,12 @@ struct connection::impl
     tcp::socket socket;
     tcp::endpoint endpoint;
     io::tls_link_ptr tls; // HTTPS only: the TLS layer over `socket`
-    beast::flat_buffer buffer;
+    io::read_buffer buffer;
     bool connected = false;
     bool timed_out = false;
     bool busy = false;
     std::uint64_t exchanges = 0; // completed on this socket
     clock::time_point busy_since{};
-    io::body_buffer body{};
 
     impl(net::any_io_executor ex, tcp::endpoint ep, const tls_client* t)
         : socket(ex), endpoint(ep), tls(t ? io::make_tls_link(*t) : nullptr)
@@ -174,9 +173,9 @@ common::task<exchange_result> connection::exchange(const std::string& request, b
         }
         read_outcome outcome;
         if (c.tls)
-            outcome = co_await io::tls_read_response(*c.tls, c.buffer, c.body, r, sse, gaps);
+            outcome = co_await io::tls_read_response(*c.tls, c.buffer, r, sse, gaps);
         else
-            outcome = co_await io::read_response(c.socket, c.buffer, c.body, r, sse, gaps);
+            outcome = co_await io::read_response(c.socket, c.buffer, r, sse, gaps);
         if (outcome == read_outcome::stale && reused && attempt == 0 && !c.timed_out) {
             c.close();
             continue;
