@@ -243,8 +243,9 @@ private:
     progress* live_;
     clock::time_point start_, measure_start_, end_;
     schedule sched_;
-    // One thread runs this context and nothing else touches it: no reactor locks needed.
-    net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+    // One thread runs this context and nothing else touches it (no post from other threads):
+    // no scheduler or reactor locks needed.
+    net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
     recorder rec_;
     std::vector<std::unique_ptr<connection>> all_;
     std::vector<std::vector<connection*>> idle_;
