@@ -3,6 +3,7 @@
 
 #include "bench/loadgen/connection.hpp" // parse_server_timing
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -78,47 +79,91 @@ int hex_value(char c)
     return -1;
 }
 
+// First byte at or after p (before end) that may not appear in a header value: a control byte
+// other than tab (CR ends the value), or DEL. Eight bytes at a time while no byte is below 0x20 or
+// DEL (the borrow trick may flag a byte above a real hit, never miss one: the bytewise loop decides).
+const char* scan_value(const char* p, const char* end)
+{
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (end - p >= 8) {
+        std::uint64_t x;
+        std::memcpy(&x, p, 8);
+        std::uint64_t below = (x - ones * 0x20) & ~x & highs;
+        std::uint64_t y = x ^ (ones * 0x7f);
+        std::uint64_t del = (y - ones) & ~y & highs;
+        if (below | del)
+            break;
+        p += 8;
+    }
+    while (p < end && (char_class(*p) & 2))
+        ++p;
+    return p;
+}
+
 } // namespace
 
-bool response_parser::parse_head(std::string_view head)
+// Parses the head at the start of `in` in one pass over its lines. more: the empty line that ends
+// it has not arrived yet (nothing is kept; the head is parsed again from the start with more bytes,
+// and heads nearly always arrive whole).
+response_parser::head_result response_parser::parse_head(std::string_view in, std::size_t& used)
 {
+    const char* const begin = in.data();
+    const char* const end = begin + in.size();
     // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
-    auto eol = head.find("\r\n");
-    auto line = head.substr(0, eol);
-    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || (line[7] != '0' && line[7] != '1') ||
-        line[8] != ' ')
-        return false;
-    bool http10 = line[7] == '0';
+    if (in.size() < 12) {
+        // Reject early what cannot become a status line, so that garbage fails fast.
+        std::string_view prefix = "HTTP/1.";
+        auto n = std::min(in.size(), prefix.size());
+        return in.substr(0, n) == prefix.substr(0, n) ? head_result::more : head_result::error;
+    }
+    if (in.substr(0, 7) != "HTTP/1." || (in[7] != '0' && in[7] != '1') || in[8] != ' ')
+        return head_result::error;
+    bool http10 = in[7] == '0';
     unsigned code = 0;
     for (std::size_t i = 9; i < 12; ++i) {
-        if (line[i] < '0' || line[i] > '9')
-            return false;
-        code = code * 10 + static_cast<unsigned>(line[i] - '0');
+        if (in[i] < '0' || in[i] > '9')
+            return head_result::error;
+        code = code * 10 + static_cast<unsigned>(in[i] - '0');
     }
-    if (code < 100 || (line.size() > 12 && line[12] != ' '))
-        return false;
+    if (code < 100)
+        return head_result::error;
+    const char* p = begin + 12;
+    if (p < end && *p != '\r') {
+        if (*p != ' ')
+            return head_result::error;
+        p = scan_value(p, end); // the reason phrase
+    }
+    if (end - p < 2)
+        return head_result::more;
+    if (p[0] != '\r' || p[1] != '\n')
+        return head_result::error;
+    p += 2;
 
     bool has_length = false, chunked = false, other_coding = false, close = false, keep = false;
     std::uint64_t length = 0;
-    head.remove_prefix(eol + 2);
-    // One pass per line: the name (token characters) up to ':', then the value up to CR; `head`
-    // ends with the empty line, so every scan below stops at a CR.
-    const char* p = head.data();
-    while (*p != '\r') {
+    double timing = -1;
+    for (;;) {
+        if (p == end)
+            return head_result::more;
+        if (*p == '\r')
+            break; // the empty line
         const char* name_begin = p;
-        while (char_class(*p) & 1)
+        while (p < end && (char_class(*p) & 1))
             ++p;
+        if (p == end)
+            return head_result::more;
         if (*p != ':' || p == name_begin)
-            return false; // also rejects obsolete line folding (a line starting with a space)
+            return head_result::error; // also rejects obsolete line folding (a line starting with a space)
         std::string_view name(name_begin, static_cast<std::size_t>(p - name_begin));
         ++p;
-        while (*p == ' ' || *p == '\t')
+        while (p < end && (*p == ' ' || *p == '\t'))
             ++p;
         const char* value_begin = p;
-        while (char_class(*p) & 2)
-            ++p;
+        p = scan_value(p, end);
+        if (end - p < 2)
+            return head_result::more;
         if (p[0] != '\r' || p[1] != '\n')
-            return false; // a control byte in the value, or a bare CR
+            return head_result::error; // a control byte in the value, or a bare CR
         const char* value_end = p;
         while (value_end > value_begin && (value_end[-1] == ' ' || value_end[-1] == '\t'))
             --value_end;
@@ -128,15 +173,15 @@ bool response_parser::parse_head(std::string_view head)
         case 'c':
             if (iequals(name, "content-length")) {
                 if (value.empty() || value.size() > 19)
-                    return false;
+                    return head_result::error;
                 std::uint64_t n = 0;
                 for (char c : value) {
                     if (c < '0' || c > '9')
-                        return false;
+                        return head_result::error;
                     n = n * 10 + static_cast<std::uint64_t>(c - '0');
                 }
                 if (has_length && n != length)
-                    return false; // conflicting lengths: cannot know where the body ends
+                    return head_result::error; // conflicting lengths: cannot know where the body ends
                 has_length = true;
                 length = n;
             } else if (iequals(name, "connection")) {
@@ -159,30 +204,35 @@ bool response_parser::parse_head(std::string_view head)
             }
             break;
         case 's':
-            if (server_timing_ms_ < 0 && iequals(name, "server-timing"))
-                server_timing_ms_ = parse_server_timing(value);
+            if (timing < 0 && iequals(name, "server-timing"))
+                timing = parse_server_timing(value);
             break;
         default:
             break;
         }
     }
 
+    if (end - p < 2)
+        return head_result::more;
+    if (p[1] != '\n')
+        return head_result::error;
+    used = static_cast<std::size_t>(p + 2 - begin);
     status_ = code;
     keep_alive_ = http10 ? keep && !close : !close;
     if (code < 200 && code != 101) {
         // Interim response (100 Continue, 103 Early Hints): the real one follows.
         state_ = state::head;
-        server_timing_ms_ = -1;
-        return true;
+        return head_result::done;
     }
     header_done_ = true;
+    server_timing_ms_ = timing;
     if (code == 101 || code == 204 || code == 304) {
         if (code == 101)
             keep_alive_ = false; // the connection now speaks another protocol
         state_ = state::done;
     } else if (chunked || other_coding) {
         if (chunked && has_length)
-            return false; // request smuggling territory: refuse rather than pick one
+            return head_result::error; // request smuggling territory: refuse rather than pick one
         state_ = chunked ? state::chunk_size : state::until_eof;
         if (!chunked)
             keep_alive_ = false;
@@ -193,7 +243,7 @@ bool response_parser::parse_head(std::string_view head)
         state_ = state::until_eof;
         keep_alive_ = false;
     }
-    return true;
+    return head_result::done;
 }
 
 std::size_t response_parser::put(std::string_view in, std::string_view& body)
@@ -204,23 +254,15 @@ std::size_t response_parser::put(std::string_view in, std::string_view& body)
         auto rest = in.substr(used);
         switch (state_) {
         case state::head: {
-            auto from = scanned_ > 3 ? scanned_ - 3 : 0;
-            auto end = rest.find("\r\n\r\n", from);
-            if (end == std::string_view::npos) {
-                if (rest.size() > max_head) {
-                    state_ = state::error;
-                    return used;
-                }
-                scanned_ = rest.size();
-                return used;
-            }
-            scanned_ = 0;
-            // parse_head expects the header lines to end with the empty line's CRLF.
-            if (!parse_head(rest.substr(0, end + 4))) {
+            std::size_t n = 0;
+            auto h = parse_head(rest, n);
+            if (h == head_result::error || (h == head_result::more && rest.size() > max_head)) {
                 state_ = state::error;
                 return used;
             }
-            used += end + 4;
+            if (h == head_result::more)
+                return used;
+            used += n;
             break;
         }
         case state::length:

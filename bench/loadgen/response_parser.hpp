@@ -53,14 +53,19 @@ private:
         error
     };
 
-    // Parses a complete head (`head` ends with the empty line); sets the body state.
-    bool parse_head(std::string_view head);
+    enum class head_result
+    {
+        done,
+        more,
+        error
+    };
+    // Parses the head at the start of `in`; on done, `used` is its length and the body state is set.
+    head_result parse_head(std::string_view in, std::size_t& used);
 
     state state_ = state::head;
     bool header_done_ = false;
     bool keep_alive_ = true;
     unsigned status_ = 0;
-    std::size_t scanned_ = 0;     // head bytes already searched for the end of the head
     std::uint64_t remaining_ = 0; // of the body (length) or of the current chunk
     double server_timing_ms_ = -1;
 };
