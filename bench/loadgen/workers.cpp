@@ -137,7 +137,7 @@ private:
         auto conn = take_connection(t);
         const auto& target = plan_.targets[t];
         net::steady_timer timer(ioc_);
-        std::string request;
+        request_buffer request;
         while (next_ < end_index_) {
             std::uint64_t i = next_;
             auto due = start_ + sched_.due(i);
@@ -159,7 +159,7 @@ private:
             bool measured = due >= measure_start_;
             if (live_)
                 live_->in_flight.fetch_add(1, std::memory_order_relaxed);
-            auto r = co_await conn->exchange(request, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
+            auto r = co_await conn->exchange(request.bytes, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
             if (live_)
                 count_live(r);
             rec_.record(t, r, due, measure_start_, window_of(due));
@@ -178,7 +178,7 @@ private:
         std::vector<connection*> conns;
         for (std::size_t t = 0; t < plan_.targets.size(); ++t)
             conns.push_back(take_connection(t));
-        std::string request;
+        request_buffer request;
         for (std::uint64_t n = 0;; ++n) {
             auto before = clock::now();
             if (before >= end_)
@@ -189,7 +189,7 @@ private:
                 live_->in_flight.fetch_add(1, std::memory_order_relaxed);
             bool measured = before >= measure_start_;
             auto r =
-                co_await conns[t]->exchange(request, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
+                co_await conns[t]->exchange(request.bytes, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
             if (live_)
                 count_live(r);
             auto sent = r.sent_at == clock::time_point{} ? before : r.sent_at;
