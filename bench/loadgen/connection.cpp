@@ -127,6 +127,7 @@ common::task<drop_reason> connection::open(impl& c)
     if (ec || c.timed_out)
         co_return drop_reason::connect;
     c.socket.set_option(tcp::no_delay(true), ec);
+    c.socket.non_blocking(true, ec); // synchronous writes return would_block instead of waiting
     if (c.tls) {
         auto why = co_await io::tls_handshake(*c.tls, c.socket);
         if (why != drop_reason::none || c.timed_out)
@@ -160,10 +161,20 @@ common::task<exchange_result> connection::exchange(const std::string& request, b
         }
         r.sent_at = clock::now();
         boost::system::error_code wec;
-        if (c.tls)
+        if (c.tls) {
             wec = co_await io::tls_write_all(*c.tls, request);
-        else
-            wec = co_await io::write_all(c.socket, request);
+        } else {
+            // The socket is non-blocking: a request that fits the send buffer (nearly all do)
+            // goes out in this one call, with no reactor operation and no completion to resume
+            // from; the rest, if any, waits for the socket to be writable.
+            std::size_t sent = c.socket.write_some(net::buffer(request), wec);
+            if (wec == net::error::would_block || wec == net::error::try_again) {
+                wec = {};
+                sent = 0;
+            }
+            if (!wec && sent < request.size())
+                wec = co_await io::write_all(c.socket, request, sent);
+        }
         if (wec) {
             if (reused && attempt == 0 && !c.timed_out && io::stale_error(wec)) {
                 c.close();

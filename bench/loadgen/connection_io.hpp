@@ -76,12 +76,11 @@ bool is_eof(const boost::system::error_code& ec);
 // while idle (keep-alive timeout): worth one retry on a fresh socket.
 bool stale_error(const boost::system::error_code& ec);
 
-// Writes the whole request: a small request goes out in one write_some, without the composed
-// async_write machinery.
+// Writes the whole request (from byte `sent` on): a small request goes out in one write_some,
+// without the composed async_write machinery.
 template <typename Stream>
-common::task<boost::system::error_code> write_all(Stream& stream, const std::string& request)
+common::task<boost::system::error_code> write_all(Stream& stream, const std::string& request, std::size_t sent = 0)
 {
-    std::size_t sent = 0;
     while (sent < request.size()) {
         auto [ec, n] = co_await stream.async_write_some(
             net::buffer(request.data() + sent, request.size() - sent), common::use_nothrow);
