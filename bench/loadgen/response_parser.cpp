@@ -91,13 +91,33 @@ const char* scan_value(const char* p, const char* end)
         std::uint64_t below = (x - ones * 0x20) & ~x & highs;
         std::uint64_t y = x ^ (ones * 0x7f);
         std::uint64_t del = (y - ones) & ~y & highs;
-        if (below | del)
-            break;
+        if (auto hits = below | del) {
+            // The lowest flagged byte is a real hit (little-endian: the first in memory).
+            p += __builtin_ctzll(hits) / 8;
+            if (*p != '\t')
+                return p;
+            ++p;
+            continue;
+        }
         p += 8;
     }
     while (p < end && (char_class(*p) & 2))
         ++p;
     return p;
+}
+
+// Is the header name `name` (already checked to be token characters) equal to `lower_target`
+// (lower-case letters and '-'), ignoring case? OR-ing 0x20 maps A-Z to a-z and leaves '-' and the
+// letters alone, and no other token character maps onto a letter or '-'.
+bool name_is(std::string_view name, std::string_view lower_target)
+{
+    if (name.size() != lower_target.size())
+        return false;
+    unsigned diff = 0;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        diff |= static_cast<unsigned>((static_cast<unsigned char>(name[i]) | 0x20) ^
+                                      static_cast<unsigned char>(lower_target[i]));
+    return diff == 0;
 }
 
 } // namespace
@@ -171,7 +191,7 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
         p += 2;
         switch (lower(name[0])) {
         case 'c':
-            if (iequals(name, "content-length")) {
+            if (name_is(name, "content-length")) {
                 if (value.empty() || value.size() > 19)
                     return head_result::error;
                 std::uint64_t n = 0;
@@ -184,7 +204,7 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
                     return head_result::error; // conflicting lengths: cannot know where the body ends
                 has_length = true;
                 length = n;
-            } else if (iequals(name, "connection")) {
+            } else if (name_is(name, "connection")) {
                 for_each_token(value, [&](std::string_view t) {
                     if (iequals(t, "close"))
                         close = true;
@@ -194,7 +214,7 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
             }
             break;
         case 't':
-            if (iequals(name, "transfer-encoding")) {
+            if (name_is(name, "transfer-encoding")) {
                 // Only the final coding decides the framing; anything but chunked last means
                 // the body runs to the end of the connection (RFC 9112, 6.3).
                 for_each_token(value, [&](std::string_view t) {
@@ -204,7 +224,7 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
             }
             break;
         case 's':
-            if (timing < 0 && iequals(name, "server-timing"))
+            if (timing < 0 && name_is(name, "server-timing"))
                 timing = parse_server_timing(value);
             break;
         default:
