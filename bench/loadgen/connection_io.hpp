@@ -13,6 +13,8 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <tuple>
+#include <type_traits>
 
 namespace loadgen::io {
 
@@ -135,7 +137,26 @@ common::task<read_outcome> read_response(Stream& stream, read_buffer& buffer, ex
         }
         if (parser.done())
             break;
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(), common::use_nothrow);
+        boost::system::error_code ec;
+        std::size_t n = 0;
+        if constexpr (std::is_same_v<Stream, net::ip::tcp::socket>) {
+            // Wait until the socket is readable, then read without blocking (the socket is
+            // non-blocking), as wrk does: Asio's async_read_some would first try a read that, just
+            // after the request went out, nearly always fails with EAGAIN (one wasted syscall per
+            // response). Asio re-arms the descriptor for the wait, so readiness is never missed.
+            for (;;) {
+                auto [wec] = co_await stream.async_wait(net::socket_base::wait_read, common::use_nothrow);
+                if (wec) {
+                    ec = wec;
+                    break;
+                }
+                n = stream.read_some(buffer.prepare(), ec);
+                if (ec != net::error::would_block && ec != net::error::try_again)
+                    break;
+            }
+        } else {
+            std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(), common::use_nothrow);
+        }
         if (ec) {
             if (header_seen && parser.need_eof() && is_eof(ec) && parser.put_eof())
                 break;
