@@ -45,7 +45,7 @@ public:
         }
         if (cap_ - end_ < read_size) { // only a long head or chunk line gets here
             auto cap = cap_ == 0 ? read_size : cap_ * 2;
-            auto bigger = std::make_unique<char[]>(cap);
+            auto bigger = std::make_unique_for_overwrite<char[]>(cap);
             if (end_ > 0)
                 std::memcpy(bigger.get(), buf_.get(), end_);
             buf_ = std::move(bigger);
