@@ -81,7 +81,8 @@ bool stale_error(const boost::system::error_code& ec);
 // Writes the whole request (from byte `sent` on): a small request goes out in one write_some,
 // without the composed async_write machinery.
 template <typename Stream>
-common::task<boost::system::error_code> write_all(Stream& stream, const std::string& request, std::size_t sent = 0)
+common::task<boost::system::error_code> write_all(Stream& stream, const std::string& request,
+                                                  std::size_t sent = 0)
 {
     while (sent < request.size()) {
         auto [ec, n] = co_await stream.async_write_some(
@@ -183,7 +184,7 @@ tls_link_ptr make_tls_link(const tls_client& tls);
 // drop_reason::none on success, drop_reason::tls on failure.
 common::task<drop_reason> tls_handshake(tls_link& link, net::ip::tcp::socket& socket);
 common::task<boost::system::error_code> tls_write_all(tls_link& link, const std::string& request);
-common::task<read_outcome> tls_read_response(tls_link& link, read_buffer& buffer, exchange_result& r, bool sse,
-                                             common::histogram* gaps);
+common::task<read_outcome> tls_read_response(tls_link& link, read_buffer& buffer, exchange_result& r,
+                                             bool sse, common::histogram* gaps);
 
 } // namespace loadgen::io

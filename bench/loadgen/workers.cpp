@@ -159,7 +159,8 @@ private:
             bool measured = due >= measure_start_;
             if (live_)
                 live_->in_flight.fetch_add(1, std::memory_order_relaxed);
-            auto r = co_await conn->exchange(request.bytes, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
+            auto r = co_await conn->exchange(request.bytes, plan_.stream,
+                                             measured ? &rec_.target(t).gap : nullptr);
             if (live_)
                 count_live(r);
             rec_.record(t, r, due, measure_start_, window_of(due));
@@ -188,8 +189,8 @@ private:
             if (live_)
                 live_->in_flight.fetch_add(1, std::memory_order_relaxed);
             bool measured = before >= measure_start_;
-            auto r =
-                co_await conns[t]->exchange(request.bytes, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
+            auto r = co_await conns[t]->exchange(request.bytes, plan_.stream,
+                                                 measured ? &rec_.target(t).gap : nullptr);
             if (live_)
                 count_live(r);
             auto sent = r.sent_at == clock::time_point{} ? before : r.sent_at;

@@ -91,7 +91,8 @@ TEST_CASE("response parser: chunked with extensions and trailers", "[loadgen][pa
 
 TEST_CASE("response parser: keep-alive and close", "[loadgen][parser]")
 {
-    CHECK_FALSE(feed("HTTP/1.1 200 OK\r\nConnection: foo, close\r\nContent-Length: 0\r\n\r\n", 100).keep_alive);
+    CHECK_FALSE(
+        feed("HTTP/1.1 200 OK\r\nConnection: foo, close\r\nContent-Length: 0\r\n\r\n", 100).keep_alive);
     CHECK_FALSE(feed("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 100).keep_alive);
     CHECK(feed("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n", 100).keep_alive);
     // No framing: the body runs to the end of the connection.
@@ -109,7 +110,8 @@ TEST_CASE("response parser: statuses without a body and interim responses", "[lo
     CHECK(r.done);
     CHECK(r.status == 204);
     CHECK(r.keep_alive);
-    r = feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy", 6);
+    r = feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy",
+             6);
     CHECK(r.done);
     CHECK(r.status == 503);
     CHECK(r.body == "busy");
