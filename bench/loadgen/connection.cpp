@@ -64,13 +64,12 @@ struct connection::impl
     tcp::socket socket;
     tcp::endpoint endpoint;
     io::tls_link_ptr tls; // HTTPS only: the TLS layer over `socket`
-    beast::flat_buffer buffer;
+    io::read_buffer buffer;
     bool connected = false;
     bool timed_out = false;
     bool busy = false;
     std::uint64_t exchanges = 0; // completed on this socket
     clock::time_point busy_since{};
-    io::body_buffer body{};
 
     impl(net::any_io_executor ex, tcp::endpoint ep, const tls_client* t)
         : socket(ex), endpoint(ep), tls(t ? io::make_tls_link(*t) : nullptr)
@@ -128,6 +127,7 @@ common::task<drop_reason> connection::open(impl& c)
     if (ec || c.timed_out)
         co_return drop_reason::connect;
     c.socket.set_option(tcp::no_delay(true), ec);
+    c.socket.non_blocking(true, ec); // synchronous writes return would_block instead of waiting
     if (c.tls) {
         auto why = co_await io::tls_handshake(*c.tls, c.socket);
         if (why != drop_reason::none || c.timed_out)
@@ -161,10 +161,20 @@ common::task<exchange_result> connection::exchange(const std::string& request, b
         }
         r.sent_at = clock::now();
         boost::system::error_code wec;
-        if (c.tls)
+        if (c.tls) {
             wec = co_await io::tls_write_all(*c.tls, request);
-        else
-            wec = co_await io::write_all(c.socket, request);
+        } else {
+            // The socket is non-blocking: a request that fits the send buffer (nearly all do)
+            // goes out in this one call, with no reactor operation and no completion to resume
+            // from; the rest, if any, waits for the socket to be writable.
+            std::size_t sent = c.socket.write_some(net::buffer(request), wec);
+            if (wec == net::error::would_block || wec == net::error::try_again) {
+                wec = {};
+                sent = 0;
+            }
+            if (!wec && sent < request.size())
+                wec = co_await io::write_all(c.socket, request, sent);
+        }
         if (wec) {
             if (reused && attempt == 0 && !c.timed_out && io::stale_error(wec)) {
                 c.close();
@@ -174,9 +184,9 @@ common::task<exchange_result> connection::exchange(const std::string& request, b
         }
         read_outcome outcome;
         if (c.tls)
-            outcome = co_await io::tls_read_response(*c.tls, c.buffer, c.body, r, sse, gaps);
+            outcome = co_await io::tls_read_response(*c.tls, c.buffer, r, sse, gaps);
         else
-            outcome = co_await io::read_response(c.socket, c.buffer, c.body, r, sse, gaps);
+            outcome = co_await io::read_response(c.socket, c.buffer, r, sse, gaps);
         if (outcome == read_outcome::stale && reused && attempt == 0 && !c.timed_out) {
             c.close();
             continue;

@@ -106,10 +106,10 @@ common::task<boost::system::error_code> tls_write_all(tls_link& link, const std:
     return write_all(link.stream(), request);
 }
 
-common::task<read_outcome> tls_read_response(tls_link& link, beast::flat_buffer& buffer, body_buffer& body,
-                                             exchange_result& r, bool sse, common::histogram* gaps)
+common::task<read_outcome> tls_read_response(tls_link& link, read_buffer& buffer, exchange_result& r,
+                                             bool sse, common::histogram* gaps)
 {
-    return read_response(link.stream(), buffer, body, r, sse, gaps);
+    return read_response(link.stream(), buffer, r, sse, gaps);
 }
 
 bool is_eof(const boost::system::error_code& ec)
@@ -119,8 +119,8 @@ bool is_eof(const boost::system::error_code& ec)
 
 bool stale_error(const boost::system::error_code& ec)
 {
-    return ec == net::error::eof || ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-           ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated;
+    return ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+           ec == net::ssl::error::stream_truncated;
 }
 
 } // namespace loadgen::io

@@ -2,6 +2,7 @@
 #include "bench/loadgen/payload.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace loadgen {
@@ -49,27 +50,58 @@ request_builder::request_builder(const config& c, const std::string& prompt, std
     head_ += "Content-Length: ";
 }
 
-void request_builder::build(std::uint64_t index, std::uint64_t unix_ms, std::string& out) const
+namespace {
+
+// "<index>@<unix ms>" into `mark` (48 bytes: two 20-digit numbers and a separator always fit);
+// returns its length. The millisecond digits are formatted once per millisecond per thread.
+std::size_t format_mark(std::uint64_t index, std::uint64_t unix_ms, char* mark)
 {
-    // Two 20-digit numbers and a separator always fit.
+    thread_local std::uint64_t last_ms = ~std::uint64_t{0};
+    thread_local char ms_digits[20];
+    thread_local std::size_t ms_len = 0;
+    if (unix_ms != last_ms) {
+        ms_len = static_cast<std::size_t>(std::to_chars(ms_digits, ms_digits + 20, unix_ms).ptr - ms_digits);
+        last_ms = unix_ms;
+    }
+    char* p = std::to_chars(mark, mark + 20, index).ptr;
+    *p++ = '@';
+    std::memcpy(p, ms_digits, ms_len);
+    return static_cast<std::size_t>(p - mark) + ms_len;
+}
+
+} // namespace
+
+void request_builder::build(std::uint64_t index, std::uint64_t unix_ms, request_buffer& out) const
+{
     char mark[48];
-    auto first = std::to_chars(mark, mark + 20, index);
-    char* p = first.ptr;
-    *p = '@';
-    auto second = std::to_chars(p + 1, p + 21, unix_ms);
-    std::size_t mark_len = static_cast<std::size_t>(second.ptr - mark);
+    std::size_t mark_len = format_mark(index, unix_ms, mark);
+    if (out.builder == this && out.mark_len == mark_len) {
+        std::memcpy(out.bytes.data() + out.mark_at, mark, mark_len);
+        return;
+    }
     std::size_t body_len = body_prefix_.size() + mark_len + body_suffix_.size();
     char len[24];
     auto len_end = std::to_chars(len, len + sizeof len, body_len).ptr;
+    auto& b = out.bytes;
+    b.clear();
+    b.reserve(head_.size() + 24 + body_len);
+    b.append(head_);
+    b.append(len, len_end);
+    b.append("\r\n\r\n");
+    b.append(body_prefix_);
+    out.mark_at = b.size();
+    out.mark_len = mark_len;
+    out.builder = this;
+    b.append(mark, mark_len);
+    b.append(body_suffix_);
+}
 
-    out.clear();
-    out.reserve(head_.size() + 24 + body_len);
-    out.append(head_);
-    out.append(len, len_end);
-    out.append("\r\n\r\n");
-    out.append(body_prefix_);
-    out.append(mark, mark_len);
-    out.append(body_suffix_);
+void request_builder::build(std::uint64_t index, std::uint64_t unix_ms, std::string& out) const
+{
+    request_buffer b;
+    b.bytes = std::move(out);
+    build(index, unix_ms, b);
+    out = std::move(b.bytes);
 }
 
 } // namespace loadgen

@@ -14,6 +14,18 @@ namespace loadgen {
 // ~200 B default prompt; -big-payload repeats text to about 10 KB.
 std::string default_prompt(bool big);
 
+class request_builder;
+
+// A request kept between sends on one loop: its bytes and where the marker ("<index>@<unix ms>")
+// sits, so that the next build of the same builder only rewrites the marker's digits in place
+// when their count is unchanged (the body length, headers and JSON stay as they are).
+struct request_buffer
+{
+    std::string bytes;
+    const request_builder* builder = nullptr; // that built `bytes`
+    std::size_t mark_at = 0, mark_len = 0;
+};
+
 class request_builder
 {
 public:
@@ -24,6 +36,9 @@ public:
 
     // The complete request for index i, written into `out` (reused buffer).
     void build(std::uint64_t index, std::uint64_t unix_ms, std::string& out) const;
+    // The same bytes; when `out` holds this builder's previous request with a marker of the same
+    // length, only the marker's digits are rewritten.
+    void build(std::uint64_t index, std::uint64_t unix_ms, request_buffer& out) const;
     std::size_t approx_body_bytes() const { return body_prefix_.size() + body_suffix_.size() + 24; }
 
 private:

@@ -137,7 +137,7 @@ private:
         auto conn = take_connection(t);
         const auto& target = plan_.targets[t];
         net::steady_timer timer(ioc_);
-        std::string request;
+        request_buffer request;
         while (next_ < end_index_) {
             std::uint64_t i = next_;
             auto due = start_ + sched_.due(i);
@@ -159,7 +159,8 @@ private:
             bool measured = due >= measure_start_;
             if (live_)
                 live_->in_flight.fetch_add(1, std::memory_order_relaxed);
-            auto r = co_await conn->exchange(request, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
+            auto r = co_await conn->exchange(request.bytes, plan_.stream,
+                                             measured ? &rec_.target(t).gap : nullptr);
             if (live_)
                 count_live(r);
             rec_.record(t, r, due, measure_start_, window_of(due));
@@ -178,7 +179,7 @@ private:
         std::vector<connection*> conns;
         for (std::size_t t = 0; t < plan_.targets.size(); ++t)
             conns.push_back(take_connection(t));
-        std::string request;
+        request_buffer request;
         for (std::uint64_t n = 0;; ++n) {
             auto before = clock::now();
             if (before >= end_)
@@ -188,8 +189,8 @@ private:
             if (live_)
                 live_->in_flight.fetch_add(1, std::memory_order_relaxed);
             bool measured = before >= measure_start_;
-            auto r =
-                co_await conns[t]->exchange(request, plan_.stream, measured ? &rec_.target(t).gap : nullptr);
+            auto r = co_await conns[t]->exchange(request.bytes, plan_.stream,
+                                                 measured ? &rec_.target(t).gap : nullptr);
             if (live_)
                 count_live(r);
             auto sent = r.sent_at == clock::time_point{} ? before : r.sent_at;
@@ -243,8 +244,9 @@ private:
     progress* live_;
     clock::time_point start_, measure_start_, end_;
     schedule sched_;
-    // One thread runs this context and nothing else touches it: no reactor locks needed.
-    net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+    // One thread runs this context and nothing else touches it (no post from other threads):
+    // no scheduler or reactor locks needed.
+    net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
     recorder rec_;
     std::vector<std::unique_ptr<connection>> all_;
     std::vector<std::vector<connection*>> idle_;

@@ -3,7 +3,8 @@
 # same nginx upstream (one worker, `return 200` with a fixed 500-byte JSON) pinned to CPU 0, the
 # load tool pinned to CPU 1.
 #   1. closed loop, 32 connections: CPU time per request of the tool (from /proc, user+sys);
-#   2. open loop: bench at fixed rates up to wrk's capacity: achieved rate, late sends, p99;
+#   2. open loop: bench at fixed rates up to wrk's capacity: achieved rate, late sends, p99, and
+#      wrk's closed-loop rate again right after each (the upstream's capacity at that moment);
 #   3. latency floor with one connection: p50 of wrk -c1 and of bench -users 1.
 #
 #   docs/bench/bench_vs_wrk.sh [DURATION_S=10] [ROUNDS=3] [RATES="..."]
@@ -70,6 +71,10 @@ for rate in $rates; do
   rm -f "$tmp/r.json"
   cpu=$(cpu_of "$bench" -url "$url" -rate $rate -duration $duration -output "$tmp/r.json" -quiet -log-level warn)
   echo "bench -rate $rate: achieved $(bench_field "e['achieved_rate']") req/s, $(bench_field "e['requests']") requests, late sends $(bench_field "e['late_sends']"), ok $(bench_field "e['success_rate']")%, p50 $(bench_field "e['p50_latency_ms']") ms, p99 $(bench_field "e['p99_latency_ms']") ms, CPU ${cpu}s"
+  # The upstream's capacity moves with the machine's other load: measure it again right after, so
+  # a rate that was not held can be told from an upstream that could not serve it at that moment.
+  taskset -c 1 wrk -t1 -c32 -d${duration}s -s $here/post_chat.lua "$url" > "$tmp/out"
+  echo "    wrk -t1 -c32 right after: $(awk '/^Requests\/sec/ {print $2}' "$tmp/out") req/s"
 done
 
 echo "== 3. latency floor, one connection"
