@@ -55,6 +55,33 @@ common::task<void> lingering_close(net::ip::tcp::socket& client, io_deadline& de
 
 } // namespace
 
+void acquire_scratch(request_state& rs)
+{
+    if (rs.s)
+        return;
+    auto& pool = rs.w.scratch_pool;
+    if (pool.empty()) {
+        rs.s = std::make_unique<request_scratch>();
+        return;
+    }
+    rs.s = std::move(pool.back());
+    pool.pop_back();
+}
+
+void release_scratch(request_state& rs)
+{
+    if (!rs.s)
+        return;
+    // Bounded: a burst of concurrent requests does not pin its scratch for ever, and a scratch
+    // that grew for an unusually large head is not kept.
+    constexpr std::size_t max_pooled = 256;
+    constexpr std::size_t max_kept_bytes = 16 * 1024;
+    if (rs.w.scratch_pool.size() < max_pooled && rs.s->head.capacity() <= max_kept_bytes &&
+        rs.s->res_head.capacity() <= max_kept_bytes)
+        rs.w.scratch_pool.push_back(std::move(rs.s));
+    rs.s.reset();
+}
+
 guard_limits limits_of(const config& c)
 {
     return {c.max_header_bytes, c.max_header_count, c.max_url_bytes, c.max_body_bytes, c.max_chunk_ext_bytes};
@@ -65,7 +92,8 @@ common::task<bool> send_error(request_state& rs, unsigned status, std::string_vi
 {
     auto body = common::openai_error_body(status, message, code);
     auto reason = http::obsolete_reason(static_cast<http::status>(status));
-    auto& out = rs.res_head;
+    acquire_scratch(rs); // also for errors answered before any request was read (408, 431)
+    auto& out = rs.s->res_head;
     out.clear();
     out += "HTTP/1.1 ";
     out += std::to_string(status);
@@ -121,7 +149,8 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
     const auto& provider = cfg.providers[rs.provider];
     const auto limits = limits_of(cfg);
     std::string_view raw(static_cast<const char*>(rs.client_buf.data().data()), head_len);
-    auto& req = rs.req;
+    acquire_scratch(rs);
+    auto& req = rs.s->req;
     if (auto rej = check_request(raw, limits, req))
         co_return co_await send_error(rs, rej->status, rej->message, rej->code);
     if (cfg.access_log) {
@@ -147,7 +176,7 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
     const auto* expect = req.find(http1::field_id::expect);
     const bool expect_continue = expect && common::iequals(expect->value, "100-continue");
     rs.req_framing = request_framing(req);
-    write_request_head(rs.head, req,
+    write_request_head(rs.s->head, req,
                        {&provider, client_ip, cfg.trust_forwarded, !cfg.proxy_api_key.empty(),
                         rs.w.host_headers[rs.provider]},
                        rs.request_id);
@@ -237,8 +266,10 @@ common::task<void> run_session(worker_context& w, std::size_t provider, net::ip:
         if (client_buf.size() == 0 && client_buf.capacity() > 4096)
             client_buf.shrink_to_fit();
         rs.release_piece();
+        release_scratch(rs); // an idle connection holds no head memory
     }
     rs.release_piece();
+    release_scratch(rs);
     client.shutdown(net::ip::tcp::socket::shutdown_both, ec);
     client.close(ec);
     w.sessions.erase(slot);

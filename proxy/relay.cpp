@@ -89,7 +89,7 @@ struct exchange_result
     http1::framing framing{}; // of the response body
 };
 
-// Sends the request on `up` and reads the response head into rs.res.
+// Sends the request on `up` and reads the response head into rs.s->res.
 common::task<exchange_result> exchange(request_state& rs, upstream_connection& up, std::size_t first_len,
                                        bool& body_done, std::optional<rejection>& client_error)
 {
@@ -97,7 +97,7 @@ common::task<exchange_result> exchange(request_state& rs, upstream_connection& u
     const auto& provider = cfg.providers[rs.provider];
     const bool retry_allowed = up.reused && body_done;
     const bool chunked = rs.req_framing.kind == http1::framing::chunked;
-    std::string_view pending_head = rs.head;
+    std::string_view pending_head = rs.s->head;
     std::size_t len = first_len;
     for (;;) {
         up.deadline().expires_after(cfg.write_timeout);
@@ -147,13 +147,13 @@ common::task<exchange_result> exchange(request_state& rs, upstream_connection& u
         }
         std::string_view raw(static_cast<const char*>(up.buffer.data().data()), head.length);
         std::optional<http1::framing> framing;
-        if (http1::parse_response(raw, rs.res))
-            framing = http1::response_framing(rs.res, rs.is_head);
+        if (http1::parse_response(raw, rs.s->res))
+            framing = http1::response_framing(rs.s->res, rs.is_head);
         if (!framing) {
             count(rs, upstream_error_kind::malformed);
             co_return exchange_result{proxy_errc::upstream_malformed};
         }
-        auto status = rs.res.status;
+        auto status = rs.s->res.status;
         if (status >= 200)
             co_return exchange_result{std::nullopt, false, head.length, *framing};
         // 101 without an Upgrade request (the proxy strips Upgrade), or an upstream that sends
@@ -319,7 +319,7 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
         break;
     }
 
-    const auto& res = rs.res;
+    const auto& res = rs.s->res;
     const bool upstream_keep_alive = res.keep_alive() && r.framing.kind != http1::framing::until_close;
     const unsigned status = res.status;
     response_framing out;
@@ -333,7 +333,7 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
     }
     bool keep_alive = rs.client_keep_alive && !rs.w.stopping;
     auto proxy_ns = (clock::now() - rs.t0) - rs.upstream_wait;
-    write_response_head(rs.res_head, res, rs.request_id,
+    write_response_head(rs.s->res_head, res, rs.request_id,
                         std::chrono::duration<double, std::milli>(proxy_ns).count(), out, keep_alive);
     up->buffer.consume(r.head_len); // the views into it are no longer needed
 
@@ -347,7 +347,7 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
     };
     auto relayed =
         co_await relay_body(*up, up->buffer, up->deadline(), rs.client, rs.client_deadline,
-                            body_relay_params{f, out.chunked, rs.res_head, rs.w.cfg.max_chunk_ext_bytes,
+                            body_relay_params{f, out.chunked, rs.s->res_head, rs.w.cfg.max_chunk_ext_bytes,
                                               provider.stream_idle_timeout, rs.w.cfg.write_timeout},
                             piece);
     auto outcome = outcome_of(rs, relayed);

@@ -20,6 +20,7 @@ namespace proxy {
 class upstream_pool;
 
 struct request_state;
+struct request_scratch;
 
 struct session_slot
 {
@@ -36,6 +37,7 @@ struct worker_context
     worker_metrics& metrics;
     std::vector<std::unique_ptr<upstream_pool>>& pools; // index = provider index
     std::vector<std::string> host_headers;              // index = provider index: upstream Host values
+    std::vector<std::unique_ptr<request_scratch>> scratch_pool; // heads lent to requests in flight
     std::list<session_slot> sessions;
     std::size_t max_sessions = 0; // this worker's share of --max-connections
     bool stopping = false;
