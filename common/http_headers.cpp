@@ -39,11 +39,7 @@ std::vector<std::string> connection_tokens(std::string_view value)
     std::vector<std::string> tokens;
     while (!value.empty()) {
         auto comma = value.find(',');
-        auto part = value.substr(0, comma);
-        while (!part.empty() && (part.front() == ' ' || part.front() == '\t'))
-            part.remove_prefix(1);
-        while (!part.empty() && (part.back() == ' ' || part.back() == '\t'))
-            part.remove_suffix(1);
+        auto part = trim_ows(value.substr(0, comma));
         if (!part.empty()) {
             std::string t;
             for (char c : part)
@@ -59,13 +55,8 @@ std::vector<std::string> connection_tokens(std::string_view value)
 
 bool is_token(std::string_view s)
 {
-    if (s.empty())
-        return false;
-    static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               extra.find(c) != std::string_view::npos;
-    });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
 }
 
 } // namespace common

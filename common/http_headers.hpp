@@ -2,11 +2,55 @@
 // (RFC 9110 section 7.6.1) and the tokens a Connection header names.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace common {
+
+namespace detail {
+constexpr std::array<bool, 256> tchar_table = [] {
+    std::array<bool, 256> t{};
+    for (int d = '0'; d <= '9'; ++d)
+        t[static_cast<std::size_t>(d)] = true;
+    for (int l = 'a'; l <= 'z'; ++l)
+        t[static_cast<std::size_t>(l)] = t[static_cast<std::size_t>(l - 32)] = true;
+    for (char s : std::string_view("!#$%&'*+-.^_`|~"))
+        t[static_cast<unsigned char>(s)] = true;
+    return t;
+}();
+constexpr std::array<bool, 256> control_table = [] {
+    std::array<bool, 256> t{};
+    for (int b = 0; b < 0x20; ++b)
+        t[static_cast<std::size_t>(b)] = b != '\t';
+    t[0x7f] = true;
+    return t;
+}();
+} // namespace detail
+
+// RFC 9110 tchar: one table lookup (it runs on every byte of every header name on the proxy's
+// hot path).
+inline bool is_tchar(unsigned char c)
+{
+    return detail::tchar_table[c];
+}
+
+// Bytes never allowed in a header line's text: controls other than HTAB, and DEL.
+inline bool is_control(unsigned char c)
+{
+    return detail::control_table[c];
+}
+
+// Without leading and trailing SP/HTAB (HTTP's optional whitespace).
+inline std::string_view trim_ows(std::string_view v)
+{
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+        v.remove_suffix(1);
+    return v;
+}
 
 // Connection, Keep-Alive, Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE,
 // Trailer, Transfer-Encoding, Upgrade. Case-insensitive.

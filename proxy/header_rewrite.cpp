@@ -14,6 +14,37 @@ namespace {
 
 using http1::field_id;
 
+// The decimal digits of n, written at the end of buf.
+std::string_view to_decimal(char (&buf)[20], std::uint64_t n)
+{
+    char* p = buf + sizeof buf;
+    do {
+        *--p = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n);
+    return {p, static_cast<std::size_t>(buf + sizeof buf - p)};
+}
+
+// "proxy;dur=<ms, three decimals>" in buf (10 + 20 + 4 bytes at most).
+std::string_view format_server_timing(char (&buf)[40], double proxy_ms)
+{
+    auto us = static_cast<std::uint64_t>(proxy_ms < 0 ? 0 : proxy_ms * 1000.0 + 0.5);
+    char digits[20];
+    auto whole = to_decimal(digits, us / 1000);
+    constexpr std::string_view prefix = "proxy;dur=";
+    char* p = buf;
+    std::memcpy(p, prefix.data(), prefix.size());
+    p += prefix.size();
+    std::memcpy(p, whole.data(), whole.size());
+    p += whole.size();
+    auto frac = us % 1000;
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + frac / 100);
+    *p++ = static_cast<char>('0' + frac / 10 % 10);
+    *p++ = static_cast<char>('0' + frac % 10);
+    return {buf, static_cast<std::size_t>(p - buf)};
+}
+
 // Writes a head into a string sized once for an upper bound and trimmed at the end: a memcpy per
 // piece, no capacity check per append (the appends were a tenth of the proxy's instructions).
 class head_out
@@ -52,15 +83,7 @@ public:
     void decimal(std::uint64_t n)
     {
         char buf[20];
-        std::size_t len = 0;
-        do {
-            buf[len++] = static_cast<char>('0' + n % 10);
-            n /= 10;
-        } while (n);
-        if (static_cast<std::size_t>(end_ - p_) < len)
-            grow(len);
-        while (len)
-            *p_++ = buf[--len];
+        put(to_decimal(buf, n));
     }
 
 private:
@@ -78,18 +101,6 @@ private:
     char* p_;
     char* end_;
 };
-
-void append_decimal(std::string& out, std::uint64_t n)
-{
-    char buf[20];
-    std::size_t len = 0;
-    do {
-        buf[len++] = static_cast<char>('0' + n % 10);
-        n /= 10;
-    } while (n);
-    while (len)
-        out += buf[--len];
-}
 
 // Dropped in both directions: hop-by-hop, named by Connection.
 bool hop(const http1::head_fields& h, const http1::field& f)
@@ -236,36 +247,23 @@ void write_request_head(std::string& out, const http1::request_head& h, const re
 
 void append_server_timing(std::string& out, double proxy_ms)
 {
-    auto us = static_cast<std::uint64_t>(proxy_ms < 0 ? 0 : proxy_ms * 1000.0 + 0.5);
-    out += "proxy;dur=";
-    append_decimal(out, us / 1000);
-    out += '.';
-    auto frac = us % 1000;
-    out += static_cast<char>('0' + frac / 100);
-    out += static_cast<char>('0' + frac / 10 % 10);
-    out += static_cast<char>('0' + frac % 10);
+    char buf[40];
+    out.append(format_server_timing(buf, proxy_ms));
 }
 
 std::string server_timing_value(double proxy_ms)
 {
-    std::string s;
-    append_server_timing(s, proxy_ms);
-    return s;
+    char buf[40];
+    return std::string(format_server_timing(buf, proxy_ms));
 }
 
 void write_response_head(std::string& out, const http1::response_head& h, std::string_view request_id,
                          double proxy_ms, const response_framing& f, bool keep_alive)
 {
-    char timing[48];
-    std::size_t timing_len = 0;
-    {
-        std::string t; // small: fits the string's own storage
-        append_server_timing(t, proxy_ms);
-        timing_len = std::min(t.size(), sizeof timing);
-        std::memcpy(timing, t.data(), timing_len);
-    }
+    char timing_buf[40];
+    auto timing = format_server_timing(timing_buf, proxy_ms);
     // Added to the kept fields: X-Request-Id, Server-Timing, the framing and Connection: close.
-    head_out o(out, h.raw_size + request_id.size() + timing_len + 128);
+    head_out o(out, h.raw_size + request_id.size() + timing.size() + 128);
     o.put("HTTP/1.1 ");
     o.decimal(h.status);
     o.put(' ');
@@ -278,7 +276,7 @@ void write_response_head(std::string& out, const http1::response_head& h, std::s
         o.field(field.name, field.value);
     }
     o.field("X-Request-Id", request_id);
-    o.field("Server-Timing", {timing, timing_len});
+    o.field("Server-Timing", timing);
     if (f.content_length) {
         o.put("Content-Length: ");
         o.decimal(*f.content_length);

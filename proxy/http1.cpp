@@ -1,6 +1,8 @@
 // HTTP/1.1 heads and framing without Beast (see http1.hpp).
 #include "proxy/http1.hpp"
 
+#include "common/http_headers.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -20,68 +22,18 @@ bool token_iequals(std::string_view s, std::string_view lower)
     return true;
 }
 
-bool ascii_iequals(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-        char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] + 32) : b[i];
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
-bool is_tchar(unsigned char c)
-{
-    static constexpr auto table = [] {
-        std::array<bool, 256> t{};
-        for (int d = '0'; d <= '9'; ++d)
-            t[static_cast<std::size_t>(d)] = true;
-        for (int l = 'a'; l <= 'z'; ++l)
-            t[static_cast<std::size_t>(l)] = t[static_cast<std::size_t>(l - 32)] = true;
-        for (char s : std::string_view("!#$%&'*+-.^_`|~"))
-            t[static_cast<unsigned char>(s)] = true;
-        return t;
-    }();
-    return table[c];
-}
-
-// Controls other than HTAB, and DEL: never in a head line.
-bool is_control(unsigned char c)
-{
-    static constexpr auto table = [] {
-        std::array<bool, 256> t{};
-        for (int b = 0; b < 0x20; ++b)
-            t[static_cast<std::size_t>(b)] = b != '\t';
-        t[0x7f] = true;
-        return t;
-    }();
-    return table[c];
-}
-
-std::string_view trim(std::string_view v)
-{
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-        v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
-        v.remove_suffix(1);
-    return v;
-}
-
 // Records the tokens of a Connection / Proxy-Connection value.
 void connection_header(head_fields& h, std::string_view value)
 {
     while (!value.empty()) {
         auto comma = value.find(',');
-        auto t = trim(value.substr(0, comma));
+        auto t = common::trim_ows(value.substr(0, comma));
         if (!t.empty()) {
             // "close" names no header and Keep-Alive is hop-by-hop anyway: only other names are
             // kept, so the usual response ("Connection: keep-alive") leaves the list empty.
-            if (ascii_iequals(t, "close"))
+            if (common::iequals(t, "close"))
                 h.conn_close = true;
-            else if (ascii_iequals(t, "keep-alive"))
+            else if (common::iequals(t, "keep-alive"))
                 h.conn_keep_alive = true;
             else
                 h.conn_tokens.push_back(t);
@@ -104,7 +56,7 @@ void add_field_line(head_fields& h, std::string_view line, std::size_t colon)
         value.back() != ' ' && value.back() != '\t')
         value.remove_prefix(1);
     else
-        value = trim(value);
+        value = common::trim_ows(value);
     auto i = static_cast<std::size_t>(id);
     if (h.id_count[i]++ == 0)
         h.id_first[i] = static_cast<std::uint32_t>(h.fields.size());
@@ -135,7 +87,7 @@ std::size_t find_control(std::string_view s, std::size_t from)
         }
     }
     for (; i < s.size(); ++i)
-        if (is_control(static_cast<unsigned char>(s[i])))
+        if (common::is_control(static_cast<unsigned char>(s[i])))
             return i;
     return std::string_view::npos;
 }
@@ -234,7 +186,7 @@ bool hop_by_hop(field_id id)
 bool head_fields::named_by_connection(std::string_view name) const
 {
     return std::any_of(conn_tokens.begin(), conn_tokens.end(),
-                       [&](std::string_view t) { return ascii_iequals(t, name); });
+                       [&](std::string_view t) { return common::iequals(t, name); });
 }
 
 bool split_request(std::string_view raw, request_head& out)
@@ -311,7 +263,7 @@ bool parse_response(std::string_view raw, response_head& out, std::size_t max_fi
         if (colon == std::string_view::npos || colon == 0)
             return false;
         for (std::size_t i = 0; i < colon; ++i)
-            if (!is_tchar(static_cast<unsigned char>(line[i])))
+            if (!common::is_tchar(static_cast<unsigned char>(line[i])))
                 return false;
         if (out.fields.size() >= max_fields)
             return false;
@@ -347,7 +299,7 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
             te = true;
             auto v = f.value;
             auto comma = v.rfind(',');
-            auto c = trim(comma == std::string_view::npos ? v : v.substr(comma + 1));
+            auto c = common::trim_ows(comma == std::string_view::npos ? v : v.substr(comma + 1));
             if (!c.empty())
                 last_coding = c;
         }
@@ -357,8 +309,8 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
     if (request_was_head || h.status / 100 == 1 || h.status == 204 || h.status == 304)
         return framing{framing::none, 0};
     if (te)
-        return ascii_iequals(last_coding, "chunked") ? framing{framing::chunked, 0}
-                                                     : framing{framing::until_close, 0};
+        return common::iequals(last_coding, "chunked") ? framing{framing::chunked, 0}
+                                                       : framing{framing::until_close, 0};
     if (length)
         return framing{framing::content_length, *length};
     return framing{framing::until_close, 0};

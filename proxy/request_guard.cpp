@@ -2,8 +2,9 @@
 // no allocation on the accept path except the rejection itself.
 #include "proxy/request_guard.hpp"
 
+#include "common/http_headers.hpp"
+
 #include <algorithm>
-#include <array>
 
 namespace proxy {
 namespace {
@@ -13,50 +14,6 @@ using http1::field_id;
 rejection bad(std::string message)
 {
     return {400, std::move(message), "bad_request"};
-}
-
-// RFC 9110 tchar (a table: this runs on every byte of every header name).
-bool is_tchar(unsigned char c)
-{
-    static constexpr auto table = [] {
-        std::array<bool, 256> t{};
-        for (int d = '0'; d <= '9'; ++d)
-            t[static_cast<std::size_t>(d)] = true;
-        for (int l = 'a'; l <= 'z'; ++l)
-            t[static_cast<std::size_t>(l)] = t[static_cast<std::size_t>(l - 32)] = true;
-        for (char s : std::string_view("!#$%&'*+-.^_`|~"))
-            t[static_cast<unsigned char>(s)] = true;
-        return t;
-    }();
-    return table[c];
-}
-
-// Bytes never allowed in a field value: controls other than HTAB, and DEL.
-bool is_control(unsigned char c)
-{
-    static constexpr auto table = [] {
-        std::array<bool, 256> t{};
-        for (int b = 0; b < 0x20; ++b)
-            t[static_cast<std::size_t>(b)] = b != '\t';
-        t[0x7f] = true;
-        return t;
-    }();
-    return table[c];
-}
-
-bool is_token(std::string_view s)
-{
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
-}
-
-bool iequal(std::string_view a, std::string_view b)
-{
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               auto lx = (x >= 'A' && x <= 'Z') ? x + 32 : x;
-               auto ly = (y >= 'A' && y <= 'Z') ? y + 32 : y;
-               return lx == ly;
-           });
 }
 
 // A header name for a message: only token characters reach here, capped in length.
@@ -89,7 +46,7 @@ std::optional<rejection> check_request_line(std::string_view line, const guard_l
     auto method = line.substr(0, sp1);
     auto target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     auto version = line.substr(sp2 + 1);
-    if (!is_token(method))
+    if (!common::is_token(method))
         return bad("malformed request line: invalid method");
     if (target.size() > limits.max_url_bytes)
         return rejection{414, "request target longer than " + std::to_string(limits.max_url_bytes) + " bytes",
@@ -126,7 +83,7 @@ std::optional<rejection> check_field_line(std::string_view line, bool value_scan
     auto name = line.substr(0, colon);
     if (name.empty())
         return bad("empty header name");
-    if (!is_token(name)) {
+    if (!common::is_token(name)) {
         if (name.back() == ' ' || name.back() == '\t')
             return bad("whitespace between a header name and its colon");
         return bad("invalid character in a header name");
@@ -136,7 +93,7 @@ std::optional<rejection> check_field_line(std::string_view line, bool value_scan
     if (value_scanned)
         return std::nullopt;
     for (char c : line.substr(colon + 1)) {
-        if (is_control(static_cast<unsigned char>(c)))
+        if (common::is_control(static_cast<unsigned char>(c)))
             return bad(c == '\r' ? std::string("bare CR in the request head")
                                  : "control character (NUL, CR, LF or other) in the value of header " +
                                        name_for_message(name));
@@ -207,7 +164,7 @@ std::optional<rejection> check_framing(const http1::request_head& head, const gu
     if (te_n > 1)
         return bad("more than one Transfer-Encoding header");
     if (te_n == 1) {
-        if (!iequal(head.find(field_id::transfer_encoding)->value, "chunked"))
+        if (!common::iequals(head.find(field_id::transfer_encoding)->value, "chunked"))
             return bad("Transfer-Encoding other than exactly 'chunked' is not accepted");
         if (head.version < 11)
             return bad("Transfer-Encoding in an HTTP/1.0 request");

@@ -2,6 +2,7 @@
 #include "bench/loadgen/response_parser.hpp"
 
 #include "bench/loadgen/connection.hpp" // parse_server_timing
+#include "common/http_headers.hpp"
 
 #include <algorithm>
 #include <array>
@@ -23,15 +24,6 @@ bool iequals(std::string_view a, std::string_view b)
         if (lower(a[i]) != b[i]) // b is lower case
             return false;
     return true;
-}
-
-std::string_view trim(std::string_view v)
-{
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-        v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
-        v.remove_suffix(1);
-    return v;
 }
 
 // Character classes, one table lookup per byte: 1 = RFC 9110 token character (header names),
@@ -60,7 +52,7 @@ void for_each_token(std::string_view v, F f)
 {
     while (!v.empty()) {
         auto comma = v.find(',');
-        auto t = trim(v.substr(0, comma));
+        auto t = common::trim_ows(v.substr(0, comma));
         if (!t.empty())
             f(t);
         if (comma == std::string_view::npos)
@@ -317,7 +309,7 @@ std::size_t response_parser::put(std::string_view in, std::string_view& body)
                 size = size * 16 + static_cast<std::uint64_t>(v);
             }
             // At least one digit, then only whitespace and extensions (";name=value") allowed.
-            auto tail = trim(rest.substr(i, eol - i));
+            auto tail = common::trim_ows(rest.substr(i, eol - i));
             if (i == 0 || (!tail.empty() && tail.front() != ';')) {
                 state_ = state::error;
                 return used;
