@@ -2,22 +2,15 @@
 // verified runs (-ca-file, SSL_CERT_FILE), keep-alive reuse, overhead mode through the proxy with
 // an HTTPS upstream (-direct auto), and certificate failures (unknown CA, wrong CA, host name
 // mismatch) that exit 2 with one line and write nothing.
-#include "common/net.hpp"
 #include "tests/integration/loadgen_support.hpp"
 #include "tests/integration/proxy_stack.hpp"
+#include "tests/support/tls_client.hpp"
 
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 using namespace loadgen_test;
 using nlohmann::json;
@@ -91,24 +84,8 @@ struct tls_mock
 // GET /stats over TLS (no verification needed: the test made the certificate).
 json tls_stats(std::uint16_t port)
 {
-    net::io_context ioc;
-    net::ssl::context ctx(net::ssl::context::tls_client);
-    ctx.set_verify_mode(net::ssl::verify_none);
-    net::ssl::stream<net::ip::tcp::socket> s(ioc, ctx);
-    s.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
-    timeval tv{5, 0};
-    ::setsockopt(s.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    s.handshake(net::ssl::stream_base::client);
-    net::write(s, net::buffer(std::string("GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
-    std::string out;
-    char buf[4096];
-    boost::system::error_code ec;
-    for (;;) {
-        auto n = s.read_some(net::buffer(buf), ec);
-        out.append(buf, n);
-        if (ec)
-            break;
-    }
+    auto out =
+        test_support::tls_raw_request(port, "GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     auto body = out.find("\r\n\r\n");
     return body == std::string::npos ? json(nullptr) : json::parse(out.substr(body + 4), nullptr, false);
 }
