@@ -189,38 +189,6 @@ bool head_fields::named_by_connection(std::string_view name) const
                        [&](std::string_view t) { return common::iequals(t, name); });
 }
 
-bool split_request(std::string_view raw, request_head& out)
-{
-    out.clear();
-    out.raw_size = raw.size();
-    auto eol = raw.find("\r\n");
-    if (eol == std::string_view::npos)
-        return false;
-    auto line = raw.substr(0, eol);
-    auto sp1 = line.find(' ');
-    auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-    if (sp2 == std::string_view::npos)
-        return false;
-    out.method = line.substr(0, sp1);
-    out.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    out.version_text = line.substr(sp2 + 1);
-    out.version = out.version_text == "HTTP/1.0" ? 10 : 11;
-    for (std::size_t pos = eol + 2; pos < raw.size();) {
-        auto next = raw.find("\r\n", pos);
-        if (next == std::string_view::npos)
-            return false;
-        auto l = raw.substr(pos, next - pos);
-        if (l.empty())
-            return true;
-        auto colon = l.find(':');
-        if (colon == std::string_view::npos || colon == 0)
-            return false;
-        add_field_line(out, l, colon);
-        pos = next + 2;
-    }
-    return false;
-}
-
 bool parse_response(std::string_view raw, response_head& out, std::size_t max_fields)
 {
     out.clear();

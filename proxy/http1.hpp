@@ -129,11 +129,6 @@ struct response_head : head_fields
 // the value trimmed, the name classified, Connection tokens recorded.
 void add_field_line(head_fields& h, std::string_view line, std::size_t colon);
 
-// Splits a request head that the raw scan (request_guard.hpp scan_raw_head) has accepted: CRLF
-// line endings, a well-formed request line, token names, no control bytes. Returns false only on
-// input the scan would have rejected.
-bool split_request(std::string_view raw, request_head& out);
-
 // Parses an upstream response head; false for anything the proxy will not relay (502): a bad
 // status line, an HTTP version other than 1.0/1.1, control bytes, bare CR, bare LF line ends,
 // obs-fold, invalid names, more than `max_fields` fields.

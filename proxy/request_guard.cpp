@@ -185,8 +185,11 @@ std::optional<rejection> check_framing(const http1::request_head& head, const gu
     return std::nullopt;
 }
 
-// One pass over the head: each line found with memchr, checked, and split into `out`.
-std::optional<rejection> scan_into(std::string_view h, const guard_limits& limits, http1::request_head& out)
+} // namespace
+
+// One pass over the head: each line found (find_control), checked, and split into `out`.
+std::optional<rejection> scan_raw_head(std::string_view h, const guard_limits& limits,
+                                       http1::request_head& out)
 {
     out.clear();
     out.raw_size = h.size();
@@ -240,12 +243,10 @@ std::optional<rejection> scan_into(std::string_view h, const guard_limits& limit
     }
 }
 
-} // namespace
-
 std::optional<rejection> scan_raw_head(std::string_view h, const guard_limits& limits)
 {
     http1::request_head scratch;
-    return scan_into(h, limits, scratch);
+    return scan_raw_head(h, limits, scratch);
 }
 
 std::optional<rejection> check_request_head(const http1::request_head& head, const guard_limits& limits)
@@ -282,7 +283,7 @@ std::optional<rejection> check_request_head(const http1::request_head& head, con
 std::optional<rejection> check_request(std::string_view head_bytes, const guard_limits& limits,
                                        http1::request_head& out)
 {
-    if (auto r = scan_into(head_bytes, limits, out))
+    if (auto r = scan_raw_head(head_bytes, limits, out))
         return r;
     return check_request_head(out, limits);
 }

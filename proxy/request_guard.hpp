@@ -35,14 +35,17 @@ struct rejection
 // Raw bytes of the request head, up to and including the blank line: obs-fold, bare CR/LF, NUL and
 // control bytes, invalid header names, sizes and counts, URL length.
 std::optional<rejection> scan_raw_head(std::string_view head_bytes, const guard_limits&);
+// The same, keeping the head it split on the way (views into `head_bytes`) in `out`.
+std::optional<rejection> scan_raw_head(std::string_view head_bytes, const guard_limits&,
+                                       http1::request_head& out);
 
-// The split head (http1::split_request): TE/CL rules (both -> 400, TE other than exactly
+// The split head (scan_raw_head's `out`): TE/CL rules (both -> 400, TE other than exactly
 // "chunked" -> 400, differing/malformed CL), Host missing/duplicate, absolute-form or '*'
 // targets, CONNECT (405), dot-segments (also percent-encoded %2e), HTTP version (505), declared
 // body over the limit (413).
 std::optional<rejection> check_request_head(const http1::request_head& head, const guard_limits&);
 
-// The whole check of a raw request head: scan_raw_head, split_request into `out`, then
+// The whole check of a raw request head: scan_raw_head into `out`, then
 // check_request_head. On success `out` holds views into `head_bytes`.
 std::optional<rejection> check_request(std::string_view head_bytes, const guard_limits&,
                                        http1::request_head& out);

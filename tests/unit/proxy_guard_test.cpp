@@ -55,8 +55,7 @@ unsigned verdict(const std::string& bytes, const proxy::guard_limits& limits = {
 proxy::http1::request_head split(const std::string& bytes)
 {
     proxy::http1::request_head head;
-    REQUIRE_FALSE(proxy::scan_raw_head(bytes, {}));
-    REQUIRE(proxy::http1::split_request(bytes, head));
+    REQUIRE_FALSE(proxy::scan_raw_head(bytes, {}, head));
     return head;
 }
 

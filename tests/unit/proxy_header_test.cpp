@@ -1,7 +1,8 @@
 // proxy header rewriting, path mapping and method allowlist (sans-I/O): the heads the proxy
-// writes are split again (http1::split_request / parse_response) and checked field by field.
+// writes are split again (scan_raw_head / http1::parse_response) and checked field by field.
 #include "common/http_headers.hpp"
 #include "proxy/header_rewrite.hpp"
+#include "proxy/request_guard.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -42,10 +43,10 @@ written rewrite(const std::string& target, const std::string& fields, const prox
 {
     std::string raw = "POST " + target + " HTTP/1.1\r\n" + fields + "\r\n";
     proxy::http1::request_head in;
-    REQUIRE(proxy::http1::split_request(raw, in));
+    REQUIRE_FALSE(proxy::scan_raw_head(raw, {}, in));
     written w;
     proxy::write_request_head(w.bytes, in, r, w.id);
-    REQUIRE(proxy::http1::split_request(w.bytes, w.head));
+    REQUIRE_FALSE(proxy::scan_raw_head(w.bytes, {}, w.head));
     return w;
 }
 
