@@ -246,3 +246,42 @@ TEST_CASE("Expect: 100-continue answered by the proxy, not forwarded", "[integra
     CHECK(j["body_bytes"] == 5);
     CHECK(header_of(j, "expect").empty());
 }
+
+TEST_CASE("pool: a second burst reuses the first burst's connections; the surplus closes later",
+          "[integration][proxy]")
+{
+    mock m;
+    // Sweep every 500 ms (a quarter of the idle timeout); at most 2 idle for longer than 1 s.
+    proxy_proc p("bifrost", m.url(), {"--pool-max-idle", "2", "--pool-idle-timeout", "2s"});
+    auto burst = [&] {
+        std::vector<std::thread> clients;
+        std::atomic<int> ok{0};
+        for (int i = 0; i < 8; ++i)
+            clients.emplace_back([&] {
+                auto r = http_request(p.port, {.method = "POST",
+                                               .target = "/v1/chat/completions",
+                                               .body = chat_body,
+                                               .headers = {{"x-mock-latency", "300ms"}}});
+                ok += r.status == 200;
+            });
+        for (auto& t : clients)
+            t.join();
+        return ok.load();
+    };
+    auto before = accepted(m.port);
+    REQUIRE(burst() == 8);
+    auto after_first = accepted(m.port);
+    CHECK(after_first - before == 9); // 8 upstream connections and this /stats query's
+    REQUIRE(burst() == 8);
+    CHECK(accepted(m.port) - after_first == 1); // only the /stats query: every request reused
+    auto idle = [&] {
+        auto text = http_request(p.admin, {.target = "/metrics"}).body;
+        auto at = text.find("proxy_pool_idle_connections{");
+        REQUIRE(at != std::string::npos);
+        auto line = text.substr(at, text.find('\n', at) - at);
+        return std::stoi(line.substr(line.rfind(' ') + 1));
+    };
+    CHECK(idle() == 8);
+    std::this_thread::sleep_for(1700ms);
+    CHECK(idle() == 2);
+}

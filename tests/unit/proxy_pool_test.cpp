@@ -34,20 +34,47 @@ TEST_CASE("pool: only clean exchanges come back", "[unit][proxy]")
     CHECK(p.busy() == 0);
 }
 
-TEST_CASE("pool: bounded total and idle", "[unit][proxy]")
+TEST_CASE("pool: bounded total; idle beyond max_idle kept for the surplus timeout only",
+          "[unit][proxy]")
 {
-    pool p({2, 1, 10s});
+    pool p({2, 1, 10s, 1s});
     auto t = pool::clock::time_point{} + 100s;
     CHECK(p.acquire(t).what == pool::verdict::connect);
     CHECK(p.acquire(t).what == pool::verdict::connect);
     CHECK(p.acquire(t).what == pool::verdict::exhausted);
     CHECK_FALSE(p.release(1, true, t));
-    CHECK(p.release(2, true, t)); // over max_idle: handed back to be closed
-    CHECK(p.idle() == 1);
+    CHECK_FALSE(p.release(2, true, t + 100ms)); // over max_idle, but kept for the next burst
+    CHECK(p.idle() == 2);
     CHECK(p.busy() == 0);
-    CHECK(p.acquire(t).what == pool::verdict::reuse);
-    CHECK(p.acquire(t).what == pool::verdict::connect);
-    CHECK(p.acquire(t).what == pool::verdict::exhausted);
+    CHECK(p.expire(t + 999ms) == 0);
+    CHECK(p.expire(t + 1s) == 1); // the oldest surplus one goes; max_idle stay
+    CHECK(p.idle() == 1);
+    CHECK(p.expire(t + 5s) == 0);
+    auto again = p.acquire(t + 5s);
+    CHECK(again.what == pool::verdict::reuse);
+    CHECK(*again.conn == 2); // the newest was kept
+    CHECK(p.acquire(t + 5s).what == pool::verdict::connect);
+    CHECK(p.acquire(t + 5s).what == pool::verdict::exhausted);
+}
+
+TEST_CASE("pool: a burst that ends leaves max_idle connections after the surplus timeout",
+          "[unit][proxy]")
+{
+    pool p({100, 4, 10s, 1s});
+    auto t = pool::clock::time_point{} + 100s;
+    for (int i = 0; i < 50; ++i)
+        REQUIRE(p.acquire(t).what == pool::verdict::connect);
+    for (int i = 0; i < 50; ++i)
+        CHECK_FALSE(p.release(i, true, t));
+    // The burst comes back at once: every request reuses, nothing reconnects.
+    for (int i = 0; i < 50; ++i)
+        CHECK(p.acquire(t + 500ms).what == pool::verdict::reuse);
+    for (int i = 0; i < 50; ++i)
+        p.release(i, true, t + 500ms);
+    CHECK(p.expire(t + 1400ms) == 0);
+    CHECK(p.expire(t + 1500ms) == 46);
+    CHECK(p.idle() == 4);
+    CHECK(p.busy() == 0);
 }
 
 TEST_CASE("pool: idle timeout expires the oldest, failed connects free their slot", "[unit][proxy]")
