@@ -8,7 +8,9 @@
 #   3. latency floor with one connection: p50 of wrk -c1 and of bench -users 1.
 #
 #   docs/bench/bench_vs_wrk.sh [DURATION_S=10] [ROUNDS=3] [RATES="..."]
-# RATES defaults to 25/50/75/90% of wrk's best closed-loop rate measured in step 1.
+# RATES defaults to 25/50/75/90/100% of wrk's best closed-loop rate measured in step 1. Open-loop
+# runs get one second of warm-up (-warmup 1), so that the connections bench opens as the rate
+# needs them are open before the measured phase, as wrk's are when it reports its capacity.
 #
 # Needs build/bin/bench (cmake --build build), wrk, nginx (docker/install-deps.sh --bench-tools).
 set -euo pipefail
@@ -64,12 +66,12 @@ for r in $(seq "$rounds"); do
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 echo "median CPU per request: wrk $(median "${wrk_us[@]}") us, bench $(median "${bench_us[@]}") us"
-[[ -z $rates ]] && rates=$(awk -v c="$wrk_rps" 'BEGIN { printf "%d %d %d %d", c*0.25, c*0.5, c*0.75, c*0.9 }')
+[[ -z $rates ]] && rates=$(awk -v c="$wrk_rps" 'BEGIN { printf "%d %d %d %d %d", c*0.25, c*0.5, c*0.75, c*0.9, c }')
 
 echo "== 2. open loop (wrk's closed-loop capacity here: $wrk_rps req/s)"
 for rate in $rates; do
   rm -f "$tmp/r.json"
-  cpu=$(cpu_of "$bench" -url "$url" -rate $rate -duration $duration -output "$tmp/r.json" -quiet -log-level warn)
+  cpu=$(cpu_of "$bench" -url "$url" -rate $rate -duration $duration -warmup 1 -output "$tmp/r.json" -quiet -log-level warn)
   echo "bench -rate $rate: achieved $(bench_field "e['achieved_rate']") req/s, $(bench_field "e['requests']") requests, late sends $(bench_field "e['late_sends']"), ok $(bench_field "e['success_rate']")%, p50 $(bench_field "e['p50_latency_ms']") ms, p99 $(bench_field "e['p99_latency_ms']") ms, CPU ${cpu}s"
   # The upstream's capacity moves with the machine's other load: measure it again right after, so
   # a rate that was not held can be told from an upstream that could not serve it at that moment.
