@@ -34,8 +34,7 @@ TEST_CASE("pool: only clean exchanges come back", "[unit][proxy]")
     CHECK(p.busy() == 0);
 }
 
-TEST_CASE("pool: bounded total; idle beyond max_idle kept for the surplus timeout only",
-          "[unit][proxy]")
+TEST_CASE("pool: bounded total; idle beyond max_idle kept for the surplus timeout only", "[unit][proxy]")
 {
     pool p({2, 1, 10s, 1s});
     auto t = pool::clock::time_point{} + 100s;
@@ -57,8 +56,7 @@ TEST_CASE("pool: bounded total; idle beyond max_idle kept for the surplus timeou
     CHECK(p.acquire(t + 5s).what == pool::verdict::exhausted);
 }
 
-TEST_CASE("pool: a burst that ends leaves max_idle connections after the surplus timeout",
-          "[unit][proxy]")
+TEST_CASE("pool: a burst that ends leaves max_idle connections after the surplus timeout", "[unit][proxy]")
 {
     pool p({100, 4, 10s, 1s});
     auto t = pool::clock::time_point{} + 100s;
