@@ -3,6 +3,7 @@
 // service time, error latency, stream TTFT/gaps/total, Server-Timing) is that of the union of
 // all requests. The overhead is recomputed by the same bootstrap over the window pairs of all
 // inputs. Figures that cannot be combined exactly are marked absent, never averaged.
+#include "bench/loadgen/histogram_codec.hpp"
 #include "bench/loadgen/report.hpp"
 
 #include <algorithm>
@@ -27,7 +28,11 @@ json add_counts(const json& a, const json& b)
     return out;
 }
 
-json merge_timeline(const json& a, const json& b)
+// Seconds with the same t_s add up: rates and errors add, and the per-second latency
+// histograms (results since the timeline carried them) merge, so p50/p99 are those of the union.
+// A second where either input has no histogram (older files) keeps the worse of the two
+// percentiles, which is then only a bound, and says so in "latency": null.
+std::optional<json> merge_timeline(const json& a, const json& b, std::string& error)
 {
     std::map<std::uint64_t, json> by_t;
     for (const auto* tl : {&a, &b}) {
@@ -40,12 +45,24 @@ json merge_timeline(const json& a, const json& b)
                 slot = p;
                 continue;
             }
-            // Rates and errors add; per-second percentiles of the union are not recoverable,
-            // so the worse of the two is kept.
             slot["rps"] = round3(num(slot, "rps") + num(p, "rps"));
             slot["errors"] = slot.value("errors", std::uint64_t{0}) + p.value("errors", std::uint64_t{0});
-            slot["p50_ms"] = std::max(num(slot, "p50_ms"), num(p, "p50_ms"));
-            slot["p99_ms"] = std::max(num(slot, "p99_ms"), num(p, "p99_ms"));
+            bool exact = slot.contains("latency") && !slot["latency"].is_null() && p.contains("latency") &&
+                         !p["latency"].is_null();
+            if (!exact) {
+                slot["p50_ms"] = std::max(num(slot, "p50_ms"), num(p, "p50_ms"));
+                slot["p99_ms"] = std::max(num(slot, "p99_ms"), num(p, "p99_ms"));
+                slot["latency"] = nullptr;
+                continue;
+            }
+            auto x = from_compact_json(slot["latency"], error);
+            auto y = from_compact_json(p["latency"], error);
+            if (!x || !y) {
+                error = "timeline second " + std::to_string(t) + ": " + error;
+                return std::nullopt;
+            }
+            x->merge(*y);
+            set_second_latency(slot, *x);
         }
     }
     json out = json::array();
@@ -126,7 +143,10 @@ std::optional<json> merge_block(json a, const json& b, const json& ha, const jso
     a["late_sends"] = a.value("late_sends", std::uint64_t{0}) + b.value("late_sends", std::uint64_t{0});
     a["status_code_counts"] = add_counts(a["status_code_counts"], b["status_code_counts"]);
     a["drop_reasons"] = add_counts(a["drop_reasons"], b["drop_reasons"]);
-    a["timeline"] = merge_timeline(a["timeline"], b["timeline"]);
+    auto timeline = merge_timeline(a["timeline"], b["timeline"], error);
+    if (!timeline)
+        return std::nullopt;
+    a["timeline"] = std::move(*timeline);
     if (!merge_side_histograms(a, b, *x, error))
         return std::nullopt;
     return a;

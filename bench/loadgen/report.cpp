@@ -12,11 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-double ms(double ns)
-{
-    return ns / 1e6;
-}
-
 // Seconds of the measured phase [from_s, to_s) (offsets from the measure start) that belong to
 // target t's alternation windows.
 double side_seconds(const run_summary& s, std::size_t t, double from_s, double to_s)
@@ -32,6 +27,8 @@ double side_seconds(const run_summary& s, std::size_t t, double from_s, double t
 
 // Per second of the measured phase; rps is the successes of that second over the time this
 // side had in it (its windows, and a last partial second), so alternation does not halve it.
+// Each second carries its latency histogram (compact form), so that `bench merge` recomputes
+// the per-second percentiles of the union exactly.
 json timeline(const run_summary& s, std::size_t t)
 {
     const auto& st = s.out.rec.target(t);
@@ -41,11 +38,9 @@ json timeline(const run_summary& s, std::size_t t)
         double from = static_cast<double>(i);
         double share = side_seconds(s, t, from, std::min(from + 1.0, s.out.measured_s));
         auto n = static_cast<double>(sec.latency.count());
-        out.push_back({{"t_s", i},
-                       {"rps", share > 0 ? round3(n / share) : n},
-                       {"p50_ms", round3(ms(sec.latency.percentile_ns(50)))},
-                       {"p99_ms", round3(ms(sec.latency.percentile_ns(99)))},
-                       {"errors", sec.errors}});
+        json second = {{"t_s", i}, {"rps", share > 0 ? round3(n / share) : n}, {"errors", sec.errors}};
+        set_second_latency(second, sec.latency);
+        out.push_back(std::move(second));
     }
     return out;
 }

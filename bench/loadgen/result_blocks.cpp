@@ -58,6 +58,13 @@ common::histogram window_pair_data::*pair_member(std::size_t i)
 
 } // namespace
 
+void set_second_latency(json& second, const common::histogram& h)
+{
+    second["p50_ms"] = round3(ms(static_cast<double>(h.percentile_ns(50))));
+    second["p99_ms"] = round3(ms(static_cast<double>(h.percentile_ns(99))));
+    second["latency"] = to_compact_json(h);
+}
+
 double round3(double v)
 {
     return std::round(v * 1000.0) / 1000.0;

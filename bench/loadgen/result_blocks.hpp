@@ -16,6 +16,10 @@ namespace loadgen {
 
 double round3(double v);
 
+// The latency fields of one second of the "timeline": p50_ms, p99_ms, and the histogram itself
+// in compact form ("latency"), from which `bench merge` recomputes the two exactly.
+void set_second_latency(nlohmann::json& second, const common::histogram& h);
+
 // {"p50","p90","p99","mean"} in ms.
 nlohmann::json quick_stats(const common::histogram& h);
 

@@ -198,6 +198,25 @@ TEST_CASE("merge recomputes overhead, stream and error figures from the combined
     CHECK(e["error_latency"] == loadgen::error_latency_json(all.error_latency));
     CHECK(e["direct"]["stream"]["ttft_ms"] == loadgen::quick_stats(both.out.rec.target(1).ttft));
 
+    // The timeline: per second, the percentiles of the union of both runs' requests of that second.
+    const auto& seconds = all.seconds;
+    REQUIRE(e["timeline"].size() == seconds.size());
+    std::size_t compared = 0;
+    for (std::size_t i = 0; i < seconds.size(); ++i) {
+        const auto& sec = e["timeline"][i];
+        INFO("second " << i);
+        CHECK(sec["t_s"] == i);
+        REQUIRE(sec["latency"].is_object());
+        std::string codec_error;
+        auto h = loadgen::from_compact_json(sec["latency"], codec_error);
+        REQUIRE(h);
+        CHECK(*h == seconds[i].latency);
+        CHECK(sec["p50_ms"] == loadgen::round3(seconds[i].latency.percentile_ns(50) / 1e6));
+        CHECK(sec["p99_ms"] == loadgen::round3(seconds[i].latency.percentile_ns(99) / 1e6));
+        compared += seconds[i].latency.count() > 0;
+    }
+    CHECK(compared >= 3);
+
     // Merging the merge with a third run keeps going.
     auto again = loadgen::merge_results({*m, json{{"bifrost", a}}}, error);
     REQUIRE(again);
@@ -227,4 +246,26 @@ TEST_CASE("merge rejects mixed format versions and marks what format 1 cannot gi
     CHECK((*m)["bifrost"]["overhead"].is_null());
     CHECK((*m)["bifrost"]["overhead_note"].get<std::string>().find("per-window") != std::string::npos);
     CHECK((*m)["bifrost"]["requests"] == 2 * a["requests"].get<int>());
+
+    // Timelines without per-second histograms (written before they were stored) keep the worse
+    // percentile of the two and say that it is only a bound.
+    auto no_hist = a;
+    for (auto& sec : no_hist["timeline"])
+        sec.erase("latency");
+    auto slower = no_hist;
+    for (auto& sec : slower["timeline"])
+        sec["p99_ms"] = sec["p99_ms"].get<double>() + 5.0;
+    auto mixed = loadgen::merge_results({json{{"bifrost", no_hist}}, json{{"bifrost", slower}}}, error);
+    REQUIRE(mixed);
+    for (std::size_t i = 0; i < a["timeline"].size(); ++i) {
+        const auto& sec = (*mixed)["bifrost"]["timeline"][i];
+        CHECK(sec["latency"].is_null());
+        CHECK(sec["p99_ms"] == slower["timeline"][i]["p99_ms"]);
+        CHECK(sec["rps"].get<double>() == Approx(2 * a["timeline"][i]["rps"].get<double>()).margin(0.002));
+    }
+    // A per-second histogram that does not decode is an error, not a silent bound.
+    auto broken = a;
+    broken["timeline"][0]["latency"]["deltas"] = "x";
+    CHECK_FALSE(loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", broken}}}, error));
+    CHECK(error.find("timeline second 0") != std::string::npos);
 }
