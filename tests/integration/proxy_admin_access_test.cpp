@@ -57,20 +57,9 @@ struct test_pki
 // client hangs in its handshake.
 struct silent_listener
 {
-    int fd = -1;
     std::uint16_t port = 0;
-    silent_listener()
-    {
-        fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd, 16);
-        socklen_t len = sizeof a;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        port = ntohs(a.sin_port);
-    }
+    int fd = listen_loopback(port);
+    silent_listener() = default;
     ~silent_listener() { ::close(fd); }
     silent_listener(const silent_listener&) = delete;
 };

@@ -68,21 +68,28 @@ struct proxy_proc
     }
 };
 
+// A listening socket on 127.0.0.1 and a free port (backlog 16); sets `port`, returns the fd.
+inline int listen_loopback(std::uint16_t& port)
+{
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd, 16);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    return fd;
+}
+
 // A one-thread TCP server whose per-connection behaviour is a function of (fd, connection index).
 class raw_upstream
 {
 public:
     explicit raw_upstream(std::function<void(int fd, int index)> on_conn) : on_conn_(std::move(on_conn))
     {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd_, 16);
-        socklen_t len = sizeof a;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port = ntohs(a.sin_port);
+        fd_ = listen_loopback(port);
         thread_ = std::thread([this] {
             for (int i = 0;; ++i) {
                 int c = ::accept(fd_, nullptr, nullptr);
