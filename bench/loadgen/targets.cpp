@@ -6,7 +6,6 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 namespace loadgen {
 namespace {
@@ -162,37 +161,14 @@ std::variant<resolved_run, std::string> resolve_run(const config& c, const commo
 
 std::string probe(const target_endpoint& t, std::chrono::milliseconds timeout)
 {
-    if (t.tls) { // connect and handshake: certificate problems show here, before any load
-        bool connected = false;
-        auto why = probe_tls(t.endpoint, *t.tls, timeout, connected);
-        if (why.empty())
-            return {};
-        if (connected)
-            return "TLS handshake with " + t.label + " target " + t.url + " failed: " + why +
-                   handshake_hint(why);
-        return "cannot reach " + t.label + " target " + t.url + " (" + why + ")";
-    }
-    net::io_context ioc;
-    tcp::socket s(ioc);
-    net::steady_timer timer(ioc);
-    boost::system::error_code result = net::error::timed_out;
-    s.async_connect(t.endpoint, [&](boost::system::error_code ec) {
-        result = ec;
-        timer.cancel();
-    });
-    timer.expires_after(timeout);
-    bool expired = false;
-    timer.async_wait([&](boost::system::error_code ec) {
-        if (ec)
-            return;
-        expired = true;
-        s.close();
-    });
-    ioc.run();
-    if (!result)
+    // With TLS, connect and handshake: certificate problems show here, before any load.
+    bool connected = false;
+    auto why = probe_connection(t.endpoint, t.tls.get(), timeout, connected);
+    if (why.empty())
         return {};
-    return "cannot reach " + t.label + " target " + t.url + " (" +
-           (expired ? "no answer within " + std::to_string(timeout.count()) + " ms" : result.message()) + ")";
+    if (t.tls && connected)
+        return "TLS handshake with " + t.label + " target " + t.url + " failed: " + why + handshake_hint(why);
+    return "cannot reach " + t.label + " target " + t.url + " (" + why + ")";
 }
 
 } // namespace loadgen

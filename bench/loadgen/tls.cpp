@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <optional>
 
 namespace loadgen {
 namespace {
@@ -70,12 +71,14 @@ std::string describe_handshake_error(ssl_st* ssl, const boost::system::error_cod
     return ec.message();
 }
 
-std::string probe_tls(const tcp::endpoint& ep, const tls_client& tls, std::chrono::milliseconds timeout,
-                      bool& connected)
+std::string probe_connection(const tcp::endpoint& ep, const tls_client* tls,
+                             std::chrono::milliseconds timeout, bool& connected)
 {
     net::io_context ioc;
     tcp::socket socket(ioc);
-    net::ssl::stream<tcp::socket&> stream(socket, tls.context());
+    std::optional<net::ssl::stream<tcp::socket&>> stream;
+    if (tls)
+        stream.emplace(socket, tls->context());
     net::steady_timer timer(ioc);
     boost::system::error_code result = net::error::timed_out;
     bool expired = false;
@@ -87,12 +90,17 @@ std::string probe_tls(const tcp::endpoint& ep, const tls_client& tls, std::chron
             return;
         }
         connected = true;
-        if (!tls.prepare(stream.native_handle())) {
+        if (!stream) {
+            result = {};
+            timer.cancel();
+            return;
+        }
+        if (!tls->prepare(stream->native_handle())) {
             result = net::error::invalid_argument;
             timer.cancel();
             return;
         }
-        stream.async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code hec) {
+        stream->async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code hec) {
             result = hec;
             timer.cancel();
         });
@@ -109,9 +117,9 @@ std::string probe_tls(const tcp::endpoint& ep, const tls_client& tls, std::chron
         return {};
     if (expired)
         return "no answer within " + std::to_string(timeout.count()) + " ms";
-    if (!connected)
+    if (!connected || !stream)
         return result.message();
-    return describe_handshake_error(stream.native_handle(), result);
+    return describe_handshake_error(stream->native_handle(), result);
 }
 
 } // namespace loadgen

@@ -51,9 +51,10 @@ std::variant<std::shared_ptr<const tls_client>, std::string> make_tls_client(con
 // failed ("certificate verify failed: hostname mismatch"), else the error's message.
 std::string describe_handshake_error(ssl_st* ssl, const boost::system::error_code& ec);
 
-// Connects and completes a TLS handshake within `timeout`: "" on success, else the reason;
-// `connected` says whether the TCP connection was made (the handshake is what failed).
-std::string probe_tls(const net::ip::tcp::endpoint& ep, const tls_client& tls,
-                      std::chrono::milliseconds timeout, bool& connected);
+// Connects within `timeout` and, when `tls` is given, completes a TLS handshake in the same
+// time: "" on success, else the reason; `connected` says whether the TCP connection was made
+// (then the handshake is what failed).
+std::string probe_connection(const net::ip::tcp::endpoint& ep, const tls_client* tls,
+                             std::chrono::milliseconds timeout, bool& connected);
 
 } // namespace loadgen
