@@ -3,6 +3,8 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +52,21 @@ inline std::string_view trim_ows(std::string_view v)
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
         v.remove_suffix(1);
     return v;
+}
+
+// A decimal Content-Length of at most 19 digits (no sign, no list, so it cannot overflow 64
+// bits): the value, or nothing.
+inline std::optional<std::uint64_t> parse_content_length(std::string_view v)
+{
+    if (v.empty() || v.size() > 19)
+        return std::nullopt;
+    std::uint64_t n = 0;
+    for (char c : v) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return n;
 }
 
 // Connection, Keep-Alive, Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE,

@@ -239,19 +239,6 @@ bool parse_response(std::string_view raw, response_head& out, std::size_t max_fi
     }
 }
 
-std::optional<std::uint64_t> parse_content_length(std::string_view v)
-{
-    if (v.empty() || v.size() > 19)
-        return std::nullopt;
-    std::uint64_t n = 0;
-    for (char c : v) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        n = n * 10 + static_cast<std::uint64_t>(c - '0'); // 19 digits cannot overflow 64 bits
-    }
-    return n;
-}
-
 std::optional<framing> response_framing(const response_head& h, bool request_was_head)
 {
     std::optional<std::uint64_t> length;
@@ -259,7 +246,7 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
     std::string_view last_coding;
     for (const auto& f : h.fields) {
         if (f.id == field_id::content_length) {
-            auto n = parse_content_length(f.value);
+            auto n = common::parse_content_length(f.value);
             if (!n || (length && *length != *n))
                 return std::nullopt;
             length = n;

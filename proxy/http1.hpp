@@ -147,9 +147,6 @@ struct framing
     std::uint64_t length = 0; // for `length`
 };
 
-// A decimal Content-Length of at most 19 digits (no sign, no list): the value, or nothing.
-std::optional<std::uint64_t> parse_content_length(std::string_view v);
-
 // The framing of an upstream response, or nothing when it is ambiguous or malformed (502):
 // differing or malformed Content-Length values, Content-Length with Transfer-Encoding.
 // `request_was_head`: the response to a HEAD request has no body whatever it declares.

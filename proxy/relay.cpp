@@ -4,6 +4,7 @@
 // by hand (http1.hpp, head_writer.hpp): no Beast parser or serializer on this path.
 #include "proxy/relay.hpp"
 
+#include "common/http_headers.hpp"
 #include "proxy/body_relay.hpp"
 #include "proxy/head_reader.hpp"
 #include "proxy/header_rewrite.hpp"
@@ -325,7 +326,7 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
     response_framing out;
     if (rs.is_head) {
         if (const auto* cl = res.find(http1::field_id::content_length))
-            out.content_length = http1::parse_content_length(cl->value);
+            out.content_length = common::parse_content_length(cl->value);
     } else if (r.framing.kind == http1::framing::content_length) {
         out.content_length = r.framing.length;
     } else if (r.framing.kind != http1::framing::none) {

@@ -172,7 +172,7 @@ std::optional<rejection> check_framing(const http1::request_head& head, const gu
     if (cl_n > 1)
         return bad("more than one Content-Length header");
     if (cl_n == 1) {
-        auto length = http1::parse_content_length(head.find(field_id::content_length)->value);
+        auto length = common::parse_content_length(head.find(field_id::content_length)->value);
         if (!length)
             return bad("malformed Content-Length: expected one decimal number");
         auto n = *length;
@@ -296,7 +296,7 @@ http1::framing request_framing(const http1::request_head& head)
             return {http1::framing::chunked, 0};
         if (field.id == field_id::content_length) {
             f.kind = http1::framing::content_length;
-            f.length = http1::parse_content_length(field.value).value_or(0);
+            f.length = common::parse_content_length(field.value).value_or(0);
         }
     }
     return f;

@@ -184,18 +184,11 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
         switch (lower(name[0])) {
         case 'c':
             if (name_is(name, "content-length")) {
-                if (value.empty() || value.size() > 19)
-                    return head_result::error;
-                std::uint64_t n = 0;
-                for (char c : value) {
-                    if (c < '0' || c > '9')
-                        return head_result::error;
-                    n = n * 10 + static_cast<std::uint64_t>(c - '0');
-                }
-                if (has_length && n != length)
-                    return head_result::error; // conflicting lengths: cannot know where the body ends
+                auto n = common::parse_content_length(value);
+                if (!n || (has_length && *n != length))
+                    return head_result::error; // malformed or conflicting: the body's end is unknown
                 has_length = true;
-                length = n;
+                length = *n;
             } else if (name_is(name, "connection")) {
                 for_each_token(value, [&](std::string_view t) {
                     if (iequals(t, "close"))

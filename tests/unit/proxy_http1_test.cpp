@@ -1,5 +1,6 @@
 // proxy/http1: field classification, head splitting and parsing, response framing and the
 // chunked decoder (fed at every split point, with pipelined bytes after the body), sans-I/O.
+#include "common/http_headers.hpp"
 #include "proxy/http1.hpp"
 #include "proxy/request_guard.hpp"
 
@@ -98,11 +99,11 @@ TEST_CASE("http1: response framing (RFC 9112 section 6.3)", "[unit][http1]")
     CHECK(framing("HTTP/1.1 304 Not Modified\r\n\r\n")->kind == h1::framing::none);
     CHECK(framing("HTTP/1.1 103 Early Hints\r\n\r\n")->kind == h1::framing::none);
     CHECK(framing("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", true)->kind == h1::framing::none);
-    CHECK(h1::parse_content_length("0") == 0u);
-    CHECK(h1::parse_content_length("9999999999999999999") == 9999999999999999999ull);
-    CHECK_FALSE(h1::parse_content_length("18446744073709551616"));
-    CHECK_FALSE(h1::parse_content_length(""));
-    CHECK_FALSE(h1::parse_content_length("+1"));
+    CHECK(common::parse_content_length("0") == 0u);
+    CHECK(common::parse_content_length("9999999999999999999") == 9999999999999999999ull);
+    CHECK_FALSE(common::parse_content_length("18446744073709551616"));
+    CHECK_FALSE(common::parse_content_length(""));
+    CHECK_FALSE(common::parse_content_length("+1"));
 }
 
 namespace {
