@@ -6,6 +6,7 @@
 #   docker/install-deps.sh            build + test dependencies
 #   docker/install-deps.sh --runtime  only what the built programs need at run time
 #   docker/install-deps.sh --bench-tools  the reference servers and tools docs/BENCHMARKS.md uses
+#   docker/install-deps.sh --docker   a Docker engine, compose and debootstrap (tests/docker/stack.sh)
 set -euo pipefail
 
 build_pkgs=(
@@ -22,12 +23,18 @@ bench_tool_pkgs=(
   python3-fastapi python3-uvicorn python3-httpx
 )
 
+# debootstrap makes the debian:bookworm base image where no image registry is reachable.
+docker_pkgs=(
+  docker.io docker-compose debootstrap iptables
+)
+
 pkgs=("${build_pkgs[@]}")
 case "${1:-}" in
   --runtime) pkgs=("${runtime_pkgs[@]}") ;;
   --bench-tools) pkgs=("${bench_tool_pkgs[@]}") ;;
+  --docker) pkgs=("${docker_pkgs[@]}") ;;
   "") ;;
-  *) echo "usage: $0 [--runtime|--bench-tools]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--runtime|--bench-tools|--docker]" >&2; exit 2 ;;
 esac
 
 missing=()
