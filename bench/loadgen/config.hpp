@@ -39,7 +39,7 @@ struct config
     std::chrono::nanoseconds cooldown = std::chrono::seconds(5); // between providers with "all"
     bool ramp_up = false;
     std::chrono::nanoseconds ramp_up_duration = std::chrono::seconds(10);
-    unsigned connections = 256;                                // open loop: upper bound on open connections
+    unsigned connections = 256;                                // open loop: connection bound, per target
     unsigned threads = 1;                                      // worker threads, one io_context each
     std::chrono::nanoseconds window = std::chrono::seconds(1); // overhead mode alternation
     std::chrono::nanoseconds late_threshold = std::chrono::milliseconds(1); // open loop: a send later is late

@@ -30,6 +30,8 @@ std::string_view to_string(drop_reason r)
         return "parse";
     case drop_reason::tls:
         return "tls";
+    case drop_reason::unsent:
+        return "unsent";
     }
     return "unknown";
 }

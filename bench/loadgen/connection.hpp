@@ -26,7 +26,8 @@ enum class drop_reason
     write,
     read,
     parse,
-    tls // TCP connected, TLS handshake failed (certificate, protocol)
+    tls,   // TCP connected, TLS handshake failed (certificate, protocol)
+    unsent // open loop: due longer ago than the timeout when a connection came free; not sent
 };
 std::string_view to_string(drop_reason r);
 

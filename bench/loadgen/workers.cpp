@@ -41,11 +41,12 @@ public:
         : plan_(plan), id_(id), live_(live), start_(start), measure_start_(start + plan.warmup),
           end_(start + plan.warmup + plan.duration), sched_(plan.open_loop ? plan.rate : 1.0, plan.ramp_up),
           rec_(plan.targets.size()), idle_(plan.targets.size()), open_(plan.targets.size(), 0),
-          waiting_(plan.targets.size(), 0)
+          waiting_(plan.targets.size(), 0), next_(plan.targets.size(), 0)
     {
-        next_ = id;
         end_index_ = plan.open_loop ? sched_.count_before(plan.warmup + plan.duration) : 0;
         max_conns_ = std::max(1u, (plan.connections + plan.threads - 1) / plan.threads);
+        for (std::size_t t = 0; t < next_.size(); ++t)
+            next_[t] = seek(t, id);
     }
 
     void run()
@@ -101,12 +102,36 @@ private:
         return all_.back().get();
     }
     void give_back(std::size_t t, connection* c) { idle_[t].push_back(c); }
-    unsigned open_total() const
+
+    // Each target has its own cursor into the schedule: the next index of this worker's stride
+    // (i = id mod threads) that is due in one of that target's windows. With one shared cursor, a
+    // target that falls behind (all its connections waiting on slow answers) held the other
+    // target's windows back too: their requests queued behind its overdue ones, and an overloaded
+    // gateway left its direct side with nothing measured.
+    std::uint64_t seek(std::size_t t, std::uint64_t i) const
     {
-        unsigned n = 0;
-        for (auto o : open_)
-            n += o;
-        return n;
+        const auto n = plan_.targets.size();
+        if (n < 2)
+            return i;
+        while (i < end_index_) {
+            auto k = static_cast<std::uint32_t>(sched_.due(i) / plan_.window);
+            if (window_target(k, n, plan_.seed) == t)
+                return i;
+            auto next_window = k + 1;
+            while (window_target(next_window, n, plan_.seed) != t)
+                ++next_window;
+            auto first = sched_.count_before(next_window * plan_.window);
+            first += (id_ + plan_.threads - first % plan_.threads) % plan_.threads;
+            i = std::max(first, i + plan_.threads); // always forward, whatever the rounding
+        }
+        return i;
+    }
+    bool schedule_done() const
+    {
+        for (auto i : next_)
+            if (i < end_index_)
+                return false;
+        return true;
     }
 
     // Open loop: at each window start, start as many send loops for that window's target as it
@@ -116,7 +141,7 @@ private:
         net::steady_timer timer(ioc_);
         for (std::uint32_t k = 0;; ++k) {
             auto ws = start_ + k * plan_.window;
-            if (ws >= end_ || next_ >= end_index_)
+            if (ws >= end_ || schedule_done())
                 break;
             timer.expires_at(ws);
             co_await timer.async_wait(use_nothrow);
@@ -130,20 +155,25 @@ private:
     }
 
     // One connection: claim the next due request of this target, wait for its time, send it.
-    // Before sending, make sure another loop is waiting for the next one (up to the connection
-    // limit), so a slow response never holds back the schedule.
+    // Before sending, make sure another loop is waiting for the next one (up to the target's
+    // connection limit), so a slow response never holds back the schedule. Overdue requests of
+    // past windows are still sent (late, and counted so); a request of a later window ends the
+    // loop, and that window's runner starts the loops again.
     task<void> send_loop(std::size_t t)
     {
         auto conn = take_connection(t);
         const auto& target = plan_.targets[t];
         net::steady_timer timer(ioc_);
         request_buffer request;
-        while (next_ < end_index_) {
-            std::uint64_t i = next_;
+        while (next_[t] < end_index_) {
+            std::uint64_t i = next_[t];
             auto due = start_ + sched_.due(i);
-            if (plan_.targets.size() > 1 && target_at(due) != t)
-                break;
-            next_ += plan_.threads;
+            if (plan_.targets.size() > 1) {
+                auto now = clock::now();
+                if (due > now && window_of(due) != window_of(now))
+                    break;
+            }
+            next_[t] = seek(t, i + plan_.threads);
             if (due > clock::now()) {
                 ++waiting_[t];
                 timer.expires_at(due);
@@ -153,7 +183,19 @@ private:
             auto now = clock::now();
             if (now - due > plan_.late_threshold && due >= measure_start_)
                 rec_.count_late(t);
-            if (waiting_[t] == 0 && open_total() < max_conns_ && next_ < end_index_)
+            if (now - due >= plan_.timeout) {
+                // A client would have given up on it before it could be sent: a failure, and no
+                // send, so that an overloaded target's backlog ends with the run, not minutes later.
+                exchange_result gave_up;
+                gave_up.drop = drop_reason::unsent;
+                rec_.record(t, gave_up, due, measure_start_, window_of(due));
+                if (live_) {
+                    live_->done.fetch_add(1, std::memory_order_relaxed);
+                    live_->errors.fetch_add(1, std::memory_order_relaxed);
+                }
+                continue;
+            }
+            if (waiting_[t] == 0 && open_[t] < max_conns_ && next_[t] < end_index_)
                 spawn([this, t] { return send_loop(t); });
             target.builder->build(i, unix_ms(), request);
             bool measured = due >= measure_start_;
@@ -252,10 +294,10 @@ private:
     std::vector<std::vector<connection*>> idle_;
     std::vector<unsigned> open_;
     std::vector<unsigned> waiting_;
-    std::uint64_t next_ = 0;
+    std::vector<std::uint64_t> next_; // per target: see seek()
     std::uint64_t end_index_ = 0;
-    unsigned max_conns_ = 1;
-    int tasks_ = 0; // running load coroutines; the sweep stops when they are done
+    unsigned max_conns_ = 1; // per target
+    int tasks_ = 0;          // running load coroutines; the sweep stops when they are done
 };
 
 } // namespace
