@@ -44,8 +44,13 @@ struct upstream_phase
     {
         rs.in_upstream = true;
         rs.upstream_since = since;
+        note_upstream_start(rs.w);
     }
-    ~upstream_phase() { rs.in_upstream = false; }
+    ~upstream_phase()
+    {
+        rs.in_upstream = false;
+        note_upstream_end(rs.w);
+    }
     upstream_phase(const upstream_phase&) = delete;
     upstream_phase& operator=(const upstream_phase&) = delete;
     request_state& rs;

@@ -117,6 +117,7 @@ public:
     common::task<acquire_result> connect();
     // Closes idle connections past the idle timeout (called by the worker's sweep timer).
     void sweep();
+    std::size_t idle_count() const { return core_.idle(); }
     // Shutdown: closes every idle connection; connections still leased are closed on return.
     void close();
 

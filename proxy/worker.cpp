@@ -66,6 +66,7 @@ worker::worker(const config& cfg, std::size_t index)
         ctx_->host_headers.push_back(p.upstream.host_header()); // not rebuilt per request
     ctx_->max_sessions = (cfg.max_client_connections + cfg.threads - 1) / cfg.threads;
     ctx_->session_ended = &worker::on_session_ended;
+    ctx_->wake_parked = &worker::on_wake_parked;
 }
 
 worker::~worker()
@@ -135,15 +136,26 @@ common::task<void> worker::admin_loop()
     }
 }
 
+// Closes idle pooled connections past their timeout. Parks while no pool holds an idle
+// connection and no request is in its upstream phase (only such a request can give one back).
 common::task<void> worker::sweep_loop()
 {
     auto period = std::max(std::chrono::milliseconds(100), cfg_.pool_idle_timeout / 4);
     sweep_timer_ = std::make_unique<net::steady_timer>(*ioc_);
     while (!ctx_->stopping) {
-        sweep_timer_->expires_after(period);
+        bool idle = ctx_->requests_in_upstream == 0;
+        for (auto& p : pools_)
+            idle = idle && p->idle_count() == 0;
+        ctx_->sweep_parked = idle;
+        if (idle)
+            sweep_timer_->expires_at(net::steady_timer::time_point::max());
+        else
+            sweep_timer_->expires_after(period);
         auto [ec] = co_await sweep_timer_->async_wait(common::use_nothrow);
-        if (ec)
+        if (ctx_->stopping)
             co_return;
+        if (ec)
+            continue; // woken from its park
         for (auto& p : pools_)
             p->sweep();
     }
@@ -151,21 +163,40 @@ common::task<void> worker::sweep_loop()
 
 // Arms the client-disconnect watch of requests that have been in their upstream phase for at
 // least a tick: a client that goes away during a long generation is noticed at once, and the
-// many short requests never pay for the watch.
+// many short requests never pay for the watch. Parks while no request is in its upstream phase.
 common::task<void> worker::watch_loop()
 {
     watch_timer_ = std::make_unique<net::steady_timer>(*ioc_);
     while (!ctx_->stopping) {
-        watch_timer_->expires_after(watch_tick);
+        ctx_->watch_parked = ctx_->requests_in_upstream == 0;
+        if (ctx_->watch_parked)
+            watch_timer_->expires_at(net::steady_timer::time_point::max());
+        else
+            watch_timer_->expires_after(watch_tick);
         auto [ec] = co_await watch_timer_->async_wait(common::use_nothrow);
-        if (ec)
+        if (ctx_->stopping)
             co_return;
+        if (ec)
+            continue; // woken from its park
         auto due = std::chrono::steady_clock::now() - watch_tick;
         for (auto& s : ctx_->sessions) {
             auto* rs = s.request;
             if (rs && rs->in_upstream && rs->upstream_since <= due && !rs->watch->armed && !rs->watch->fired)
                 arm_client_watch(*rs);
         }
+    }
+}
+
+void worker::on_wake_parked(worker_context& w)
+{
+    auto* self = static_cast<worker*>(w.owner);
+    if (w.watch_parked) {
+        w.watch_parked = false;
+        self->watch_timer_->cancel();
+    }
+    if (w.sweep_parked) {
+        w.sweep_parked = false;
+        self->sweep_timer_->cancel();
     }
 }
 

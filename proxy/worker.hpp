@@ -43,7 +43,25 @@ struct worker_context
     bool stopping = false;
     void (*session_ended)(worker_context&) = nullptr;
     void* owner = nullptr;
+    // The worker's periodic timers (disconnect watch, pool sweep) only tick while they have work,
+    // so that an idle proxy sleeps: each parks itself when idle, and the first request to reach
+    // its upstream phase wakes them (note_upstream_start).
+    std::size_t requests_in_upstream = 0;
+    bool watch_parked = false;
+    bool sweep_parked = false;
+    void (*wake_parked)(worker_context&) = nullptr;
 };
+
+inline void note_upstream_start(worker_context& w)
+{
+    ++w.requests_in_upstream;
+    if (w.watch_parked || w.sweep_parked)
+        w.wake_parked(w);
+}
+inline void note_upstream_end(worker_context& w)
+{
+    --w.requests_in_upstream;
+}
 
 class worker
 {
@@ -74,6 +92,7 @@ private:
     common::task<void> watch_loop();
     void begin_shutdown();
     static void on_session_ended(worker_context& w);
+    static void on_wake_parked(worker_context& w);
 
     const config& cfg_;
     std::size_t index_;

@@ -6,7 +6,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 using namespace proxy_test;
 using test_support::http_connection;
@@ -100,6 +102,43 @@ TEST_CASE("a client that disconnects cancels its upstream request at once", "[in
     CHECK(upstream_saw_close_ms < 500);
     CHECK(metric_line(p.admin, "proxy_upstream_errors_total{provider=\"bifrost\",kind=\"client_disconnect\"}")
               .ends_with(" 1"));
+}
+
+TEST_CASE("an idle proxy sleeps: its timers park once the pool is empty, and wake for a request",
+          "[integration][proxy]")
+{
+    // Before, the disconnect-watch tick (25 ms) and the pool sweep woke each worker about 50
+    // times a second with nothing to do.
+    raw_upstream up([](int fd, int) {
+        while (!raw_upstream::read_request(fd).empty())
+            raw_upstream::send_all(fd, ok_reply);
+    });
+    proxy_proc p("bifrost", up.url(), {"--pool-idle-timeout", "200ms"});
+    auto wakeups = [&] {
+        long total = 0;
+        for (const auto& t :
+             std::filesystem::directory_iterator("/proc/" + std::to_string(p.proc.pid()) + "/task")) {
+            std::ifstream status(t.path() / "status");
+            for (std::string line; std::getline(status, line);)
+                if (line.rfind("voluntary_ctxt_switches:", 0) == 0)
+                    total += std::stol(line.substr(line.find(':') + 1));
+        }
+        return total;
+    };
+    CHECK(http_request(p.port, {.target = "/v1/a"}).status == 200);
+    // The sweep, woken by the request, closes the idle connection after its timeout...
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    CHECK(metric_line(p.admin, "proxy_pool_idle_connections{provider=\"bifrost\"}") ==
+          "proxy_pool_idle_connections{provider=\"bifrost\"} 0");
+    // ...then both timers park: a second with no traffic wakes no thread (a few for slack).
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto before = wakeups();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    CHECK(wakeups() - before <= 3);
+    // A request still goes through, and the pool reuses its connection.
+    CHECK(http_request(p.port, {.target = "/v1/b"}).status == 200);
+    CHECK(http_request(p.port, {.target = "/v1/c"}).status == 200);
+    CHECK(up.accepted == 2);
 }
 
 TEST_CASE("TLS upstream: verified against a CA the test creates, unknown CA gets 502", "[integration][proxy]")
