@@ -9,6 +9,9 @@
 # that cannot be installed (registry unreachable, toolchain too old) prints one line and is left
 # out: run-servers.sh then starts a mock-llm stand-in in its place. Exit status 0 unless asked
 # for exactly one gateway and it failed.
+#
+# BIFROST_BIN=/path/to/bifrost-http links a Bifrost you built or downloaded yourself instead of
+# `go install` (the Go module proxy does not serve Bifrost to every machine; docs/GATEWAYS.md).
 set -uo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=gateways/versions.env
@@ -70,6 +73,12 @@ install_portkey() {
 }
 
 install_bifrost() {
+  if [[ -n "${BIFROST_BIN:-}" ]]; then
+    [[ -x "$BIFROST_BIN" ]] || { note "bifrost: BIFROST_BIN=$BIFROST_BIN is not an executable"; return 1; }
+    link "$(cd "$(dirname "$BIFROST_BIN")" && pwd)/$(basename "$BIFROST_BIN")" bifrost-http
+    note "bifrost: linked $BIFROST_BIN (run-servers.sh reports the version from its start-up banner)"
+    return 0
+  fi
   local dir="$cache/bifrost-$BIFROST_TAG"
   if [[ -x "$dir/bin/bifrost-http" ]]; then
     link "$dir/bin/bifrost-http" bifrost-http
