@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sched.h>
 #include <sstream>
 #include <thread>
 
@@ -296,11 +297,25 @@ std::string apply_config_json(config& cfg, const std::string& text, const common
     return {};
 }
 
+namespace {
+
+// The CPUs this process may run on (taskset, cpusets): two workers on one allowed core would
+// only take turns on it.
+unsigned usable_cores()
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return static_cast<unsigned>(std::max(1, CPU_COUNT(&set)));
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+} // namespace
+
 parse_result parse_args(const std::vector<std::string>& args, const common::env_lookup& env)
 {
     parse_result r;
     config c;
-    c.threads = std::max(1u, std::thread::hardware_concurrency());
+    c.threads = usable_cores();
     for (const auto& spec : common::provider_table()) {
         std::string err;
         auto p = from_resolved(common::resolve_provider(spec, env, err), err);

@@ -34,7 +34,7 @@ struct config
     std::vector<provider_config> providers;
     std::string bind = "127.0.0.1";
     std::uint16_t admin_port = 9090;
-    unsigned threads = 1; // worker threads (default: the number of cores)
+    unsigned threads = 1; // worker threads (default: the CPUs the process may run on)
     std::string ca_file;  // extra CA bundle for TLS upstreams
     std::string log_level = "info";
     std::string env_file = ".env";

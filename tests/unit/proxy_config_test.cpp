@@ -2,6 +2,7 @@
 #include "proxy/config.hpp"
 
 #include <catch2/catch.hpp>
+#include <sched.h>
 
 using proxy::parse_args;
 
@@ -30,6 +31,32 @@ TEST_CASE("defaults: the five providers of the table", "[unit][proxy]")
     CHECK(r.cfg->admin_port == 9090);
     CHECK(r.cfg->bind == "127.0.0.1");
     CHECK(find(*r.cfg, "portkey")->headers.size() == 1); // x-portkey-provider only without env
+}
+
+TEST_CASE("default worker threads: the CPUs the process may run on, not the machine's", "[unit][proxy]")
+{
+    // sched_getaffinity(0) is the calling thread's mask: restrict this thread to one CPU (as
+    // `taskset -c N` would), parse, then restore.
+    cpu_set_t saved;
+    REQUIRE(sched_getaffinity(0, sizeof saved, &saved) == 0);
+    int first = 0;
+    while (!CPU_ISSET(first, &saved))
+        ++first;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+    auto pinned = parse_args({}, empty_env());
+    REQUIRE(sched_setaffinity(0, sizeof saved, &saved) == 0);
+    REQUIRE(pinned.cfg);
+    CHECK(pinned.cfg->threads == 1);
+    auto all = parse_args({}, empty_env());
+    REQUIRE(all.cfg);
+    CHECK(all.cfg->threads == static_cast<unsigned>(CPU_COUNT(&saved)));
+    // An explicit --threads wins over either.
+    auto two = parse_args({"--threads", "2"}, empty_env());
+    REQUIRE(two.cfg);
+    CHECK(two.cfg->threads == 2);
 }
 
 TEST_CASE("environment and flags: flags win", "[unit][proxy]")
