@@ -32,9 +32,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-free_ports() { /usr/bin/python3 -c "
-import socket; s=[socket.socket() for _ in range($1)]
-[x.bind(('127.0.0.1',0)) for x in s]; print(' '.join(str(x.getsockname()[1]) for x in s))"; }
+source tests/support/free_ports.sh
 
 read -r MOCK_PORT PROXY_ADMIN_PORT BIFROST_PORT OPENROUTER_PORT LLMLITE_PORT BRAINTRUST_PORT PORTKEY_PORT \
   BIFROST_GATEWAY_PORT OPENROUTER_STANDIN_PORT LITELLM_GATEWAY_PORT BRAINTRUST_STANDIN_PORT PORTKEY_GATEWAY_PORT \

@@ -19,7 +19,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tests/support/free_ports.sh
+free_port() { free_ports 1; }
 nginx_port=$(free_port)
 body=$(cat $here/fixed_500.json)
 sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$nginx_port|g" -e "s|@BODY@|$body|" $here/nginx.conf.in > "$tmp/nginx.conf"

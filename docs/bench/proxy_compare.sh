@@ -30,7 +30,8 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tests/support/free_ports.sh
+free_port() { free_ports 1; }
 wait_http() { for _ in $(seq 100); do curl -fs -o /dev/null -X POST -d '{}' "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
 body_file=$tmp/body.json
 echo '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}' > "$body_file"

@@ -16,7 +16,8 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tests/support/free_ports.sh
+free_port() { free_ports 1; }
 uport=$(free_port)
 sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$uport|g" -e "s|@BODY@|$(cat $here/proxy_fixed_500.json)|" \
   $here/proxy_upstream_nginx.conf.in > "$tmp/upstream.conf"

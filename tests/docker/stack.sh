@@ -99,14 +99,8 @@ done
 ok "runs as uid 10001; proxy, bench and mock-llm start"
 
 # ------------------------------------------------------------------ stack
-ports=($(python3 - <<'PY'
-import socket
-socks = []
-for _ in range(6):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-))
+source "$REPO/tests/support/free_ports.sh"
+ports=($(free_ports 6))
 export BIFROST_PORT=${ports[0]} OPENROUTER_PORT=${ports[1]} LLMLITE_PORT=${ports[2]} BRAINTRUST_PORT=${ports[3]} \
   PORTKEY_PORT=${ports[4]} PROXY_ADMIN_PORT=${ports[5]}
 export LGB_RESULTS_DIR="$TMP/results"

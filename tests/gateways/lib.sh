@@ -4,6 +4,7 @@
 # stand-ins and gateways are whole processes that take seconds to start.
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$REPO/tests/support/free_ports.sh"
 : "${LGB_BIN_DIR:=$REPO/build/bin}"
 export LGB_BIN_DIR
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lgb-gw-test.XXXXXX")
@@ -43,14 +44,7 @@ trap cleanup EXIT
 # Assigns free loopback ports to every port variable run-servers.sh reads.
 pick_ports() {
   local ports
-  ports=($(python3 - <<'PY'
-import socket
-socks = []
-for _ in range(12):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-))
+  ports=($(free_ports 12))
   export MOCK_PORT=${ports[0]} PROXY_ADMIN_PORT=${ports[1]} BIFROST_PORT=${ports[2]} OPENROUTER_PORT=${ports[3]} \
     LLMLITE_PORT=${ports[4]} BRAINTRUST_PORT=${ports[5]} PORTKEY_PORT=${ports[6]} \
     BIFROST_GATEWAY_PORT=${ports[7]} OPENROUTER_STANDIN_PORT=${ports[8]} LITELLM_GATEWAY_PORT=${ports[9]} \
