@@ -283,6 +283,26 @@ std::string format_table(const std::string& key, const json& e)
     error_row(key, e);
     if (e.contains("direct") && e["direct"].is_object())
         error_row("  direct", e["direct"]);
+    // Requests without a response, by reason, so that a low ok% says why.
+    auto drop_row = [&](const std::string& name, const json& j) {
+        if (!j.contains("drop_reasons") || !j["drop_reasons"].is_object() || j["drop_reasons"].empty())
+            return;
+        std::uint64_t total = 0;
+        std::string reasons;
+        for (const auto& [reason, n] : j["drop_reasons"].items()) {
+            total += n.get<std::uint64_t>();
+            reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", reason, n.get<std::uint64_t>());
+        }
+        out += fmt::format("{:<10} no response: {} ({})\n", name, total, reasons);
+        if (j["drop_reasons"].contains("unsent"))
+            out +=
+                fmt::format("{:<10} unsent: every connection was busy past -timeout when these were due: the "
+                            "target is past its capacity (lower -rate or raise -connections)\n",
+                            "");
+    };
+    drop_row(key, e);
+    if (e.contains("direct") && e["direct"].is_object())
+        drop_row("  direct", e["direct"]);
     if (e.contains("overhead") && e["overhead"].is_object()) {
         const auto& o = e["overhead"];
         out += fmt::format("overhead (proxy - direct, 95% CI over {} window pairs):", o.value("windows", 0));
