@@ -3,6 +3,7 @@
 # mock-llm directly, measured from outside by bench (docs/BENCHMARKS.md, "## Gateways").
 #
 #   docs/bench/gateway_compare.sh [DURATION_S=10] [RATES="50 500 2000"] [ROUNDS=1]
+#   FIND_MAX_SLO=10 docs/bench/gateway_compare.sh ...   also: each candidate's capacity
 #
 # run-servers.sh starts mock-llm, the installed real gateways (gateways/install.sh; Bifrost with
 # BIFROST_BIN=...) and the proxy, all pinned to CPU 0 by taskset (children inherit it: Go then
@@ -17,6 +18,9 @@
 # is over the whole run. RSS is bench's peak sample. A candidate stops climbing the rates once a rate
 # fails (under 99.9% success, achieved rate under 99% of the target, or p99 over 1 s).
 # Then one streamed run per candidate at the lowest rate: time to first token, added.
+# With FIND_MAX_SLO=MS, last: each gateway's, the proxy's and mock-llm's own capacity on the one
+# core, alone (-direct off): bench -find-max, the highest rate whose p99 stays within MS with
+# under 0.1% errors (doubling from 200 req/s, then bisection; trials of DURATION_S/2 seconds).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dur=${1:-10}
@@ -157,3 +161,30 @@ for c in "${candidates[@]}"; do
   # shellcheck disable=SC2086
   run_one "$label" "$sid" "$low" $args || true
 done
+
+if [[ -n ${FIND_MAX_SLO:-} ]]; then
+  echo "# capacity alone on the one core: highest rate with p99 <= $FIND_MAX_SLO ms and < 0.1% errors"
+  caps=("${candidates[@]}" "mock-llm|$(pid_of mock-llm)|-url $mock$chat")
+  for c in "${caps[@]}"; do
+    IFS='|' read -r label sid args <<<"$c"
+    [[ $label == proxy+* ]] && continue
+    out="$tmp/cap-$label.json" a=() skip=0
+    # shellcheck disable=SC2086
+    for x in $args; do # the candidate's arguments without its -direct pair
+      if [[ $skip == 1 ]]; then skip=0; elif [[ $x == -direct ]]; then skip=1; else a+=("${x//_/ }"); fi
+    done
+    taskset -c 1 "$bench" "${a[@]}" -direct off -find-max -slo "$FIND_MAX_SLO" -rate 200 \
+      -duration $((dur / 2 > 0 ? dur / 2 : 1)) -cooldown 1 -quiet -output "$out" >/dev/null 2>"$tmp/bench.err" || true
+    if [[ -s $out ]]; then
+      /usr/bin/python3 - "$out" "$label" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); f = d[next(iter(d))]["find_max"]
+tried = ", ".join(f"{t['rate']:g}:{t['p99_ms']:.1f}{'' if t['ok'] else '!'}" for t in f["trials"])
+print(f"{sys.argv[2]:<14}{f['max_rate']:>10.0f} req/s   (rate:p99 ms tried, ! = failed: {tried})", flush=True)
+PY
+    else
+      echo "$label: $(tail -1 "$tmp/bench.err")"
+    fi
+    if [[ $label == litellm || $label == portkey || $label == bifrost ]]; then settle "$sid"; fi
+  done
+fi
