@@ -136,6 +136,21 @@ common::task<void> worker::admin_loop()
     }
 }
 
+// One wait of a periodic worker timer: `period`, or, when `park`, until on_wake_parked cancels
+// it (`parked` tells it to). True when the period elapsed and the worker is not stopping: the
+// caller does its tick's work; false when it was woken (it re-decides) or is stopping.
+common::task<bool> worker::tick_or_park(net::steady_timer& timer, bool& parked, bool park,
+                                        std::chrono::steady_clock::duration period)
+{
+    parked = park;
+    if (park)
+        timer.expires_at(net::steady_timer::time_point::max());
+    else
+        timer.expires_after(period);
+    auto [ec] = co_await timer.async_wait(common::use_nothrow);
+    co_return !ec && !ctx_->stopping;
+}
+
 // Closes idle pooled connections past their timeout. Parks while no pool holds an idle
 // connection and no request is in its upstream phase (only such a request can give one back).
 common::task<void> worker::sweep_loop()
@@ -146,18 +161,10 @@ common::task<void> worker::sweep_loop()
         bool idle = ctx_->requests_in_upstream == 0;
         for (auto& p : pools_)
             idle = idle && p->idle_count() == 0;
-        ctx_->sweep_parked = idle;
-        if (idle)
-            sweep_timer_->expires_at(net::steady_timer::time_point::max());
-        else
-            sweep_timer_->expires_after(period);
-        auto [ec] = co_await sweep_timer_->async_wait(common::use_nothrow);
-        if (ctx_->stopping)
-            co_return;
-        if (ec)
-            continue; // woken from its park
-        for (auto& p : pools_)
-            p->sweep();
+        bool ticked = co_await tick_or_park(*sweep_timer_, ctx_->sweep_parked, idle, period);
+        if (ticked)
+            for (auto& p : pools_)
+                p->sweep();
     }
 }
 
@@ -168,16 +175,10 @@ common::task<void> worker::watch_loop()
 {
     watch_timer_ = std::make_unique<net::steady_timer>(*ioc_);
     while (!ctx_->stopping) {
-        ctx_->watch_parked = ctx_->requests_in_upstream == 0;
-        if (ctx_->watch_parked)
-            watch_timer_->expires_at(net::steady_timer::time_point::max());
-        else
-            watch_timer_->expires_after(watch_tick);
-        auto [ec] = co_await watch_timer_->async_wait(common::use_nothrow);
-        if (ctx_->stopping)
-            co_return;
-        if (ec)
-            continue; // woken from its park
+        bool ticked = co_await tick_or_park(*watch_timer_, ctx_->watch_parked,
+                                            ctx_->requests_in_upstream == 0, watch_tick);
+        if (!ticked)
+            continue;
         auto due = std::chrono::steady_clock::now() - watch_tick;
         for (auto& s : ctx_->sessions) {
             auto* rs = s.request;

@@ -90,6 +90,8 @@ private:
     common::task<void> admin_loop();
     common::task<void> sweep_loop();
     common::task<void> watch_loop();
+    common::task<bool> tick_or_park(net::steady_timer& timer, bool& parked, bool park,
+                                    std::chrono::steady_clock::duration period);
     void begin_shutdown();
     static void on_session_ended(worker_context& w);
     static void on_wake_parked(worker_context& w);
