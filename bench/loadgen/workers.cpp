@@ -114,7 +114,7 @@ private:
         if (n < 2)
             return i;
         while (i < end_index_) {
-            auto k = static_cast<std::uint32_t>(sched_.due(i) / plan_.window);
+            auto k = window_of(start_ + sched_.due(i));
             if (window_target(k, n, plan_.seed) == t)
                 return i;
             auto next_window = k + 1;
@@ -168,19 +168,17 @@ private:
         while (next_[t] < end_index_) {
             std::uint64_t i = next_[t];
             auto due = start_ + sched_.due(i);
-            if (plan_.targets.size() > 1) {
-                auto now = clock::now();
-                if (due > now && window_of(due) != window_of(now))
-                    break;
-            }
+            auto now = clock::now(); // read again only after a wait
+            if (plan_.targets.size() > 1 && due > now && window_of(due) != window_of(now))
+                break;
             next_[t] = seek(t, i + plan_.threads);
-            if (due > clock::now()) {
+            if (due > now) {
                 ++waiting_[t];
                 timer.expires_at(due);
                 co_await timer.async_wait(use_nothrow);
                 --waiting_[t];
+                now = clock::now();
             }
-            auto now = clock::now();
             if (now - due > plan_.late_threshold && due >= measure_start_)
                 rec_.count_late(t);
             if (now - due >= plan_.timeout) {
