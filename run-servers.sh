@@ -140,7 +140,7 @@ for p in "${providers[@]}"; do
   case "$p" in
     bifrost)
       if [[ $mock_only -eq 0 && -x "$gw/bifrost-http" ]]; then kind[$p]=real; version[$p]="$BIFROST_TAG"
-      elif [[ $mock_only -eq 0 ]]; then notice[$p]="Bifrost is not installed (./run-servers.sh --install); a mock-llm stand-in serves its port"; fi ;;
+      elif [[ $mock_only -eq 0 ]]; then notice[$p]="Bifrost is not installed (./run-servers.sh --install, where the Go module proxy serves it, or BIFROST_BIN=/path/to/bifrost-http gateways/install.sh bifrost); a mock-llm stand-in serves its port"; fi ;;
     litellm)
       if [[ $mock_only -eq 0 && -x "$gw/litellm-venv/bin/litellm" ]]; then kind[$p]=real; version[$p]="$LITELLM_VERSION"
       elif [[ $mock_only -eq 0 ]]; then notice[$p]="LiteLLM is not installed (./run-servers.sh --install); a mock-llm stand-in serves its port"; fi ;;

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 p="${1:?usage: real.sh bifrost|litellm|portkey}"
 case "$p" in
-  bifrost) [[ -x "$REPO/.gateways/bifrost-http" ]] || skip "Bifrost is not installed (gateways/install.sh bifrost)" ;;
+  bifrost) [[ -x "$REPO/.gateways/bifrost-http" ]] || skip "Bifrost is not installed (gateways/install.sh bifrost, or BIFROST_BIN=/path/to/bifrost-http gateways/install.sh bifrost)" ;;
   litellm) [[ -x "$REPO/.gateways/litellm-venv/bin/litellm" ]] || require_or_skip "LiteLLM is not installed" ;;
   portkey) [[ -d "$REPO/.gateways/portkey/node_modules" ]] || require_or_skip "Portkey is not installed" ;;
 esac
