@@ -79,11 +79,12 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
         return true;
     };
     bool done = is_done();
+    framed_piece out; // one for every write below: see framed_piece::assign
     if (up_buf.size() == 0 && !done) {
         // Nothing of the body yet (a stream waiting for its first token): the head goes now.
         down_deadline.expires_after(p.write_timeout);
-        framed_piece only_head(head, nullptr, 0, false, false);
-        auto [ec, written] = co_await write_framed(down, only_head);
+        out.assign(head, nullptr, 0, false, false);
+        auto [ec, written] = co_await write_framed(down, out);
         if (ec)
             co_return body_relay_result{body_outcome::client_failed, true, false};
         head = {};
@@ -144,8 +145,8 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
             if (malformed) {
                 // The valid bytes before the error go out; then the response is cut.
                 down_deadline.expires_after(p.write_timeout);
-                framed_piece valid(head, data, n, p.chunked_out, false);
-                auto [wec, written] = co_await write_framed(down, valid);
+                out.assign(head, data, n, p.chunked_out, false);
+                auto [wec, written] = co_await write_framed(down, out);
                 co_return body_relay_result{
                     wec ? body_outcome::client_failed : body_outcome::upstream_malformed, true, false};
             }
@@ -155,7 +156,7 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
             if (n == 0 && !done)
                 continue;
         }
-        framed_piece out(head, data, n, p.chunked_out, done);
+        out.assign(head, data, n, p.chunked_out, done);
         if (out.count > 0) {
             down_deadline.expires_after(p.write_timeout);
             auto [wec, written] = co_await write_framed(down, out);

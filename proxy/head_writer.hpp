@@ -80,8 +80,18 @@ struct framed_piece
     std::size_t count = 0;
     char size_line[20];
 
+    framed_piece() = default;
     framed_piece(std::string_view head, const char* data, std::size_t n, bool chunked, bool last)
     {
+        assign(head, data, n, chunked, last);
+    }
+    framed_piece(const framed_piece&) = delete;
+
+    // Reuse in a loop: a coroutine keeps one piece in its frame instead of one per write site
+    // (GCC gives every local its own frame slot, and frames over 1 KiB miss Asio's recycling).
+    void assign(std::string_view head, const char* data, std::size_t n, bool chunked, bool last)
+    {
+        count = 0;
         if (!head.empty())
             bufs[count++] = boost::asio::buffer(head.data(), head.size());
         if (n > 0 && chunked)
@@ -93,7 +103,6 @@ struct framed_piece
         if (last && chunked)
             bufs[count++] = boost::asio::buffer("0\r\n\r\n", 5);
     }
-    framed_piece(const framed_piece&) = delete;
     std::span<const boost::asio::const_buffer> buffers() const { return {bufs.data(), count}; }
 };
 

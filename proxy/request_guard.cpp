@@ -5,6 +5,7 @@
 #include "common/http_headers.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace proxy {
 namespace {
@@ -105,9 +106,17 @@ std::optional<rejection> check_field_line(std::string_view line, bool value_scan
 // upstreams decode or normalise.
 bool has_dot_segment(std::string_view target)
 {
-    auto path = target.substr(0, std::min(target.find('?'), target.find('#')));
-    if (path.find_first_of(".%\\") == std::string_view::npos)
-        return false; // the usual path: no dot, no escape, no backslash
+    // One pass to the end of the path: the usual path has no dot, no escape and no backslash.
+    // (string_view::find_first_of calls memchr once per character: 22 calls on a usual request.)
+    std::size_t end = 0;
+    bool suspect = false;
+    for (; end < target.size() && target[end] != '?' && target[end] != '#'; ++end) {
+        char c = target[end];
+        suspect |= c == '.' || c == '%' || c == '\\';
+    }
+    if (!suspect)
+        return false;
+    auto path = target.substr(0, end);
     std::size_t dots = 0;
     bool other = false;
     auto end_segment = [&] {
@@ -148,11 +157,17 @@ bool has_dot_segment(std::string_view target)
 // Host = uri-host [ ":" port ]: reg-name, IPv4 or [IPv6] characters only.
 bool valid_host(std::string_view h)
 {
-    return std::all_of(h.begin(), h.end(), [](char c) {
-        auto u = static_cast<unsigned char>(c);
-        return (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
-               std::string_view("-._~%!$&'()*+,;=:[]").find(c) != std::string_view::npos;
-    });
+    static constexpr auto allowed = [] {
+        std::array<bool, 256> t{};
+        for (int c = '0'; c <= '9'; ++c)
+            t[c] = true;
+        for (int c = 'a'; c <= 'z'; ++c)
+            t[c] = t[c - 'a' + 'A'] = true;
+        for (char c : std::string_view("-._~%!$&'()*+,;=:[]"))
+            t[static_cast<unsigned char>(c)] = true;
+        return t;
+    }();
+    return std::all_of(h.begin(), h.end(), [](char c) { return allowed[static_cast<unsigned char>(c)]; });
 }
 
 std::optional<rejection> check_framing(const http1::request_head& head, const guard_limits& limits)
