@@ -3,8 +3,9 @@
 # same nginx upstream (one worker, `return 200` with a fixed 500-byte JSON) pinned to CPU 0, the
 # load tool pinned to CPU 1.
 #   1. closed loop, 32 connections: CPU time per request of the tool (from /proc, user+sys);
-#   2. open loop: bench at fixed rates up to wrk's capacity: achieved rate, late sends, p99, and
-#      wrk's closed-loop rate again right after each (the upstream's capacity at that moment);
+#   2. open loop: bench at fixed rates up to wrk's capacity: achieved rate, late sends, p99, CPU;
+#      h2load --rps (the public open-loop tool) at the same rate: achieved rate and CPU; and wrk's
+#      closed-loop rate again right after each (the upstream's capacity at that moment);
 #   3. latency floor with one connection: p50 of wrk -c1 and of bench -users 1.
 #
 #   docs/bench/bench_vs_wrk.sh [DURATION_S=10] [ROUNDS=3] [RATES="..."]
@@ -12,7 +13,7 @@
 # runs get one second of warm-up (-warmup 1), so that the connections bench opens as the rate
 # needs them are open before the measured phase, as wrk's are when it reports its capacity.
 #
-# Needs build/bin/bench (cmake --build build), wrk, nginx (docker/install-deps.sh --bench-tools).
+# Needs build/bin/bench (cmake --build build), wrk, h2load, nginx (docker/install-deps.sh --bench-tools).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
@@ -35,6 +36,8 @@ sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$port|g" -e "s|@BODY@|$body|" $here/nginx.c
 taskset -c 0 nginx -e "$tmp/error.log" -p "$tmp" -c "$tmp/nginx.conf" & pids+=($!)
 for _ in $(seq 50); do curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/" && break; sleep 0.1; done
 url="http://127.0.0.1:$port/v1/chat/completions"
+# h2load posts wrk's body (from the wrk script), as a file.
+sed -n "s/^wrk.body = '\(.*\)'$/\1/p" $here/post_chat.lua > "$tmp/body.json"
 
 # Runs a command pinned to CPU 1; prints "<cpu seconds (user+sys)>" on fd 3, output to $tmp/out.
 cpu_of() {
@@ -74,6 +77,12 @@ for rate in $rates; do
   rm -f "$tmp/r.json"
   cpu=$(cpu_of "$bench" -url "$url" -rate $rate -duration $duration -warmup 1 -output "$tmp/r.json" -quiet -log-level warn)
   echo "bench -rate $rate: achieved $(bench_field "e['achieved_rate']") req/s, $(bench_field "e['requests']") requests, late sends $(bench_field "e['late_sends']"), ok $(bench_field "e['success_rate']")%, p50 $(bench_field "e['p50_latency_ms']") ms, p99 $(bench_field "e['p99_latency_ms']") ms, CPU ${cpu}s"
+  # h2load's open loop: --rps is per connection, so the rate is spread over 64 connections (the
+  # total is rounded down to a multiple of 64). It reports what it achieved, not late sends.
+  conns=64
+  cpu=$(cpu_of h2load --h1 -t1 -c $conns --rps $((rate / conns)) -D $duration -d "$tmp/body.json" \
+    -H 'content-type: application/json' "$url")
+  echo "    h2load --rps, same rate ($((rate / conns * conns))): achieved $(awk '/^finished in/ {print $(NF-2)}' "$tmp/out") req/s, $(awk '/^requests:/ {print $2 " requests, " $8 " succeeded"}' "$tmp/out"), CPU ${cpu}s"
   # The upstream's capacity moves with the machine's other load: measure it again right after, so
   # a rate that was not held can be told from an upstream that could not serve it at that moment.
   taskset -c 1 wrk -t1 -c32 -d${duration}s -s $here/post_chat.lua "$url" > "$tmp/out"
