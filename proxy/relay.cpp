@@ -292,7 +292,8 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
     for (int attempt = 0;; ++attempt) {
         // (No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.)
         acquire_result acquired;
-        if (auto idle = pool.acquire_idle(attempt > 0))
+        // A body not yet whole in the proxy (streamed past the relay buffer) cannot be sent twice.
+        if (auto idle = pool.acquire_idle(attempt > 0, body_done))
             acquired = std::move(*idle);
         else
             acquired = co_await pool.connect();

@@ -20,14 +20,14 @@ upstream_connection::upstream_connection(net::any_io_executor ex, net::ssl::cont
     deadline_ = std::make_unique<io_deadline>(socket());
 }
 
-bool upstream_connection::stale(std::chrono::steady_clock::time_point now)
+bool upstream_connection::stale(std::chrono::steady_clock::time_point now, bool always_peek)
 {
     if (buffer.size() != 0)
         return true;
     auto& s = socket();
     if (!s.is_open())
         return true;
-    if (now - idle_since < peek_after)
+    if (!always_peek && now - idle_since < peek_after)
         return false;
     char c;
     ssize_t n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -100,7 +100,7 @@ void upstream_pool::close()
     update_gauges();
 }
 
-std::optional<acquire_result> upstream_pool::acquire_idle(bool fresh_only)
+std::optional<acquire_result> upstream_pool::acquire_idle(bool fresh_only, bool replayable)
 {
     for (;;) {
         auto now = std::chrono::steady_clock::now();
@@ -112,7 +112,7 @@ std::optional<acquire_result> upstream_pool::acquire_idle(bool fresh_only)
         if (got.what == decltype(core_)::verdict::connect)
             return std::nullopt;
         auto& c = *got.conn;
-        if (fresh_only || c->stale(now)) {
+        if (fresh_only || c->stale(now, !replayable)) {
             core_.discard();
             c->close();
             continue;

@@ -52,9 +52,10 @@ public:
     // The check is a non-blocking peek (a syscall), made only for connections idle for at least
     // `peek_after`: under load a connection is reused within a millisecond, when no upstream
     // closes a keep-alive connection it has just answered on; and should one do so, the request
-    // is retried once on a fresh connection (nothing was sent back yet).
+    // is retried once on a fresh connection (nothing was sent back yet). `always_peek` checks
+    // regardless of the idle time: for a request that could not be retried (a streamed body).
     static constexpr std::chrono::milliseconds peek_after{2};
-    bool stale(std::chrono::steady_clock::time_point now);
+    bool stale(std::chrono::steady_clock::time_point now, bool always_peek = false);
     void close();
 
     // Bytes read from the upstream and not parsed yet. Bounded: Beast bounds neither a chunk-size
@@ -110,9 +111,11 @@ public:
 
     // An idle connection (stale ones are dropped), or the pool's refusal (exhausted); nothing when
     // a new connection is needed: a slot is then reserved and the caller must call connect().
-    // `fresh_only` skips the idle list (the retry after a reused connection failed). Not a
-    // coroutine: the common case, a warm pool, costs no coroutine frame.
-    std::optional<acquire_result> acquire_idle(bool fresh_only);
+    // `fresh_only` skips the idle list (the retry after a reused connection failed);
+    // `replayable` false (the request body is streamed and cannot be sent again) checks every
+    // idle connection for a close first (upstream_connection::stale). Not a coroutine: the common
+    // case, a warm pool, costs no coroutine frame.
+    std::optional<acquire_result> acquire_idle(bool fresh_only, bool replayable = true);
     // A new connection in the slot acquire_idle reserved. A failed connect is retried once.
     common::task<acquire_result> connect();
     // Closes idle connections past the idle timeout (called by the worker's sweep timer).

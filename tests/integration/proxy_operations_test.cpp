@@ -68,6 +68,30 @@ TEST_CASE("an idle connection closed by the upstream is not reused", "[integrati
           "proxy_retries_total{provider=\"bifrost\"} 0");
 }
 
+TEST_CASE("a request too large to retry is never sent on a pooled connection the upstream has closed",
+          "[integration][proxy]")
+{
+    // Each connection answers one request and closes at once, although it announced keep-alive.
+    // The next request follows within a millisecond, when a pooled connection is normally reused
+    // without a check. A small body could be retried on a fresh connection after the failure; a
+    // 256 KiB body is streamed and cannot be sent twice, so the pooled connection must be checked
+    // before it is used. Repeated: the upstream's close races the next request.
+    raw_upstream up([](int fd, int) {
+        if (!raw_upstream::read_request(fd).empty())
+            raw_upstream::send_all(fd, ok_reply);
+    });
+    proxy_proc p("bifrost", up.url());
+    const std::string big(256 * 1024, 'x');
+    for (int i = 0; i < 20; ++i) {
+        INFO("attempt " << i);
+        REQUIRE(http_request(p.port, {.target = "/v1/a"}).status == 200);
+        auto r = http_request(p.port, {.method = "POST", .target = "/v1/b", .body = big});
+        REQUIRE(r.status == 200);
+        REQUIRE(r.body == "ok");
+    }
+    CHECK(up.accepted == 40);
+}
+
 TEST_CASE("a client that disconnects cancels its upstream request at once", "[integration][proxy]")
 {
     std::atomic<long long> upstream_saw_close_ms{-1};
