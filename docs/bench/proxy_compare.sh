@@ -14,7 +14,12 @@
 #   memory       h2load with 1000 connections at 5000 req/s -> RSS (VmRSS, summed over the process
 #                and its children) at the end of the run
 #   overhead     bench in overhead mode (candidate vs the upstream in alternating windows) at 1000
-#                and 5000 req/s -> overhead p50/p99 with 95% intervals (the run whose p50 is the median)
+#                and 5000 req/s -> overhead p50/p99 with 95% intervals (the run whose p50 is the median;
+#                every run's line goes to stderr)
+# Environment: BENCH_DURATION=S runs the overhead part S seconds per run (default DURATION_S);
+# OVERHEAD_ONLY=1 skips wrk, h2load and the memory runs (only the overhead part); BENCH_OVERHEAD=0
+# skips the overhead part. The p99 comparison of docs/BENCHMARKS.md used
+#   OVERHEAD_ONLY=1 BENCH_DURATION=30 docs/bench/proxy_compare.sh 3 5 "proxy haproxy-tcp"
 # Needs build/bin/proxy, wrk, h2load, haproxy, nginx, /usr/bin/python3 with fastapi/uvicorn/httpx.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -109,6 +114,7 @@ echo "# upstream nginx pid $upstream_pid port $uport; candidates: $candidates; r
 for n in $candidates; do taskset -c 1 wrk -t1 -c32 -d1s -s $here/proxy_post_chat.lua "http://127.0.0.1:${port[$n]}/v1/chat/completions" >/dev/null; done
 
 results=$tmp/results.txt
+[[ ${OVERHEAD_ONLY:-0} == 1 ]] || {
 for r in $(seq "$rounds"); do
   for n in $candidates; do
     read -r rps cpu <<< "$(closed_loop "$n")"
@@ -138,6 +144,7 @@ awk '
       printf "%-13s %9.0f %8.1f %9.0f %9.0f %9.0f %9s %9s %9s %9.1f\n", k, med(rps, k, m), med(cpu, k, m), med(p50a, k, m), med(x50a, k, m), med(x99a, k, m),
         (k == "fastapi" ? "-" : sprintf("%.0f", med(p50b, k, m))), (k == "fastapi" ? "-" : sprintf("%.0f", med(x50b, k, m))), (k == "fastapi" ? "-" : sprintf("%.0f", med(x99b, k, m))), med(rss, k, m) } }' "$results"
 echo "(fastapi: open loop at 500 req/s instead of 1000; its +p50@1k column is at 500 req/s)"
+}
 
 # The overhead as the project's own bench measures it: open loop, candidate and upstream in
 # alternating windows, overhead per percentile with a 95% bootstrap interval (docs/BENCH.md). Less
@@ -145,19 +152,33 @@ echo "(fastapi: open loop at 500 req/s instead of 1000; its +p50@1k column is at
 bench_bin=build/bin/bench
 if [[ ${BENCH_OVERHEAD:-1} == 1 && -x $bench_bin ]]; then
   echo
-  echo "# overhead measured by bench (-url candidate -direct upstream, windows of 0.5 s, ${dur}s, medians of $rounds rounds; ms)"
+  bdur=${BENCH_DURATION:-$dur}
+  echo "# overhead measured by bench (-url candidate -direct upstream, windows of 0.5 s, ${bdur}s, medians of $rounds rounds; ms)"
+  # Rounds alternate the candidates (drift hits each alike); every run is one line in $ov.
+  ov=$tmp/overhead.txt
+  : > "$ov"
+  for rate in 1000 5000; do
+    for r in $(seq "$rounds"); do
+      for n in $candidates; do
+        [[ $n == direct || $n == fastapi ]] && continue
+        line=$(taskset -c 1 "$bench_bin" -url "http://127.0.0.1:${port[$n]}/v1/chat/completions" \
+          -direct "http://127.0.0.1:$uport/v1/chat/completions" -rate "$rate" -duration "$bdur" -warmup 1 \
+          -window 0.5s -connections 64 -quiet -json -output "$tmp/bench.json" -env-file "$tmp/none.env" 2>/dev/null |
+          /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); e=d[0] if isinstance(d,list) else next(iter(d.values())); o=e["overhead"]
+print(" ".join("%.3f %.3f %.3f" % (o[k]["value"], o[k]["ci_low"], o[k]["ci_high"]) for k in ("p50_ms", "p99_ms")))') || line=
+        [[ -n $line ]] || { echo "# run $r $n $rate: bench failed" >&2; continue; }
+        echo "# run $r $n $rate: $line" >&2
+        echo "$n $rate $line" >> "$ov"
+      done
+    done
+  done
   printf "%-13s %6s %26s %26s\n" candidate rate "p50 overhead [95% CI]" "p99 overhead [95% CI]"
   for n in $candidates; do
     [[ $n == direct || $n == fastapi ]] && continue
     for rate in 1000 5000; do
-      for r in $(seq "$rounds"); do
-        taskset -c 1 "$bench_bin" -url "http://127.0.0.1:${port[$n]}/v1/chat/completions" \
-          -direct "http://127.0.0.1:$uport/v1/chat/completions" -rate "$rate" -duration "$dur" -warmup 1 \
-          -window 0.5s -connections 64 -quiet -json -output "$tmp/bench.json" -env-file "$tmp/none.env" 2>/dev/null |
-          /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); e=d[0] if isinstance(d,list) else next(iter(d.values())); o=e["overhead"]
-print(" ".join("%.3f %.3f %.3f" % (o[k]["value"], o[k]["ci_low"], o[k]["ci_high"]) for k in ("p50_ms", "p99_ms")))'
-      done | sort -n -k1 | awk -v n="$n" -v rate="$rate" '{ v[NR] = $0 } END { split(v[int((NR + 1) / 2)], m, " ");
-        printf "%-13s %6d %+9.3f [%+.3f, %+.3f] %+9.3f [%+.3f, %+.3f]\n", n, rate, m[1], m[2], m[3], m[4], m[5], m[6] }'
+      awk -v n="$n" -v rate="$rate" '$1 == n && $2 == rate { print $3, $4, $5, $6, $7, $8 }' "$ov" | sort -n -k1 |
+        awk -v n="$n" -v rate="$rate" 'NF { v[++k] = $0 } END { if (!k) exit; split(v[int((k + 1) / 2)], m, " ");
+          printf "%-13s %6d %+9.3f [%+.3f, %+.3f] %+9.3f [%+.3f, %+.3f]\n", n, rate, m[1], m[2], m[3], m[4], m[5], m[6] }'
     done
   done
 fi
