@@ -3,7 +3,7 @@
 # results.json entry each with requests > 0 and 100% success, a report, and nothing left running.
 #   bench.sh [extra bench flags]    e.g. -stream: streamed requests over keep-alive connections
 source "$(dirname "$0")/lib.sh"
-pick_ports
+export_stack_ports
 cd "$TMP"   # results.json/report.html copies land in the repository; keep the run's own copy
 timeout 240 "$REPO/run-servers.sh" --no-build "${ENV_FILE_ARGS[@]}" --bench -rate 20 -duration 2s -cooldown 0 -warmup 1s "$@" \
   >"$TMP/bench.out" 2>"$TMP/bench.err"

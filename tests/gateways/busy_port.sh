@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A port already taken: run-servers.sh names the port and the process holding it, starts nothing.
 source "$(dirname "$0")/lib.sh"
-pick_ports
+export_stack_ports
 python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(60)' \
   "$PORTKEY_PORT" & holder=$!
 for _ in $(seq 1 50); do [[ -n "$(ss -ltnH "sport = :$PORTKEY_PORT")" ]] && break; sleep 0.1; done

@@ -41,17 +41,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Assigns free loopback ports to every port variable run-servers.sh reads.
-pick_ports() {
-  local ports
-  ports=($(free_ports 12))
-  export MOCK_PORT=${ports[0]} PROXY_ADMIN_PORT=${ports[1]} BIFROST_PORT=${ports[2]} OPENROUTER_PORT=${ports[3]} \
-    LLMLITE_PORT=${ports[4]} BRAINTRUST_PORT=${ports[5]} PORTKEY_PORT=${ports[6]} \
-    BIFROST_GATEWAY_PORT=${ports[7]} OPENROUTER_STANDIN_PORT=${ports[8]} LITELLM_GATEWAY_PORT=${ports[9]} \
-    BRAINTRUST_STANDIN_PORT=${ports[10]} PORTKEY_GATEWAY_PORT=${ports[11]}
-  unset LITELLM_PORT
-}
-
 # start_servers ARGS...: runs run-servers.sh in the background; returns once its table is printed.
 start_servers() {
   setsid "$REPO/run-servers.sh" --no-build "${ENV_FILE_ARGS[@]}" "$@" >"$TMP/rs.out" 2>"$TMP/rs.err" &

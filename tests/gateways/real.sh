@@ -12,7 +12,7 @@ case "$p" in
   litellm) [[ -x "$REPO/.gateways/litellm-venv/bin/litellm" ]] || require_or_skip "LiteLLM is not installed" ;;
   portkey) [[ -d "$REPO/.gateways/portkey/node_modules" ]] || require_or_skip "Portkey is not installed" ;;
 esac
-pick_ports
+export_stack_ports
 start_servers --server "$p"
 [[ $(kind_of "$p") == real ]] || fail "$p is installed but run-servers.sh started a $(kind_of "$p")"
 before=$(mock_requests)

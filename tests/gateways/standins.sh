@@ -2,7 +2,7 @@
 # run-servers.sh --mock: every provider through the proxy to its mock-llm stand-in (each serving its
 # upstream's path shape), chat JSON + streamed + embeddings, the openai SDK, then SIGTERM cleanup.
 source "$(dirname "$0")/lib.sh"
-pick_ports
+export_stack_ports
 start_servers --mock
 for p in bifrost openrouter litellm braintrust portkey; do
   [[ $(kind_of "$p") == stand-in ]] || fail "$p is not a stand-in with --mock"
