@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 
@@ -204,20 +205,43 @@ measured find_max(const config& base, const resolved_run& r, json& trials)
 
 // Overhead mode whose direct target never answered 2xx (a missing key gives 401 from a hosted
 // upstream): the outcomes it got instead ("401 x50, drop tls x2"), or "" when it had successes.
-std::string failed_direct(const json& entry)
+// What a block's requests got instead of a success: "404 x12, drop timeout x3".
+std::string outcomes(const json& block)
 {
-    json d = entry.value("direct", json());
-    if (!d.is_object() || d.value("succeeded", std::uint64_t{0}) > 0)
-        return {};
     std::string out;
     auto add = [&](const char* field, const char* prefix) {
-        json counts = d.value(field, json::object()); // a named copy: items() of a temporary dangles
+        json counts = block.value(field, json::object()); // a named copy: items() of a temporary dangles
         for (const auto& [k, n] : counts.items())
             out += (out.empty() ? "" : ", ") + std::string(prefix) + k + " x" + n.dump();
     };
     add("status_code_counts", "");
     add("drop_reasons", "drop ");
     return out.empty() ? "no outcome recorded" : out;
+}
+
+// A 404 for every request to an API root ("http://host:port/v1") means -url was meant to name
+// the endpoint itself.
+std::string endpoint_hint(const json& block, std::string_view url)
+{
+    json counts = block.value("status_code_counts", json::object());
+    if (counts.size() != 1 || !counts.contains("404"))
+        return {};
+    while (url.ends_with('/'))
+        url.remove_suffix(1);
+    auto scheme = url.find("://");
+    bool root = url.ends_with("/v1") ||
+                (scheme != std::string_view::npos && url.find('/', scheme + 3) == std::string_view::npos);
+    if (!root)
+        return {};
+    return fmt::format("; -url names the endpoint itself, e.g. {}/chat/completions", url);
+}
+
+std::string failed_direct(const json& entry)
+{
+    json d = entry.value("direct", json());
+    if (!d.is_object() || d.value("succeeded", std::uint64_t{0}) > 0)
+        return {};
+    return outcomes(d);
 }
 
 bool any_success(const json& trials)
@@ -280,8 +304,12 @@ session_result run_session(const config& c, const common::env_lookup& env, const
             continue;
         }
         if (m.entry.is_null() || m.entry.value("succeeded", std::uint64_t{0}) == 0) {
-            std::fprintf(stderr, "bench: %s: no request succeeded against %s%s; nothing written for it\n",
-                         r.key.c_str(), r.targets[0].url.c_str(), c.find_max ? " at any rate tried" : "");
+            std::string why = m.entry.is_null() ? "no outcome recorded" : outcomes(m.entry);
+            if (!m.entry.is_null() && !c.url.empty())
+                why += endpoint_hint(m.entry, r.targets[0].url);
+            std::fprintf(
+                stderr, "bench: %s: no request succeeded against %s%s (%s); nothing written for it\n",
+                r.key.c_str(), r.targets[0].url.c_str(), c.find_max ? " at any rate tried" : "", why.c_str());
             result.exit_code = 2;
             continue;
         }

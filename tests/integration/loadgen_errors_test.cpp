@@ -79,6 +79,31 @@ TEST_CASE("a target that answers only errors writes nothing", "[integration][loa
     CHECK_FALSE(exists(out));
 }
 
+TEST_CASE("all-error runs say what the requests got", "[integration][loadgen]")
+{
+    auto mock = start_mock({"--fail-500", "100"});
+    auto out = temp_file("errors_said.json");
+    auto r = run_bench({"-provider", "mock", "-rate", "50", "-duration", "0.5", "-output", out, "-quiet",
+                        "-log-level", "warn"},
+                       {{"MOCK_PORT", std::to_string(mock.port)}}, std::chrono::seconds(10));
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("(500 x") != std::string::npos);
+    CHECK(r.output.find("-url names the endpoint") == std::string::npos);
+
+    // An API root instead of the endpoint: every request gets 404, and the line says what to pass.
+    auto root = "http://127.0.0.1:" + std::to_string(mock.port) + "/v1";
+    r = run_bench(
+        {"-url", root, "-rate", "50", "-duration", "0.5", "-output", out, "-quiet", "-log-level", "warn"}, {},
+        std::chrono::seconds(10));
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("(404 x") != std::string::npos);
+    CHECK(r.output.find("-url names the endpoint itself, e.g. " + root + "/chat/completions") !=
+          std::string::npos);
+    CHECK_FALSE(exists(out));
+}
+
 TEST_CASE("a direct target that answers only errors writes nothing", "[integration][loadgen]")
 {
     // Overhead mode against a hosted upstream without its key gets 401s: no zeros as "direct".
