@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/net.hpp"
+#include "proxy/http1.hpp"
 
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -28,19 +29,6 @@ struct head_result
     bool any_byte = false;  // some byte arrived (distinguishes an idle close from a cut head)
 };
 
-// Index just past the blank line ending the head ("\r\n\r\n", or a bare "\n\n" which the
-// guard then rejects), or npos.
-inline std::size_t find_head_end(std::string_view s, std::size_t from)
-{
-    for (std::size_t i = s.find('\n', from); i != std::string_view::npos; i = s.find('\n', i + 1)) {
-        if (i + 1 < s.size() && s[i + 1] == '\n')
-            return i + 2;
-        if (i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n')
-            return i + 3;
-    }
-    return std::string_view::npos;
-}
-
 // `idle` bounds the wait for the first byte, `whole` the head from its first byte on. `deadline`
 // is the socket's io_deadline, or (component tests) any object with expires_after() and fired().
 template <typename Stream, typename Deadline>
@@ -52,7 +40,7 @@ common::task<head_result> read_head(Stream& s, Deadline& deadline, beast::flat_b
     deadline.expires_after(started ? whole : idle);
     for (;;) {
         std::string_view data(static_cast<const char*>(buf.data().data()), buf.size());
-        auto end = find_head_end(data, scanned > 2 ? scanned - 2 : 0);
+        auto end = http1::find_head_end(data, scanned > 2 ? scanned - 2 : 0);
         if (end != std::string_view::npos)
             co_return head_result{end > max ? head_status::too_large : head_status::ok, end, true};
         if (data.size() >= max)

@@ -22,26 +22,38 @@ bool token_iequals(std::string_view s, std::string_view lower)
     return true;
 }
 
-// Records the tokens of a Connection / Proxy-Connection value.
-void connection_header(head_fields& h, std::string_view value)
+// Calls f(element) for each non-empty element of a comma-separated list, OWS trimmed (empty
+// elements are ignored, RFC 9110 5.6.1).
+template <typename F>
+void for_each_element(std::string_view value, F&& f)
 {
     while (!value.empty()) {
         auto comma = value.find(',');
         auto t = common::trim_ows(value.substr(0, comma));
-        if (!t.empty()) {
-            // "close" names no header and Keep-Alive is hop-by-hop anyway: only other names are
-            // kept, so the usual response ("Connection: keep-alive") leaves the list empty.
-            if (common::iequals(t, "close"))
-                h.conn_close = true;
-            else if (common::iequals(t, "keep-alive"))
-                h.conn_keep_alive = true;
-            else
-                h.conn_tokens.push_back(t);
-        }
+        if (!t.empty())
+            f(t);
         if (comma == std::string_view::npos)
             break;
         value.remove_prefix(comma + 1);
     }
+}
+
+// Records the tokens of a Connection / Proxy-Connection value; an element that is not a token
+// makes the head malformed (as Beast's parser has it: a list the proxy cannot read is not relayed).
+void connection_header(head_fields& h, std::string_view value)
+{
+    for_each_element(value, [&](std::string_view t) {
+        // "close" names no header and Keep-Alive is hop-by-hop anyway: only other names are
+        // kept, so the usual response ("Connection: keep-alive") leaves the list empty.
+        if (common::iequals(t, "close"))
+            h.conn_close = true;
+        else if (common::iequals(t, "keep-alive"))
+            h.conn_keep_alive = true;
+        else if (common::is_token(t))
+            h.conn_tokens.push_back(t);
+        else
+            h.bad_connection = true;
+    });
 }
 
 } // namespace
@@ -89,6 +101,17 @@ std::size_t find_control(std::string_view s, std::size_t from)
     for (; i < s.size(); ++i)
         if (common::is_control(static_cast<unsigned char>(s[i])))
             return i;
+    return std::string_view::npos;
+}
+
+std::size_t find_head_end(std::string_view s, std::size_t from)
+{
+    for (std::size_t i = s.find('\n', from); i != std::string_view::npos; i = s.find('\n', i + 1)) {
+        if (i + 1 < s.size() && s[i + 1] == '\n')
+            return i + 2;
+        if (i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n')
+            return i + 3;
+    }
     return std::string_view::npos;
 }
 
@@ -236,6 +259,8 @@ bool parse_response(std::string_view raw, response_head& out, std::size_t max_fi
         if (out.fields.size() >= max_fields)
             return false;
         add_field_line(out, line, colon);
+        if (out.bad_connection)
+            return false;
     }
 }
 
@@ -244,6 +269,8 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
     std::optional<std::uint64_t> length;
     bool te = false;
     std::string_view last_coding;
+    std::size_t chunked_count = 0;
+    bool bad_coding = false;
     for (const auto& f : h.fields) {
         if (f.id == field_id::content_length) {
             auto n = common::parse_content_length(f.value);
@@ -252,15 +279,23 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
             length = n;
         } else if (f.id == field_id::transfer_encoding) {
             te = true;
-            auto v = f.value;
-            auto comma = v.rfind(',');
-            auto c = common::trim_ows(comma == std::string_view::npos ? v : v.substr(comma + 1));
-            if (!c.empty())
-                last_coding = c;
+            for_each_element(f.value, [&](std::string_view c) {
+                // transfer-coding = token *( OWS ";" OWS transfer-parameter ); chunked defines no
+                // parameter, and RFC 9112 7.1 has one on it treated as an error.
+                auto semi = c.find(';');
+                auto name = common::trim_ows(c.substr(0, semi));
+                bool chunked = common::iequals(name, "chunked");
+                if (!common::is_token(name) || (chunked && semi != std::string_view::npos))
+                    bad_coding = true;
+                last_coding = name;
+                chunked_count += chunked;
+            });
         }
     }
     if (te && length)
         return std::nullopt; // ambiguous: a smuggling vector, never relayed
+    if (chunked_count > 1 || bad_coding)
+        return std::nullopt; // chunked applied twice (RFC 9112 6.1), or a coding that is not one
     if (request_was_head || h.status / 100 == 1 || h.status == 204 || h.status == 304)
         return framing{framing::none, 0};
     if (te)

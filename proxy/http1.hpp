@@ -50,6 +50,10 @@ enum class field_id : std::uint8_t
 // single cost of parsing in callgrind.
 std::size_t find_control(std::string_view s, std::size_t from = 0);
 
+// Index just past the blank line ending a head ("\r\n\r\n", or a bare "\n\n" which the guard then
+// rejects), or npos: where the head reader cuts a head from what follows it.
+std::size_t find_head_end(std::string_view s, std::size_t from = 0);
+
 // Case-insensitive classification of a header name.
 field_id classify(std::string_view name);
 
@@ -78,6 +82,7 @@ struct head_fields
     int version = 11;             // 10 or 11
     bool conn_close = false;      // Connection: close
     bool conn_keep_alive = false; // Connection: keep-alive
+    bool bad_connection = false;  // a Connection element that is not a token (malformed head)
 
     void clear()
     {
@@ -85,7 +90,7 @@ struct head_fields
         conn_tokens.clear();
         id_count.fill(0);
         version = 11;
-        conn_close = conn_keep_alive = false;
+        conn_close = conn_keep_alive = bad_connection = false;
     }
     // Named by a Connection (or Proxy-Connection) header: hop-by-hop for this message only.
     bool named_by_connection(std::string_view name) const;
@@ -131,7 +136,7 @@ void add_field_line(head_fields& h, std::string_view line, std::size_t colon);
 
 // Parses an upstream response head; false for anything the proxy will not relay (502): a bad
 // status line, an HTTP version other than 1.0/1.1, control bytes, bare CR, bare LF line ends,
-// obs-fold, invalid names, more than `max_fields` fields.
+// obs-fold, invalid names, a Connection element that is not a token, more than `max_fields` fields.
 bool parse_response(std::string_view raw, response_head& out, std::size_t max_fields = 256);
 
 // How a message body is delimited (RFC 9112 section 6).
@@ -148,8 +153,10 @@ struct framing
 };
 
 // The framing of an upstream response, or nothing when it is ambiguous or malformed (502):
-// differing or malformed Content-Length values, Content-Length with Transfer-Encoding.
-// `request_was_head`: the response to a HEAD request has no body whatever it declares.
+// differing or malformed Content-Length values, Content-Length with Transfer-Encoding, chunked
+// applied twice or with a parameter, a coding that is not a token. Codings ending in one other than chunked
+// are read until the upstream closes. `request_was_head`: the response to a HEAD request has no body whatever
+// it declares.
 std::optional<framing> response_framing(const response_head& h, bool request_was_head);
 
 // Decodes a chunked body: data bytes are copied out, chunk-size lines, extensions, the last

@@ -285,6 +285,8 @@ std::optional<rejection> check_request_head(const http1::request_head& head, con
         return bad("target starting with '//' is not accepted");
     if (has_dot_segment(target))
         return bad("dot-segments ('.' or '..', also percent-encoded) in the path are not accepted");
+    if (head.bad_connection)
+        return bad("malformed Connection header: not a list of header names");
     auto hosts = head.count(field_id::host);
     if (hosts > 1)
         return bad("more than one Host header");

@@ -318,6 +318,10 @@ TEST_CASE("Beast rejects these heads itself (the proxy answers 400)", "[unit][gu
          req("GET /v1/models HTTP/0.9", "Host: a\r\n"), 505},
         {"Content-Length of 25 digits", req(post, "Host: a\r\nContent-Length: 9999999999999999999999999\r\n"),
          400},
+        // Found by tests/unit/proxy_differential_test.cpp: the guard accepted these until then.
+        {"Connection element that is not a token", req(get, "Host: a\r\nConnection: :close, x-secret\r\n"),
+         400},
+        {"Connection element with a space", req(get, "Host: a\r\nConnection: x y\r\n"), 400},
     };
     for (const auto& r : rows) {
         INFO(r.name);

@@ -64,7 +64,9 @@ TEST_CASE("http1: response heads the proxy relays and the ones it refuses", "[un
                      "HTTP/1.1 099 X\r\n\r\n"s, "ICY 200 OK\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA b\r\n\r\n"s,
                      "HTTP/1.1 200 OK\r\nA(b): c\r\n\r\n"s, "HTTP/1.1 200 OK\r\n: c\r\n\r\n"s,
                      "HTTP/1.1 200 OK\nA: b\n\n"s, "HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n"s,
-                     "HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n"s}) {
+                     "HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n"s,
+                     "HTTP/1.1 200 OK\r\nConnection: :close\r\n\r\n"s,
+                     "HTTP/1.1 200 OK\r\nConnection: close, x y\r\n\r\n"s}) {
         INFO(bad);
         CHECK_FALSE(h1::parse_response(bad, h));
     }
@@ -94,6 +96,19 @@ TEST_CASE("http1: response framing (RFC 9112 section 6.3)", "[unit][http1]")
           h1::framing::chunked);
     CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")->kind ==
           h1::framing::until_close);
+    // Empty list elements are ignored (RFC 9110 5.6.1): the last coding here is chunked.
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked,\r\n\r\n")->kind == h1::framing::chunked);
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked , ,\r\n\r\n")->kind ==
+          h1::framing::chunked);
+    // Refused (found by tests/unit/proxy_differential_test.cpp): chunked twice, chunked with a
+    // parameter (RFC 9112 7.1), a coding that is not a token.
+    CHECK_FALSE(
+        framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip, chunked\r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;q=1\r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: \"chunked\"\r\n\r\n"));
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip;level=1, chunked\r\n\r\n")->kind ==
+          h1::framing::chunked);
     CHECK(framing("HTTP/1.1 200 OK\r\n\r\n")->kind == h1::framing::until_close);
     CHECK(framing("HTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\n")->kind == h1::framing::none);
     CHECK(framing("HTTP/1.1 304 Not Modified\r\n\r\n")->kind == h1::framing::none);
