@@ -37,19 +37,12 @@ bool is_hop_by_hop(std::string_view name)
 std::vector<std::string> connection_tokens(std::string_view value)
 {
     std::vector<std::string> tokens;
-    while (!value.empty()) {
-        auto comma = value.find(',');
-        auto part = trim_ows(value.substr(0, comma));
-        if (!part.empty()) {
-            std::string t;
-            for (char c : part)
-                t += lower(c);
-            tokens.push_back(std::move(t));
-        }
-        if (comma == std::string_view::npos)
-            break;
-        value.remove_prefix(comma + 1);
-    }
+    for_each_list_element(value, [&](std::string_view part) {
+        std::string t;
+        for (char c : part)
+            t += lower(c);
+        tokens.push_back(std::move(t));
+    });
     return tokens;
 }
 

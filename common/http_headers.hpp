@@ -54,6 +54,22 @@ inline std::string_view trim_ows(std::string_view v)
     return v;
 }
 
+// Calls f(element) for each element of a comma-separated list header (RFC 9110 5.6.1), OWS
+// trimmed; empty elements ("a, ,b", "chunked,") are skipped, as a recipient must.
+template <typename F>
+void for_each_list_element(std::string_view value, F&& f)
+{
+    while (!value.empty()) {
+        auto comma = value.find(',');
+        auto element = trim_ows(value.substr(0, comma));
+        if (!element.empty())
+            f(element);
+        if (comma == std::string_view::npos)
+            break;
+        value.remove_prefix(comma + 1);
+    }
+}
+
 // A decimal Content-Length of at most 19 digits (no sign, no list, so it cannot overflow 64
 // bits): the value, or nothing.
 inline std::optional<std::uint64_t> parse_content_length(std::string_view v)

@@ -22,27 +22,11 @@ bool token_iequals(std::string_view s, std::string_view lower)
     return true;
 }
 
-// Calls f(element) for each non-empty element of a comma-separated list, OWS trimmed (empty
-// elements are ignored, RFC 9110 5.6.1).
-template <typename F>
-void for_each_element(std::string_view value, F&& f)
-{
-    while (!value.empty()) {
-        auto comma = value.find(',');
-        auto t = common::trim_ows(value.substr(0, comma));
-        if (!t.empty())
-            f(t);
-        if (comma == std::string_view::npos)
-            break;
-        value.remove_prefix(comma + 1);
-    }
-}
-
 // Records the tokens of a Connection / Proxy-Connection value; an element that is not a token
 // makes the head malformed (as Beast's parser has it: a list the proxy cannot read is not relayed).
 void connection_header(head_fields& h, std::string_view value)
 {
-    for_each_element(value, [&](std::string_view t) {
+    common::for_each_list_element(value, [&](std::string_view t) {
         // "close" names no header and Keep-Alive is hop-by-hop anyway: only other names are
         // kept, so the usual response ("Connection: keep-alive") leaves the list empty.
         if (common::iequals(t, "close"))
@@ -279,7 +263,7 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
             length = n;
         } else if (f.id == field_id::transfer_encoding) {
             te = true;
-            for_each_element(f.value, [&](std::string_view c) {
+            common::for_each_list_element(f.value, [&](std::string_view c) {
                 // transfer-coding = token *( OWS ";" OWS transfer-parameter ); chunked defines no
                 // parameter, and RFC 9112 7.1 has one on it treated as an error.
                 auto semi = c.find(';');

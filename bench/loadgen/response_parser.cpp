@@ -46,21 +46,6 @@ std::uint8_t char_class(char c)
     return char_classes[static_cast<unsigned char>(c)];
 }
 
-// Calls f(token) for each comma-separated, trimmed, non-empty element of a list header.
-template <typename F>
-void for_each_token(std::string_view v, F f)
-{
-    while (!v.empty()) {
-        auto comma = v.find(',');
-        auto t = common::trim_ows(v.substr(0, comma));
-        if (!t.empty())
-            f(t);
-        if (comma == std::string_view::npos)
-            break;
-        v.remove_prefix(comma + 1);
-    }
-}
-
 int hex_value(char c)
 {
     if (c >= '0' && c <= '9')
@@ -190,7 +175,7 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
                 has_length = true;
                 length = *n;
             } else if (name_is(name, "connection")) {
-                for_each_token(value, [&](std::string_view t) {
+                common::for_each_list_element(value, [&](std::string_view t) {
                     if (iequals(t, "close"))
                         close = true;
                     else if (iequals(t, "keep-alive"))
@@ -202,7 +187,7 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
             if (name_is(name, "transfer-encoding")) {
                 // Only the final coding decides the framing; anything but chunked last means
                 // the body runs to the end of the connection (RFC 9112, 6.3).
-                for_each_token(value, [&](std::string_view t) {
+                common::for_each_list_element(value, [&](std::string_view t) {
                     chunked = iequals(t, "chunked");
                     other_coding = !chunked;
                 });

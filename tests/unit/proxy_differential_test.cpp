@@ -310,14 +310,7 @@ bool chunked_not_last(const proxy::http1::response_head& h)
     for (const auto& f : h.fields) {
         if (f.id != proxy::http1::field_id::transfer_encoding)
             continue;
-        std::string_view v = f.value;
-        while (!v.empty()) {
-            auto comma = v.find(',');
-            auto c = common::trim_ows(v.substr(0, comma));
-            if (!c.empty())
-                codings.push_back(c);
-            v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
-        }
+        common::for_each_list_element(f.value, [&](std::string_view c) { codings.push_back(c); });
     }
     return codings.size() > 1 && !common::iequals(codings.back(), "chunked") &&
            std::any_of(codings.begin(), codings.end() - 1,
