@@ -52,4 +52,75 @@ bool is_token(std::string_view s)
            std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
 }
 
+namespace {
+
+// *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ), "=value" required or not.
+bool valid_parameters(std::string_view s, bool value_required)
+{
+    std::size_t i = 0;
+    auto ws = [&] {
+        while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
+            ++i;
+    };
+    auto token = [&] {
+        auto start = i;
+        while (i < s.size() && is_tchar(static_cast<unsigned char>(s[i])))
+            ++i;
+        return i > start;
+    };
+    auto quoted = [&] { // qdtext / quoted-pair (RFC 9110 5.6.4)
+        for (++i; i < s.size(); ++i) {
+            auto c = static_cast<unsigned char>(s[i]);
+            if (c == '"') {
+                ++i;
+                return true;
+            }
+            if (c == '\\') {
+                if (++i == s.size())
+                    return false;
+                c = static_cast<unsigned char>(s[i]);
+                if (c != '\t' && (c < 0x20 || c == 0x7f))
+                    return false;
+            } else if (c != '\t' && (c < 0x20 || c == 0x7f)) {
+                return false;
+            }
+        }
+        return false;
+    };
+    while (i < s.size()) {
+        ws(); // BWS is allowed before each ";" only, not at the end of the line
+        if (i == s.size() || s[i] != ';')
+            return false;
+        ++i;
+        ws();
+        if (!token())
+            return false;
+        auto after_name = i;
+        ws();
+        if (i < s.size() && s[i] == '=') {
+            ++i;
+            ws();
+            if ((i < s.size() && s[i] == '"') ? !quoted() : !token())
+                return false;
+        } else if (value_required) {
+            return false;
+        } else {
+            i = after_name;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+bool valid_chunk_extensions(std::string_view s)
+{
+    return valid_parameters(s, false);
+}
+
+bool valid_transfer_parameters(std::string_view s)
+{
+    return valid_parameters(s, true);
+}
+
 } // namespace common

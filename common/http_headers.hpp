@@ -95,6 +95,15 @@ std::vector<std::string> connection_tokens(std::string_view value);
 // RFC 9110 token characters, for header names.
 bool is_token(std::string_view s);
 
+// What may follow a chunk size on its line (RFC 9112 7.1.1): nothing, or chunk extensions
+// *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ), names being tokens; no
+// whitespace after the last one.
+bool valid_chunk_extensions(std::string_view s);
+
+// The parameters of a transfer coding (RFC 9112 7): what follows its name, *( OWS ";" OWS name
+// "=" ( token / quoted-string ) ), the value required.
+bool valid_transfer_parameters(std::string_view s);
+
 // Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b);
 

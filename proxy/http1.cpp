@@ -269,7 +269,9 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
                 auto semi = c.find(';');
                 auto name = common::trim_ows(c.substr(0, semi));
                 bool chunked = common::iequals(name, "chunked");
-                if (!common::is_token(name) || (chunked && semi != std::string_view::npos))
+                bool params = semi != std::string_view::npos;
+                if (!common::is_token(name) ||
+                    (params && (chunked || !common::valid_transfer_parameters(c.substr(semi)))))
                     bad_coding = true;
                 last_coding = name;
                 chunked_count += chunked;

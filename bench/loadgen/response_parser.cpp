@@ -97,6 +97,22 @@ bool name_is(std::string_view name, std::string_view lower_target)
     return diff == 0;
 }
 
+// "name: value" with a token name and a value of allowed bytes (trailer lines are checked once each,
+// rarely: no need for the head's one-pass scan).
+bool valid_field_line(std::string_view line)
+{
+    auto colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos)
+        return false;
+    for (std::size_t i = 0; i < colon; ++i)
+        if (!(char_class(line[i]) & 1))
+            return false;
+    for (std::size_t i = colon + 1; i < line.size(); ++i)
+        if (!(char_class(line[i]) & 2))
+            return false;
+    return true;
+}
+
 } // namespace
 
 // Parses the head at the start of `in` in one pass over its lines. more: the empty line that ends
@@ -175,22 +191,36 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
                 has_length = true;
                 length = *n;
             } else if (name_is(name, "connection")) {
+                bool bad = false;
                 common::for_each_list_element(value, [&](std::string_view t) {
                     if (iequals(t, "close"))
                         close = true;
                     else if (iequals(t, "keep-alive"))
                         keep = true;
+                    else
+                        bad = bad || !common::is_token(t);
                 });
+                if (bad)
+                    return head_result::error; // not a list of names: the connection's fate is unknown
             }
             break;
         case 't':
             if (name_is(name, "transfer-encoding")) {
                 // Only the final coding decides the framing; anything but chunked last means
                 // the body runs to the end of the connection (RFC 9112, 6.3).
+                bool bad = false;
                 common::for_each_list_element(value, [&](std::string_view t) {
-                    chunked = iequals(t, "chunked");
+                    // token *( OWS ";" OWS parameter ); chunked takes none (RFC 9112 7.1).
+                    auto semi = t.find(';');
+                    auto coding = common::trim_ows(t.substr(0, semi));
+                    chunked = iequals(coding, "chunked");
                     other_coding = !chunked;
+                    bool params = semi != std::string_view::npos;
+                    bad = bad || !common::is_token(coding) ||
+                          (params && (chunked || !common::valid_transfer_parameters(t.substr(semi))));
                 });
+                if (bad)
+                    return head_result::error; // a coding bench cannot name: the body's end is unknown
             }
             break;
         case 's':
@@ -214,6 +244,9 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
         state_ = state::head;
         return head_result::done;
     }
+    if ((chunked || other_coding) && has_length)
+        return head_result::error; // Transfer-Encoding with Content-Length: response splitting
+                                   // territory (RFC 9112 6.3), refused even where no body follows
     header_done_ = true;
     server_timing_ms_ = timing;
     if (code == 101 || code == 204 || code == 304) {
@@ -221,8 +254,6 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
             keep_alive_ = false; // the connection now speaks another protocol
         state_ = state::done;
     } else if (chunked || other_coding) {
-        if (chunked && has_length)
-            return head_result::error; // request smuggling territory: refuse rather than pick one
         state_ = chunked ? state::chunk_size : state::until_eof;
         if (!chunked)
             keep_alive_ = false;
@@ -286,9 +317,8 @@ std::size_t response_parser::put(std::string_view in, std::string_view& body)
                 }
                 size = size * 16 + static_cast<std::uint64_t>(v);
             }
-            // At least one digit, then only whitespace and extensions (";name=value") allowed.
-            auto tail = common::trim_ows(rest.substr(i, eol - i));
-            if (i == 0 || (!tail.empty() && tail.front() != ';')) {
+            // At least one digit, then only whitespace and well-formed extensions.
+            if (i == 0 || !common::valid_chunk_extensions(rest.substr(i, eol - i))) {
                 state_ = state::error;
                 return used;
             }
@@ -312,6 +342,10 @@ std::size_t response_parser::put(std::string_view in, std::string_view& body)
             if (eol == std::string_view::npos) {
                 if (rest.size() > max_line)
                     state_ = state::error;
+                return used;
+            }
+            if (eol > 0 && !valid_field_line(rest.substr(0, eol))) {
+                state_ = state::error; // a trailer section that is not field lines
                 return used;
             }
             used += eol + 2;

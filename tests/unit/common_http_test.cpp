@@ -73,3 +73,25 @@ TEST_CASE("hop-by-hop headers and Connection tokens", "[unit][headers]")
     CHECK_FALSE(common::is_token(""));
     CHECK_FALSE(common::is_token("a:b"));
 }
+
+TEST_CASE("chunk extensions: RFC 9112 7.1.1 grammar", "[unit][headers]")
+{
+    for (const char* ok : {"", ";a", ";a=b", " ; a = b ;c", ";a=\"q r\"", ";a=\"q\\\"r\"", "\t;x=1"}) {
+        INFO(ok);
+        CHECK(common::valid_chunk_extensions(ok));
+    }
+    for (const char* bad : {" ", "\t", ";a ", ";a=b\t", "x", ";", "; bad ext", ";a=", ";a=\"open", ";a=b c",
+                            ";a=\"q\\", ";(x)", ";a=\"\x01\""}) {
+        INFO(bad);
+        CHECK_FALSE(common::valid_chunk_extensions(bad));
+    }
+}
+
+TEST_CASE("transfer-coding parameters: a value is required", "[unit][headers]")
+{
+    CHECK(common::valid_transfer_parameters(";level=1"));
+    CHECK(common::valid_transfer_parameters(" ; a = \"b c\" ;d=e"));
+    CHECK_FALSE(common::valid_transfer_parameters(";ip"));
+    CHECK_FALSE(common::valid_transfer_parameters(";"));
+    CHECK_FALSE(common::valid_transfer_parameters(";a=b;"));
+}

@@ -79,7 +79,7 @@ TEST_CASE("response parser: content-length bodies in any split", "[loadgen][pars
 TEST_CASE("response parser: chunked with extensions and trailers", "[loadgen][parser]")
 {
     std::string wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
-                       "5;ext=1\r\ndata:\r\nB \r\n x\n\nmore...\r\n0\r\nX-Trailer: 1\r\n\r\n";
+                       "5;ext=1\r\ndata:\r\nB ; e = \"q\"\r\n x\n\nmore...\r\n0\r\nX-Trailer: 1\r\n\r\n";
     for (std::size_t step : {1, 3, 5, 64}) {
         auto r = feed(wire, step);
         INFO("step " << step);
@@ -135,6 +135,16 @@ TEST_CASE("response parser: malformed input is an error, not a guess", "[loadgen
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1234567890abcdef0\r\n",
+        // Found by loadgen_response_differential_test.cpp (Beast refused each, bench did not):
+        "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked:\r\n\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gz;ip, chunked\r\n\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nConnection: k eep-alive\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3; bad ext\r\nabc\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\t\r\nabc\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nnot a trailer\r\n\r\n",
     };
     for (const auto& w : bad) {
         INFO(w);

@@ -17,6 +17,7 @@
 #include "common/url.hpp"
 #include "proxy/header_rewrite.hpp"
 #include "proxy/request_guard.hpp"
+#include "tests/unit/escaped.hpp"
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
@@ -33,6 +34,7 @@ namespace {
 
 namespace http = boost::beast::http;
 using proxy::http1::framing;
+using test_support::escaped;
 
 class generator
 {
@@ -254,26 +256,6 @@ proxy::provider_config provider()
 } // namespace
 
 namespace {
-
-// A head as INFO shows it: control bytes and non-ASCII escaped.
-std::string escaped(const std::string& s)
-{
-    std::string out;
-    for (unsigned char c : s) {
-        if (c == '\r')
-            out += "\\r";
-        else if (c == '\n')
-            out += "\\n";
-        else if (c < 0x20 || c >= 0x7f) {
-            static constexpr char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else
-            out += static_cast<char>(c);
-    }
-    return out;
-}
 
 // Beast's framing of a head it accepted, in the proxy's terms.
 template <bool isRequest>

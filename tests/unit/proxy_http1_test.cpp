@@ -107,6 +107,7 @@ TEST_CASE("http1: response framing (RFC 9112 section 6.3)", "[unit][http1]")
     CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip, chunked\r\n\r\n"));
     CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;q=1\r\n\r\n"));
     CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: \"chunked\"\r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gz;ip, chunked\r\n\r\n"));
     CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip;level=1, chunked\r\n\r\n")->kind ==
           h1::framing::chunked);
     CHECK(framing("HTTP/1.1 200 OK\r\n\r\n")->kind == h1::framing::until_close);
