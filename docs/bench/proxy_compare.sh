@@ -8,7 +8,8 @@
 #   docs/bench/proxy_compare.sh [ROUNDS=3] [DURATION_S=5] [CANDIDATES="direct proxy haproxy-tcp haproxy-http nginx fastapi"]
 #
 # Per candidate and round:
-#   closed loop  wrk -t1 -c32 -d<D>s POST            -> req/s, CPU us per request (/proc/PID/stat)
+#   closed loop  wrk -t1 -c32 -d<D>s POST            -> req/s, CPU us per request (/proc/PID/stat) of
+#                the candidate and of the upstream nginx (up_cpu; for "direct" the two are the same)
 #   open loop    h2load --h1 --rps at 1000 and 5000 req/s (FastAPI: 500 req/s) -> p50/p99 from the
 #                per-request log, "added" = candidate - direct of the same round
 #   memory       h2load with 1000 connections at 5000 req/s -> RSS (VmRSS, summed over the process
@@ -81,14 +82,17 @@ cpu_ticks() { # pid and its children: utime+stime in clock ticks
 rss_kb() { local t=0 q; for q in $1 $(pgrep -P "$1" || true); do t=$((t + $(awk '/^VmRSS/ {print $2}' /proc/$q/status))); done; echo $t; }
 hz=$(getconf CLK_TCK)
 
-closed_loop() { # name -> "rps cpu_us_per_req"
-  local n=$1 url="http://127.0.0.1:${port[$1]}/v1/chat/completions" c0 c1 out reqs rps
-  c0=$(cpu_ticks "${pid[$n]}")
+closed_loop() { # name -> "rps cpu_us_per_req upstream_cpu_us_per_req"
+  # The upstream's CPU is read too: it shares CPU 0 with the candidate, so req/s reflects both, and
+  # a candidate can move work onto the upstream's account (docs/BENCHMARKS.md, io_uring).
+  local n=$1 url="http://127.0.0.1:${port[$1]}/v1/chat/completions" c0 c1 u0 u1 out reqs rps
+  c0=$(cpu_ticks "${pid[$n]}"); u0=$(cpu_ticks "$upstream_pid")
   out=$(taskset -c 1 wrk -t1 -c32 -d${dur}s -s $here/proxy_post_chat.lua "$url")
-  c1=$(cpu_ticks "${pid[$n]}")
+  c1=$(cpu_ticks "${pid[$n]}"); u1=$(cpu_ticks "$upstream_pid")
   reqs=$(echo "$out" | awk '/requests in/ {print $1}')
   rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
-  awk -v r="$rps" -v q="$reqs" -v d=$((c1 - c0)) -v hz="$hz" 'BEGIN { printf "%.0f %.1f", r, d * 1e6 / hz / q }'
+  awk -v r="$rps" -v q="$reqs" -v d=$((c1 - c0)) -v u=$((u1 - u0)) -v hz="$hz" \
+    'BEGIN { printf "%.0f %.1f %.1f", r, d * 1e6 / hz / q, u * 1e6 / hz / q }'
 }
 open_loop() { # name rate conns -> "p50_us p99_us ok_fraction"
   local n=$1 rate=$2 conns=$3 url="http://127.0.0.1:${port[$1]}/v1/chat/completions" log=$tmp/h2load.log
@@ -117,7 +121,7 @@ results=$tmp/results.txt
 [[ ${OVERHEAD_ONLY:-0} == 1 ]] || {
 for r in $(seq "$rounds"); do
   for n in $candidates; do
-    read -r rps cpu <<< "$(closed_loop "$n")"
+    read -r rps cpu ucpu <<< "$(closed_loop "$n")"
     if [[ $n == fastapi ]]; then
       read -r a50 a99 aok <<< "$(open_loop "$n" 500 10)"; b50=nan; b99=nan; bok=0
     else
@@ -125,23 +129,23 @@ for r in $(seq "$rounds"); do
       read -r b50 b99 bok <<< "$(open_loop "$n" 5000 50)"
     fi
     rss=$(rss_under_load "$n")
-    echo "round $r $n rps $rps cpu_us $cpu p50_1k $a50 p99_1k $a99 ok_1k $aok p50_5k $b50 p99_5k $b99 ok_5k $bok rss_mb_1000c $rss" | tee -a "$results"
+    echo "round $r $n rps $rps cpu_us $cpu p50_1k $a50 p99_1k $a99 ok_1k $aok p50_5k $b50 p99_5k $b99 ok_5k $bok rss_mb_1000c $rss upstream_cpu_us $ucpu" | tee -a "$results"
   done
 done
 
 echo
 echo "# medians over $rounds rounds (latencies in us; added = candidate - direct, per round, then median)"
 awk '
-  { k = $3; n[k]++; i = n[k]; rps[k, i] = $5; cpu[k, i] = $7; p50a[k, i] = $9; p99a[k, i] = $11; p50b[k, i] = $15; p99b[k, i] = $17; rss[k, i] = $21;
+  { k = $3; n[k]++; i = n[k]; rps[k, i] = $5; cpu[k, i] = $7; p50a[k, i] = $9; p99a[k, i] = $11; p50b[k, i] = $15; p99b[k, i] = $17; rss[k, i] = $21; ucpu[k, i] = $23;
     round[k, i] = $2; names[k] = 1; if (k == "direct") { d50a[$2] = $9; d99a[$2] = $11; d50b[$2] = $15; d99b[$2] = $17 } }
   function med(arr, k, m,   i, j, t, v) { for (i = 1; i <= m; i++) v[i] = arr[k, i]
     for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
     return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2 }
   END {
-    printf "%-13s %9s %8s %9s %9s %9s %9s %9s %9s %9s\n", "candidate", "req/s", "cpu_us", "p50@1k", "+p50@1k", "+p99@1k", "p50@5k", "+p50@5k", "+p99@5k", "rss_MB"
+    printf "%-13s %9s %8s %8s %9s %9s %9s %9s %9s %9s %9s\n", "candidate", "req/s", "cpu_us", "up_cpu", "p50@1k", "+p50@1k", "+p99@1k", "p50@5k", "+p50@5k", "+p99@5k", "rss_MB"
     for (k in names) { m = n[k]
       for (i = 1; i <= m; i++) { r = round[k, i]; x50a[k, i] = p50a[k, i] - d50a[r]; x99a[k, i] = p99a[k, i] - d99a[r]; x50b[k, i] = p50b[k, i] - d50b[r]; x99b[k, i] = p99b[k, i] - d99b[r] }
-      printf "%-13s %9.0f %8.1f %9.0f %9.0f %9.0f %9s %9s %9s %9.1f\n", k, med(rps, k, m), med(cpu, k, m), med(p50a, k, m), med(x50a, k, m), med(x99a, k, m),
+      printf "%-13s %9.0f %8.1f %8.1f %9.0f %9.0f %9.0f %9s %9s %9s %9.1f\n", k, med(rps, k, m), med(cpu, k, m), med(ucpu, k, m), med(p50a, k, m), med(x50a, k, m), med(x99a, k, m),
         (k == "fastapi" ? "-" : sprintf("%.0f", med(p50b, k, m))), (k == "fastapi" ? "-" : sprintf("%.0f", med(x50b, k, m))), (k == "fastapi" ? "-" : sprintf("%.0f", med(x99b, k, m))), med(rss, k, m) } }' "$results"
 echo "(fastapi: open loop at 500 req/s instead of 1000; its +p50@1k column is at 500 req/s)"
 }
