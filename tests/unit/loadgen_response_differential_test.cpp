@@ -9,33 +9,23 @@
 // status, body, end and keep-alive verdict. bench may refuse more than Beast (a refused response
 // is counted as an error, in plain sight); it may never accept something else. Seeds are fixed.
 #include "bench/loadgen/response_parser.hpp"
-#include "tests/unit/escaped.hpp"
+#include "tests/unit/generated_cases.hpp"
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <catch2/catch.hpp>
-#include <cstdlib>
-#include <random>
 #include <string>
 
 namespace {
 
 namespace http = boost::beast::http;
 
-class generator
+class generator : public test_support::case_generator
 {
 public:
-    explicit generator(std::uint64_t seed) : rng_(seed) {}
-
-    std::size_t below(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
-    bool chance(unsigned percent) { return below(100) < percent; }
-    template <typename T, std::size_t N>
-    const T& usually_first(const T (&a)[N])
-    {
-        return chance(75) ? a[0] : a[below(N)];
-    }
+    using case_generator::case_generator;
 
     std::string hex(std::size_t n)
     {
@@ -119,28 +109,13 @@ public:
             s = chance(50) ? "HTTP/1.1 100 Continue\r\n\r\n"
                            : "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n";
         s += response();
-        if (chance(25)) {
-            static const char bytes[] = {'\0', '\r', '\n', ' ', '\t', ':', ';', '0', 'f', 'G', '\x7f'};
-            for (std::size_t k = 1 + below(3); k > 0 && !s.empty(); --k) {
-                auto at = below(s.size());
-                switch (below(3)) {
-                case 0:
-                    s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), bytes[below(sizeof bytes)]);
-                    break;
-                case 1:
-                    s.erase(at, 1);
-                    break;
-                default:
-                    s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), s[at]);
-                    break;
-                }
-            }
-        }
+        if (chance(25))
+            damage(s, damage_bytes);
         return s;
     }
 
 private:
-    std::mt19937_64 rng_;
+    static constexpr char damage_bytes[] = {'\0', '\r', '\n', ' ', '\t', ':', ';', '0', 'f', 'G', '\x7f'};
 };
 
 struct outcome
@@ -243,10 +218,8 @@ std::string with_reason_spaces(std::string stream, std::size_t& added)
 TEST_CASE("differential: every response bench's parser completes, Beast's completes alike",
           "[unit][loadgen][differential]")
 {
-    const char* v = std::getenv("LGB_DIFF_CASES");
-    const int cases = v ? std::atoi(v) : 20000;
-    const char* s = std::getenv("LGB_DIFF_SEED");
-    generator g(11 + (s ? std::strtoull(s, nullptr, 10) : 0));
+    const int cases = test_support::generated_case_count(20000);
+    generator g(test_support::generated_seed(11));
     std::size_t completed = 0, refused = 0;
     for (int i = 0; i < cases; ++i) {
         auto response = g.stream();

@@ -17,7 +17,7 @@
 #include "common/url.hpp"
 #include "proxy/header_rewrite.hpp"
 #include "proxy/request_guard.hpp"
-#include "tests/unit/escaped.hpp"
+#include "tests/unit/generated_cases.hpp"
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
@@ -25,8 +25,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <catch2/catch.hpp>
-#include <cstdlib>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -36,46 +34,10 @@ namespace http = boost::beast::http;
 using proxy::http1::framing;
 using test_support::escaped;
 
-class generator
+class generator : public test_support::case_generator
 {
 public:
-    explicit generator(std::uint64_t seed) : rng_(seed) {}
-
-    std::size_t below(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
-    bool chance(unsigned percent) { return below(100) < percent; }
-    template <typename T, std::size_t N>
-    const T& pick(const T (&a)[N])
-    {
-        return a[below(N)];
-    }
-    // The first (usual) element most of the time, any element otherwise: most heads stay close
-    // enough to valid that the checks past the first rejection are reached too.
-    template <typename T, std::size_t N>
-    const T& usually_first(const T (&a)[N])
-    {
-        return chance(75) ? a[0] : pick(a);
-    }
-
-    // Byte-level damage: insert one of the bytes parsers disagree on, delete or duplicate a byte.
-    void mutate(std::string& s)
-    {
-        static const char bytes[] = {'\0', '\r',   '\n',   ' ',    '\t', ':', ',',
-                                     ';',  '\x7f', '\x80', '\xff', 'a',  '"', '0'};
-        for (std::size_t k = 1 + below(3); k > 0 && !s.empty(); --k) {
-            auto at = below(s.size());
-            switch (below(3)) {
-            case 0:
-                s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), pick(bytes));
-                break;
-            case 1:
-                s.erase(at, 1);
-                break;
-            default:
-                s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), s[at]);
-                break;
-            }
-        }
-    }
+    using case_generator::case_generator;
 
     std::string field_line(const std::string& name, const std::string& value)
     {
@@ -180,7 +142,7 @@ public:
                            (chance(3) ? "  " : " ") + usually_first(versions) + "\r\n" + fields(false) +
                            (chance(97) ? "\r\n" : "\n");
         if (chance(25))
-            mutate(head);
+            damage(head, damage_bytes);
         return head;
     }
 
@@ -206,12 +168,13 @@ public:
         std::string head =
             std::string(usually_first(lines)) + "\r\n" + fields(true) + (chance(97) ? "\r\n" : "\n");
         if (chance(25))
-            mutate(head);
+            damage(head, damage_bytes);
         return head;
     }
 
 private:
-    std::mt19937_64 rng_;
+    static constexpr char damage_bytes[] = {'\0', '\r',   '\n',   ' ',    '\t', ':', ',',
+                                            ';',  '\x7f', '\x80', '\xff', 'a',  '"', '0'};
 };
 
 // The bytes up to and including the first blank line, as the proxy's head reader cuts them.
@@ -299,20 +262,6 @@ bool chunked_not_last(const proxy::http1::response_head& h)
                        [](std::string_view c) { return common::iequals(c, "chunked"); });
 }
 
-// Cases per test, and a seed offset: LGB_DIFF_CASES=1000000 LGB_DIFF_SEED=n for a deeper run
-// than the 20,000 of each test that CI runs.
-int cases()
-{
-    const char* v = std::getenv("LGB_DIFF_CASES");
-    return v ? std::atoi(v) : 20000;
-}
-
-std::uint64_t seed(std::uint64_t base)
-{
-    const char* v = std::getenv("LGB_DIFF_SEED");
-    return base + (v ? std::strtoull(v, nullptr, 10) : 0);
-}
-
 const proxy::guard_limits roomy{1 << 20, 1000, 1 << 20, ~0ull, 1024};
 
 } // namespace
@@ -320,9 +269,9 @@ const proxy::guard_limits roomy{1 << 20, 1000, 1 << 20, ~0ull, 1024};
 TEST_CASE("differential: every request head the guard accepts, Beast reads alike",
           "[unit][guard][differential]")
 {
-    generator g(seed(20261126));
+    generator g(test_support::generated_seed(20261126));
     std::size_t accepted = 0, rejected = 0;
-    for (int i = 0, n = cases(); i < n; ++i) {
+    for (int i = 0, n = test_support::generated_case_count(20000); i < n; ++i) {
         auto head = cut_head(g.request());
         if (head.empty())
             continue;
@@ -352,10 +301,10 @@ TEST_CASE("differential: every request head the guard accepts, Beast reads alike
 TEST_CASE("round trip: the head written upstream is accepted and frames the body alike",
           "[unit][proxy][differential]")
 {
-    generator g(seed(7));
+    generator g(test_support::generated_seed(7));
     const auto prov = provider();
     std::size_t written = 0;
-    for (int i = 0, n = cases(); i < n; ++i) {
+    for (int i = 0, n = test_support::generated_case_count(20000); i < n; ++i) {
         auto head = cut_head(g.request());
         proxy::http1::request_head in;
         if (head.empty() || proxy::check_request(head, {}, in) || !proxy::method_allowed(in.method) ||
@@ -400,9 +349,9 @@ TEST_CASE("round trip: the head written upstream is accepted and frames the body
 TEST_CASE("differential: every response head the proxy relays, Beast reads alike",
           "[unit][http1][differential]")
 {
-    generator g(seed(42));
+    generator g(test_support::generated_seed(42));
     std::size_t relayed = 0, refused = 0, read_to_close = 0;
-    for (int i = 0, n = cases(); i < n; ++i) {
+    for (int i = 0, n = test_support::generated_case_count(20000); i < n; ++i) {
         auto head = cut_head(g.response());
         if (head.empty())
             continue;
