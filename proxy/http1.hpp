@@ -171,7 +171,8 @@ public:
         none,
         bad_size, // not a hex chunk size, or too large
         extension_too_long,
-        bad_line_end, // missing CRLF after a size line or after chunk data
+        bad_extension, // a chunk extension outside RFC 9112 7.1.1's grammar
+        bad_line_end,  // missing CRLF after a size line or after chunk data
         trailer_too_long,
         bad_trailer, // a trailer line with control bytes or without a colon
     };
@@ -206,6 +207,19 @@ private:
         done,
         failed,
     };
+    // Where in a chunk-size line's extensions the decoder is (extension_byte).
+    enum class ext_state : std::uint8_t
+    {
+        after_item,   // after the size, a name or a value: BWS then ';' or the line end
+        before_name,  // after ';'
+        name,         // an extension name
+        before_value, // after '='
+        token_value,  // a token value
+        quoted,       // inside a quoted-string value
+        quoted_pair,  // after a backslash in it
+    };
+    bool extension_byte(unsigned char c);
+
     bool fail(error e)
     {
         error_ = e;
@@ -221,6 +235,9 @@ private:
     std::uint64_t total_ = 0;
     std::size_t digits_ = 0;
     std::size_t ext_len_ = 0;
+    ext_state ext_ = ext_state::after_item;
+    bool ext_ws_ = false; // whitespace since the last name, value or ';'
+
     std::size_t trailer_bytes_ = 0;
     std::size_t line_len_ = 0; // bytes of the current trailer line
     bool line_colon_ = false;

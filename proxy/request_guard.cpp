@@ -327,6 +327,8 @@ rejection chunked_rejection(http1::chunked_decoder::error e, const guard_limits&
         return bad("chunk extension longer than " + std::to_string(limits.max_chunk_ext_bytes) + " bytes");
     case error::bad_size:
         return bad("malformed chunked body: bad chunk size line");
+    case error::bad_extension:
+        return bad("malformed chunked body: bad chunk extension");
     case error::bad_line_end:
         return bad("malformed chunked body: missing CRLF");
     case error::trailer_too_long:

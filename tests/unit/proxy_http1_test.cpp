@@ -186,7 +186,22 @@ TEST_CASE("http1: chunked decoder errors and bounds", "[unit][http1]")
     CHECK(decode("1\rx", 1, 8).error == error::bad_line_end);
     CHECK(decode("1\r\nxy\r\n", 1, 8).error == error::bad_line_end); // data longer than declared
     CHECK(decode("1\r\nx\rz", 1, 8).error == error::bad_line_end);
-    CHECK(decode("1;a\x01\r\n", 1, 8).error == error::bad_size); // control byte in an extension
+    CHECK(decode("1;a\x01\r\n", 1, 8).error == error::bad_extension); // control byte in an extension
+    // Extensions follow RFC 9112 7.1.1 (found by tests/unit/proxy_differential_test.cpp: the
+    // decoder took any bytes up to the CR, Beast's parser refuses these).
+    for (const char* ok : {"1;a\r\nx\r\n0\r\n\r\n", "1 ; a = b ;c=\"q \\\" r\"\r\nx\r\n0\r\n\r\n",
+                           "1\t;a=b\r\nx\r\n0;z\r\n\r\n"}) {
+        INFO(ok);
+        CHECK(decode(ok, 1, 8).done);
+    }
+    for (const char* bad : {"1 \r\n", "1;\r\n", "1; bad ext\r\n", "1;a=\r\n", "1;a=b \r\n", "1;a=\"q\r\n",
+                            "1;a b\r\n", "1;(x)\r\n", "1x\r\n"}) {
+        INFO(bad);
+        auto e = decode(bad, 1, 8).error;
+        CHECK((e == error::bad_extension || e == error::bad_size));
+    }
+    CHECK(decode("0\r\nA b: c\r\n\r\n", 1, 8).error == error::bad_trailer); // trailer names are tokens
+    CHECK(decode("0\r\n: c\r\n\r\n", 1, 8).error == error::bad_trailer);
     CHECK(decode("1;" + std::string(10, 'e') + "\r\nx\r\n0\r\n\r\n", 4, 8, 11).error == error::none);
     CHECK(decode("1;" + std::string(11, 'e') + "\r\nx\r\n0\r\n\r\n", 4, 8, 11).error ==
           error::extension_too_long);
