@@ -409,9 +409,14 @@ std::string chunked_body(test_support::case_generator& g)
     std::string out;
     for (std::size_t at = 0; at < data.size();) {
         auto n = std::min(data.size() - at, 1 + g.below(60));
+        // Digits through a pointer: GCC 12 at -O1 with -fsanitize=undefined miscompiled indexing
+        // `(c ? "0123..." : "0123...")` directly (wrong digits, in the sanitizer build only).
+        static constexpr char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
         std::string size;
-        for (auto v = n; v > 0 || size.empty(); v /= 16)
-            size.insert(size.begin(), (g.chance(50) ? "0123456789abcdef" : "0123456789ABCDEF")[v % 16]);
+        for (auto v = n; v > 0 || size.empty(); v /= 16) {
+            const char* digits = g.chance(50) ? lower : upper;
+            size.insert(size.begin(), digits[v % 16]);
+        }
         if (g.chance(10))
             size.insert(0, g.below(3) + 1, '0');
         out += size + g.usually_first(extensions) + "\r\n" + data.substr(at, n) + "\r\n";
