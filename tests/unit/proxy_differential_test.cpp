@@ -7,10 +7,12 @@
 // smuggling uses (doubled or odd Content-Length, Transfer-Encoding lists, bare CR and LF, NUL,
 // obs-fold, spaces before colons) and then mutated byte by byte:
 // - whatever the proxy accepts, Beast's parser accepts too and reads the same method, target,
-//   version, status and body framing (the proxy is never the looser of the two);
+//   version, status and body framing (the proxy is never the looser of the two, but for two
+//   response cases named where they are allowed);
 // - the head the proxy writes upstream for an accepted request is itself accepted, frames the
 //   body the same way, carries one Host (the configured one) and no hop-by-hop field;
-// - the chunked decoder returns the bytes Beast's chunked parser returns, in any input split.
+// - every chunked body the decoder completes, Beast's parser completes with the same bytes and
+//   ends at the same byte, whatever the input split.
 // Seeds are fixed, so a failure is reproducible: INFO prints the case. (proxy_http1_test.cpp's
 // mutation test checks that damaged heads never crash the parsers; this one checks meaning.)
 #include "common/http_headers.hpp"
