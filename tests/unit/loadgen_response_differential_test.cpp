@@ -9,7 +9,7 @@
 // status, body, end and keep-alive verdict. bench may refuse more than Beast (a refused response
 // is counted as an error, in plain sight); it may never accept something else. Seeds are fixed.
 #include "bench/loadgen/response_parser.hpp"
-#include "tests/unit/generated_cases.hpp"
+#include "tests/support/generated_cases.hpp"
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
