@@ -123,4 +123,16 @@ bool valid_transfer_parameters(std::string_view s)
     return valid_parameters(s, true);
 }
 
+std::optional<std::string_view> transfer_coding_name(std::string_view element)
+{
+    auto semi = element.find(';');
+    auto name = trim_ows(element.substr(0, semi));
+    if (!is_token(name))
+        return std::nullopt;
+    if (semi != std::string_view::npos &&
+        (iequals(name, "chunked") || !valid_transfer_parameters(element.substr(semi))))
+        return std::nullopt;
+    return name;
+}
+
 } // namespace common

@@ -104,6 +104,11 @@ bool valid_chunk_extensions(std::string_view s);
 // "=" ( token / quoted-string ) ), the value required.
 bool valid_transfer_parameters(std::string_view s);
 
+// One element of a Transfer-Encoding list (already trimmed, as for_each_list_element gives it):
+// the coding's name when the element is well formed, a token and then valid parameters, none on
+// chunked (RFC 9112 7.1 treats one as an error); nothing otherwise.
+std::optional<std::string_view> transfer_coding_name(std::string_view element);
+
 // Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b);
 

@@ -264,17 +264,13 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
         } else if (f.id == field_id::transfer_encoding) {
             te = true;
             common::for_each_list_element(f.value, [&](std::string_view c) {
-                // transfer-coding = token *( OWS ";" OWS transfer-parameter ); chunked defines no
-                // parameter, and RFC 9112 7.1 has one on it treated as an error.
-                auto semi = c.find(';');
-                auto name = common::trim_ows(c.substr(0, semi));
-                bool chunked = common::iequals(name, "chunked");
-                bool params = semi != std::string_view::npos;
-                if (!common::is_token(name) ||
-                    (params && (chunked || !common::valid_transfer_parameters(c.substr(semi)))))
+                auto name = common::transfer_coding_name(c);
+                if (!name) {
                     bad_coding = true;
-                last_coding = name;
-                chunked_count += chunked;
+                    return;
+                }
+                last_coding = *name;
+                chunked_count += common::iequals(*name, "chunked");
             });
         }
     }

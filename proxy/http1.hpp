@@ -154,9 +154,9 @@ struct framing
 
 // The framing of an upstream response, or nothing when it is ambiguous or malformed (502):
 // differing or malformed Content-Length values, Content-Length with Transfer-Encoding, chunked
-// applied twice or with a parameter, a coding that is not a token. Codings ending in one other than chunked
-// are read until the upstream closes. `request_was_head`: the response to a HEAD request has no body whatever
-// it declares.
+// applied twice, a malformed coding (common::transfer_coding_name). Codings ending in one other
+// than chunked are read until the upstream closes. `request_was_head`: the response to a HEAD
+// request has no body whatever it declares.
 std::optional<framing> response_framing(const response_head& h, bool request_was_head);
 
 // Decodes a chunked body: data bytes are copied out, chunk-size lines, extensions, the last

@@ -41,9 +41,8 @@ std::optional<rejection> scan_raw_head(std::string_view head_bytes, const guard_
 
 // The split head (scan_raw_head's `out`): TE/CL rules (both -> 400, TE other than exactly
 // "chunked" -> 400, differing/malformed CL), a Connection value that is not a token list, Host
-// missing/duplicate, absolute-form or '*'
-// targets, CONNECT (405), dot-segments (also percent-encoded %2e), HTTP version (505), declared
-// body over the limit (413).
+// missing/duplicate, absolute-form or '*' targets, CONNECT (405), dot-segments (also
+// percent-encoded %2e), HTTP version (505), declared body over the limit (413).
 std::optional<rejection> check_request_head(const http1::request_head& head, const guard_limits&);
 
 // The whole check of a raw request head: scan_raw_head into `out`, then

@@ -210,14 +210,10 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
                 // the body runs to the end of the connection (RFC 9112, 6.3).
                 bool bad = false;
                 common::for_each_list_element(value, [&](std::string_view t) {
-                    // token *( OWS ";" OWS parameter ); chunked takes none (RFC 9112 7.1).
-                    auto semi = t.find(';');
-                    auto coding = common::trim_ows(t.substr(0, semi));
-                    chunked = iequals(coding, "chunked");
+                    auto coding = common::transfer_coding_name(t);
+                    bad = bad || !coding;
+                    chunked = coding && iequals(*coding, "chunked");
                     other_coding = !chunked;
-                    bool params = semi != std::string_view::npos;
-                    bad = bad || !common::is_token(coding) ||
-                          (params && (chunked || !common::valid_transfer_parameters(t.substr(semi))));
                 });
                 if (bad)
                     return head_result::error; // a coding bench cannot name: the body's end is unknown

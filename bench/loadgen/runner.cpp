@@ -203,8 +203,6 @@ measured find_max(const config& base, const resolved_run& r, json& trials)
     return std::move(*best);
 }
 
-// Overhead mode whose direct target never answered 2xx (a missing key gives 401 from a hosted
-// upstream): the outcomes it got instead ("401 x50, drop tls x2"), or "" when it had successes.
 // What a block's requests got instead of a success: "404 x12, drop timeout x3".
 std::string outcomes(const json& block)
 {
@@ -236,6 +234,8 @@ std::string endpoint_hint(const json& block, std::string_view url)
     return fmt::format("; -url names the endpoint itself, e.g. {}/chat/completions", url);
 }
 
+// Overhead mode whose direct target never answered 2xx (a missing key gives 401 from a hosted
+// upstream): the outcomes it got instead ("401 x50, drop tls x2"), or "" when it had successes.
 std::string failed_direct(const json& entry)
 {
     json d = entry.value("direct", json());
