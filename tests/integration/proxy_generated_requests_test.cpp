@@ -67,14 +67,6 @@ expectation expect(const std::string& head, const std::string& body)
     return x;
 }
 
-std::string letters(test_support::case_generator& g, std::size_t n)
-{
-    std::string s(n, 'x');
-    for (auto& c : s)
-        c = static_cast<char>('a' + g.below(26));
-    return s;
-}
-
 } // namespace
 
 TEST_CASE("generated requests: each gets the status the proxy's checks predict, and only the accepted "
@@ -98,7 +90,7 @@ TEST_CASE("generated requests: each gets the status the proxy's checks predict, 
         if (!proxy::check_request(head, proxy::guard_limits{}, h)) {
             auto f = proxy::request_framing(h);
             if (f.kind == framing::content_length)
-                body = letters(g, static_cast<std::size_t>(f.length));
+                body = g.letters(static_cast<std::size_t>(f.length));
             else if (f.kind == framing::chunked)
                 body = test_support::chunked_body(g);
         }

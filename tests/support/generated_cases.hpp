@@ -31,6 +31,32 @@ public:
         return chance(75) ? a[0] : pick(a);
     }
 
+    // n random lower-case letters (body bytes).
+    std::string letters(std::size_t n)
+    {
+        std::string s(n, 'x');
+        for (auto& c : s)
+            c = static_cast<char>('a' + below(26));
+        return s;
+    }
+
+    // n in hex as peers write chunk sizes: digits in either case, now and then leading zeros.
+    std::string hex(std::size_t n)
+    {
+        // Digits through a pointer: GCC 12 at -O1 with -fsanitize=undefined miscompiled indexing
+        // `(c ? "0123..." : "0123...")` directly (wrong digits, in the sanitizer build only).
+        static constexpr char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
+        std::string out;
+        do {
+            const char* digits = chance(50) ? lower : upper;
+            out.insert(out.begin(), digits[n % 16]);
+            n /= 16;
+        } while (n);
+        if (chance(10))
+            out.insert(0, below(3) + 1, '0');
+        return out;
+    }
+
     // One to three byte-level changes: insert one of `bytes` (those parsers disagree on), delete a
     // byte, or double one.
     template <std::size_t N>

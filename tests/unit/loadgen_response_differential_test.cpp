@@ -9,7 +9,7 @@
 // status, body, end and keep-alive verdict. bench may refuse more than Beast (a refused response
 // is counted as an error, in plain sight); it may never accept something else. Seeds are fixed.
 #include "bench/loadgen/response_parser.hpp"
-#include "tests/support/generated_cases.hpp"
+#include "tests/support/http_cases.hpp"
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
@@ -27,35 +27,6 @@ class generator : public test_support::case_generator
 public:
     using case_generator::case_generator;
 
-    std::string hex(std::size_t n)
-    {
-        static constexpr char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
-        const char* digits = chance(50) ? lower : upper;
-        std::string out;
-        do {
-            out.insert(out.begin(), digits[n % 16]);
-            n /= 16;
-        } while (n);
-        if (chance(10))
-            out.insert(0, below(3) + 1, '0');
-        return out;
-    }
-
-    std::string chunked(const std::string& body)
-    {
-        static const char* const extensions[] = {"", ";a=b", ";x", " ;y=\"q\"", ";a=b;c", "; bad ext"};
-        std::string out;
-        for (std::size_t at = 0; at < body.size();) {
-            auto n = std::min(body.size() - at, 1 + below(40));
-            out += hex(n) + usually_first(extensions) + "\r\n" + body.substr(at, n) + "\r\n";
-            at += n;
-        }
-        out += "0" + std::string(usually_first(extensions)) + "\r\n";
-        if (chance(20))
-            out += "X-Trailer: t\r\n";
-        return out + "\r\n";
-    }
-
     // One response: head, body and the framing that delimits it.
     std::string response()
     {
@@ -69,9 +40,7 @@ public:
         static const char* const connections[] = {"keep-alive", "close", "Keep-Alive", "close, x", ", close"};
         static const char* const codings[] = {"chunked",       "Chunked", "gzip, chunked",
                                               "chunked, gzip", "gzip",    "chunked,"};
-        std::string body(below(120), 'b');
-        for (auto& c : body)
-            c = static_cast<char>('a' + below(26));
+        std::string body = letters(below(120));
         std::string out = std::string(usually_first(lines)) + "\r\n";
         if (chance(20))
             out += "Connection: " + std::string(usually_first(connections)) + "\r\n";
@@ -92,7 +61,7 @@ public:
                 out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
             bool chunked_last = coding == "chunked" || coding == "Chunked" || coding == "gzip, chunked" ||
                                 coding == "chunked,";
-            out += "\r\n" + (chunked_last ? chunked(body) : body);
+            out += "\r\n" + (chunked_last ? test_support::chunked_encoding(*this, body) : body);
             break;
         }
         default: // until the connection closes
