@@ -231,7 +231,7 @@ bool parse_response(std::string_view raw, response_head& out, std::size_t max_fi
         if (pos == std::string_view::npos)
             return false;
         if (line.empty())
-            return pos == raw.size();
+            return pos == raw.size() && !out.bad_connection;
         if (line.front() == ' ' || line.front() == '\t')
             return false; // obs-fold
         auto colon = line.find(':');
@@ -243,8 +243,6 @@ bool parse_response(std::string_view raw, response_head& out, std::size_t max_fi
         if (out.fields.size() >= max_fields)
             return false;
         add_field_line(out, line, colon);
-        if (out.bad_connection)
-            return false;
     }
 }
 
