@@ -7,6 +7,7 @@
 #include "common/net.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/http1.hpp"
+#include "proxy/send_now.hpp"
 
 #include <algorithm>
 #include <boost/asio/write.hpp>
@@ -24,6 +25,16 @@ template <typename Stream>
 auto write_framed(Stream& s, const framed_piece& piece)
 {
     return net::async_write(s, piece.buffers(), common::use_nothrow);
+}
+
+// Sends `piece` at once if the stream takes it (send_now.hpp). True when it is all written or
+// the send failed (`ec` set); false leaves the unsent rest in `piece` for write_framed, the one
+// write that suspends and so the only one that needs its deadline set.
+template <typename Stream>
+bool sent_now(Stream& s, framed_piece& piece, beast::error_code& ec)
+{
+    piece.consume(send_now(s, piece.buffers(), ec));
+    return ec || piece.count == 0;
 }
 
 enum class body_outcome
@@ -79,13 +90,16 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
         return true;
     };
     bool done = is_done();
-    framed_piece out; // one for every write below: see framed_piece::assign
+    framed_piece out;      // one for every write below: see framed_piece::assign
+    beast::error_code wec; // likewise, one for every write: each local takes its own frame slot
     if (up_buf.size() == 0 && !done) {
         // Nothing of the body yet (a stream waiting for its first token): the head goes now.
-        down_deadline.expires_after(p.write_timeout);
         out.assign(head, nullptr, 0, false, false);
-        auto [ec, written] = co_await write_framed(down, out);
-        if (ec)
+        if (!sent_now(down, out, wec)) {
+            down_deadline.expires_after(p.write_timeout);
+            std::tie(wec, std::ignore) = co_await write_framed(down, out);
+        }
+        if (wec)
             co_return body_relay_result{body_outcome::client_failed, true, false};
         head = {};
     }
@@ -144,9 +158,11 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
                 co_return body_relay_result{body_outcome::upstream_malformed, head.empty(), false};
             if (malformed) {
                 // The valid bytes before the error go out; then the response is cut.
-                down_deadline.expires_after(p.write_timeout);
                 out.assign(head, data, n, p.chunked_out, false);
-                auto [wec, written] = co_await write_framed(down, out);
+                if (!sent_now(down, out, wec)) {
+                    down_deadline.expires_after(p.write_timeout);
+                    std::tie(wec, std::ignore) = co_await write_framed(down, out);
+                }
                 co_return body_relay_result{
                     wec ? body_outcome::client_failed : body_outcome::upstream_malformed, true, false};
             }
@@ -158,8 +174,10 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
         }
         out.assign(head, data, n, p.chunked_out, done);
         if (out.count > 0) {
-            down_deadline.expires_after(p.write_timeout);
-            auto [wec, written] = co_await write_framed(down, out);
+            if (!sent_now(down, out, wec)) {
+                down_deadline.expires_after(p.write_timeout);
+                std::tie(wec, std::ignore) = co_await write_framed(down, out);
+            }
             if (wec)
                 co_return body_relay_result{body_outcome::client_failed, true, false};
         }

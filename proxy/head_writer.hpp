@@ -3,6 +3,7 @@
 // generic serializer on the hot path (measured with callgrind, docs/BENCHMARKS.md "## proxy").
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/message.hpp>
@@ -104,6 +105,18 @@ struct framed_piece
             bufs[count++] = boost::asio::buffer("0\r\n\r\n", 5);
     }
     std::span<const boost::asio::const_buffer> buffers() const { return {bufs.data(), count}; }
+
+    // Drops the first `n` bytes (already written), keeping the rest in order.
+    void consume(std::size_t n)
+    {
+        std::size_t first = 0;
+        while (first < count && n >= bufs[first].size())
+            n -= bufs[first++].size();
+        if (first < count)
+            bufs[first] += n;
+        std::copy(bufs.begin() + first, bufs.begin() + count, bufs.begin());
+        count -= first;
+    }
 };
 
 } // namespace proxy

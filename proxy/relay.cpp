@@ -106,11 +106,12 @@ common::task<exchange_result> exchange(request_state& rs, upstream_connection& u
     std::string_view pending_head = rs.s->head;
     std::size_t len = first_len;
     for (;;) {
-        up.deadline().expires_after(cfg.write_timeout);
         framed_piece piece(pending_head, rs.piece, len, chunked, body_done);
         beast::error_code ec;
-        if (piece.count > 0)
+        if (!sent_now(up, piece, ec)) {
+            up.deadline().expires_after(cfg.write_timeout);
             std::tie(ec, std::ignore) = co_await write_framed(up, piece);
+        }
         if (ec) {
             if (retry_allowed && !rs.watch->fired)
                 co_return exchange_result{std::nullopt, true};

@@ -1,6 +1,8 @@
 // Upstream connect (TCP, TLS with SNI and verification), stale checks and the pool's I/O side.
 #include "proxy/upstream_pool.hpp"
 
+#include "proxy/send_now.hpp"
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/error.hpp>
@@ -18,6 +20,12 @@ upstream_connection::upstream_connection(net::any_io_executor ex, net::ssl::cont
     else
         plain_.emplace(ex);
     deadline_ = std::make_unique<io_deadline>(socket());
+}
+
+std::size_t send_now(upstream_connection& c, std::span<const net::const_buffer> bufs,
+                     boost::system::error_code& ec)
+{
+    return c.tls() ? 0 : send_now(c.socket(), bufs, ec);
 }
 
 bool upstream_connection::stale(std::chrono::steady_clock::time_point now, bool always_peek)

@@ -15,6 +15,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <memory>
 #include <optional>
+#include <span>
 
 namespace proxy {
 
@@ -71,6 +72,10 @@ private:
     std::unique_ptr<tls_stream> tls_;
     std::unique_ptr<io_deadline> deadline_; // declared last: destroyed before the socket
 };
+
+// Plain connections send at once when they can (send_now.hpp); TLS ones never do (0).
+std::size_t send_now(upstream_connection& c, std::span<const net::const_buffer> bufs,
+                     boost::system::error_code& ec);
 
 class upstream_pool;
 

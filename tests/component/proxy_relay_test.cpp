@@ -1,17 +1,23 @@
 // proxy component tests on connected in-memory streams (beast::test::stream) with injected
-// failures: raw head reading, upstream head checks, and the relay's re-framing of bodies.
+// failures: raw head reading, upstream head checks, and the relay's re-framing of bodies; and on
+// loopback sockets, the writes that go out without suspending (send_now).
 #include "proxy/body_relay.hpp"
 #include "proxy/head_reader.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/http1.hpp"
 #include "proxy/io_deadline.hpp"
+#include "proxy/send_now.hpp"
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
 #include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
 
 using namespace std::chrono_literals;
 namespace test = boost::beast::test;
@@ -304,4 +310,153 @@ TEST_CASE("io_deadline: data before the deadline completes the read; a destroyed
     ioc.restart();
     b.write_some(net::buffer("y", 1));
     CHECK_FALSE(run(ioc, read_one(a)));
+}
+
+TEST_CASE("framing: consume drops written bytes across buffers, keeping the rest in order",
+          "[component][proxy]")
+{
+    auto text = [](const proxy::framed_piece& p) {
+        std::string s;
+        for (auto b : p.buffers())
+            s.append(static_cast<const char*>(b.data()), b.size());
+        return s;
+    };
+    const std::string whole = "HEAD\r\n5\r\nhello\r\n0\r\n\r\n";
+    for (std::size_t n = 0; n <= whole.size(); ++n) {
+        proxy::framed_piece p("HEAD\r\n", "hello", 5, true, true);
+        REQUIRE(text(p) == whole);
+        p.consume(n);
+        INFO(n);
+        CHECK(text(p) == whole.substr(n));
+        for (auto b : p.buffers())
+            CHECK(b.size() > 0); // a written-out buffer is dropped, not left empty
+    }
+    proxy::framed_piece p("H", "ab", 2, false, true);
+    p.consume(1);
+    p.consume(1);
+    CHECK(text(p) == "b");
+}
+
+namespace {
+
+// Reads what `s` receives until the peer closes.
+common::task<std::string> read_all(net::ip::tcp::socket& s)
+{
+    std::string got;
+    char buf[4096];
+    for (;;) {
+        auto [ec, n] = co_await s.async_read_some(net::buffer(buf), common::use_nothrow);
+        got.append(buf, n);
+        if (ec)
+            co_return got;
+    }
+}
+
+} // namespace
+
+TEST_CASE("send_now: whole when the socket takes it, 0 and no error when its buffer is full, "
+          "an error once the peer is gone",
+          "[component][proxy]")
+{
+    net::io_context ioc;
+    auto [a, b] = socket_pair(ioc);
+    std::array<net::const_buffer, 3> three{net::buffer("one ", 4), net::buffer("two ", 4),
+                                           net::buffer("three", 5)};
+    beast::error_code ec;
+    CHECK(proxy::send_now(a, three, ec) == 13);
+    CHECK_FALSE(ec);
+    char in[13];
+    net::read(b, net::buffer(in));
+    CHECK(std::string_view(in, 13) == "one two three");
+
+    // Nobody reads b: the kernel's buffers fill, and send_now stops without blocking.
+    std::string block(64 * 1024, 'x');
+    std::array<net::const_buffer, 1> one{net::buffer(block)};
+    std::size_t total = 0, n = 0;
+    int zero_sends = 0;
+    for (int i = 0; i < 10'000 && zero_sends == 0; ++i) {
+        n = proxy::send_now(a, one, ec);
+        REQUIRE_FALSE(ec);
+        total += n;
+        zero_sends += n == 0;
+    }
+    CHECK(zero_sends == 1);
+    CHECK(total > 0);
+
+    // The peer resets (closes with unread data): a send fails with a reset or a broken pipe,
+    // reported in ec, and no SIGPIPE kills the test.
+    b.close();
+    std::size_t sent = 0;
+    for (int i = 0; i < 100 && !ec; ++i) {
+        sent = proxy::send_now(a, one, ec);
+        if (!ec)
+            std::this_thread::sleep_for(1ms);
+    }
+    CHECK(sent == 0);
+    CHECK((ec == net::error::connection_reset || ec == net::error::broken_pipe));
+}
+
+TEST_CASE("relay: a body larger than the socket's send buffer reaches a slow client whole and in "
+          "order, the rest of each piece written asynchronously",
+          "[component][proxy]")
+{
+    net::io_context ioc;
+    auto [proxy_side, client_side] = socket_pair(ioc);
+    proxy_side.set_option(net::socket_base::send_buffer_size(4096));
+    client_side.set_option(net::socket_base::receive_buffer_size(4096));
+
+    std::string body;
+    for (std::size_t i = 0; body.size() < 3 * 1024 * 1024; ++i)
+        body += std::to_string(i) + ',';
+    std::string response =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    test::stream up_server(ioc), up_proxy(ioc);
+    up_server.connect(up_proxy);
+    up_proxy.read_size(256 * 1024); // pieces far larger than the socket can take at once
+    up_server.write_some(net::buffer(response));
+    up_server.close();
+
+    std::optional<std::string> received;
+    net::co_spawn(ioc, read_all(client_side),
+                  [&](std::exception_ptr, std::string s) { received = std::move(s); });
+    std::vector<char> piece(256 * 1024);
+    bool complete = false;
+    net::co_spawn(
+        ioc,
+        [&]() -> common::task<void> {
+            beast::flat_buffer buf;
+            no_timer t;
+            auto h = co_await proxy::read_head(up_proxy, t, buf, 64 * 1024, 1000ms, 1000ms);
+            REQUIRE(h.status == proxy::head_status::ok);
+            proxy::http1::response_head head;
+            REQUIRE(
+                proxy::http1::parse_response({static_cast<const char*>(buf.data().data()), h.length}, head));
+            auto framing = proxy::http1::response_framing(head, false);
+            REQUIRE(framing);
+            buf.consume(h.length);
+            no_timer up_t, down_t;
+            auto r = co_await proxy::relay_body(
+                up_proxy, buf, up_t, proxy_side, down_t,
+                proxy::body_relay_params{*framing, true, "HTTP/1.1 200 OK\r\n\r\n", 1024, 1000ms, 1000ms},
+                [&piece] { return std::span<char>(piece.data(), piece.size()); });
+            complete = r.outcome == proxy::body_outcome::complete;
+            proxy_side.shutdown(net::socket_base::shutdown_send);
+        },
+        net::detached);
+    ioc.run();
+    CHECK(complete);
+    REQUIRE(received);
+    REQUIRE(received->starts_with("HTTP/1.1 200 OK\r\n\r\n"));
+    std::string dechunked, rest = received->substr(19);
+    for (;;) {
+        auto eol = rest.find("\r\n");
+        REQUIRE(eol != std::string::npos);
+        auto size = std::stoul(rest.substr(0, eol), nullptr, 16);
+        if (size == 0)
+            break;
+        dechunked += rest.substr(eol + 2, size);
+        rest = rest.substr(eol + 2 + size + 2);
+    }
+    CHECK(dechunked.size() == body.size());
+    CHECK(dechunked == body);
 }

@@ -1,0 +1,32 @@
+#include "proxy/send_now.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+namespace proxy {
+
+std::size_t send_now(net::ip::tcp::socket& s, std::span<const net::const_buffer> bufs,
+                     boost::system::error_code& ec)
+{
+    iovec iov[16];
+    std::size_t count = std::min(bufs.size(), std::size(iov));
+    for (std::size_t i = 0; i < count; ++i)
+        iov[i] = iovec{const_cast<void*>(bufs[i].data()), bufs[i].size()};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    for (;;) {
+        ssize_t n = ::sendmsg(s.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0)
+            return static_cast<std::size_t>(n);
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            ec.assign(errno, boost::system::system_category());
+        return 0;
+    }
+}
+
+} // namespace proxy
