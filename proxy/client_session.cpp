@@ -92,7 +92,8 @@ common::task<bool> send_error(request_state& rs, unsigned status, std::string_vi
 {
     auto body = common::openai_error_body(status, message, code);
     auto reason = http::obsolete_reason(static_cast<http::status>(status));
-    acquire_scratch(rs); // also for errors answered before any request was read (408, 431)
+    rs.client_deadline.uncap(); // a 504 for a request past its deadline still gets its write time
+    acquire_scratch(rs);        // also for errors answered before any request was read (408, 431)
     auto& out = rs.s->res_head;
     out.clear();
     out += "HTTP/1.1 ";
@@ -246,10 +247,12 @@ common::task<void> run_session(worker_context& w, std::size_t provider, net::ip:
         slot->idle = true;
         if (w.stopping)
             break;
+        deadline.uncap(); // the last request's own deadline does not bound the wait for the next
         auto head = co_await read_head(client, deadline, client_buf, w.cfg.max_header_bytes + 1,
                                        w.cfg.keepalive_timeout, w.cfg.header_timeout);
         slot->idle = false;
-        rs.reset();
+        rs.reset(w.cfg.providers[provider].request_timeout);
+        deadline.cap_at(rs.due);
         if (head.status == head_status::closed || head.status == head_status::error)
             break;
         if (head.status == head_status::timeout) {

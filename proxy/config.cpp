@@ -143,7 +143,28 @@ const std::vector<option>& options()
 
 // Repeatable NAME=VALUE flags, applied per provider; a bare VALUE applies to all providers.
 const std::vector<std::string> per_provider_flags = {
-    "port", "upstream", "provider", "stream-idle-timeout", "first-byte-timeout", "config"};
+    "port", "upstream", "provider", "stream-idle-timeout", "first-byte-timeout", "request-timeout", "config"};
+
+// The per-provider duration a flag or --config key names ("first-byte-timeout" or
+// "first_byte_timeout"), or nullptr.
+ms* provider_duration(provider_config& p, std::string_view name)
+{
+    auto is = [&](std::string_view dashed) {
+        if (name.size() != dashed.size())
+            return false;
+        for (std::size_t i = 0; i < name.size(); ++i)
+            if (name[i] != dashed[i] && !(name[i] == '_' && dashed[i] == '-'))
+                return false;
+        return true;
+    };
+    if (is("stream-idle-timeout"))
+        return &p.stream_idle_timeout;
+    if (is("first-byte-timeout"))
+        return &p.first_byte_timeout;
+    if (is("request-timeout"))
+        return &p.request_timeout;
+    return nullptr;
+}
 
 provider_config from_resolved(const common::resolved_provider& r, std::string& error)
 {
@@ -203,8 +224,10 @@ std::string apply_provider_value(config& c, const std::string& flag, const std::
             auto d = common::parse_duration(v);
             if (!d)
                 return "'" + v + "' is not a duration";
-            (flag == "stream-idle-timeout" ? p->stream_idle_timeout : p->first_byte_timeout) =
-                std::chrono::duration_cast<ms>(*d);
+            auto* field = provider_duration(*p, flag);
+            if (!field)
+                return "--" + flag + " is not a per-provider duration";
+            *field = std::chrono::duration_cast<ms>(*d);
         }
     }
     return {};
@@ -262,15 +285,13 @@ std::string apply_config_json(config& cfg, const std::string& text, const common
         }
         if (p->upstream.host.empty())
             return name + ": needs an \"upstream\" URL";
-        for (const char* key : {"stream_idle_timeout", "first_byte_timeout"}) {
+        for (const char* key : {"stream_idle_timeout", "first_byte_timeout", "request_timeout"}) {
             if (!e.contains(key))
                 continue;
             auto d = e[key].is_string() ? common::parse_duration(e[key].get<std::string>()) : std::nullopt;
             if (!d)
                 return name + ": bad \"" + key + "\"";
-            (std::string_view(key) == "stream_idle_timeout" ? p->stream_idle_timeout
-                                                            : p->first_byte_timeout) =
-                std::chrono::duration_cast<ms>(*d);
+            *provider_duration(*p, key) = std::chrono::duration_cast<ms>(*d);
         }
         if (e.contains("headers")) {
             if (!e["headers"].is_object())
@@ -462,7 +483,8 @@ std::string describe(const config& c)
     for (const auto& p : c.providers) {
         o << " | " << p.name << " port=" << p.port << " upstream=" << p.upstream.to_string()
           << " first_byte_timeout=" << p.first_byte_timeout.count()
-          << "ms stream_idle_timeout=" << p.stream_idle_timeout.count() << "ms headers=";
+          << "ms stream_idle_timeout=" << p.stream_idle_timeout.count()
+          << "ms request_timeout=" << p.request_timeout.count() << "ms headers=";
         for (const auto& h : p.headers)
             o << h.name << (common::iequals(h.name, "authorization") ? ":<redacted>," : ":set,");
     }
@@ -476,6 +498,7 @@ std::string usage()
            "             [--log-level LEVEL] [--access-log] [--ca-file FILE] [--drain-timeout D]\n"
            "             [--trust-forwarded] [--stream-idle-timeout [NAME=]D] [--first-byte-timeout "
            "[NAME=]D]\n"
+           "             [--request-timeout [NAME=]D]\n"
            "             [--max-header-bytes N] [--max-header-count N] [--max-url-bytes N] [--max-body N]\n"
            "             [--max-chunk-ext-bytes N] [--max-connections N] [--pool-max N] [--pool-max-idle N]\n"
            "             [--pool-idle-timeout D] [--header-timeout D] [--keepalive-timeout D]\n"

@@ -24,6 +24,7 @@ struct provider_config
     std::vector<common::added_header> headers; // added to every request; values may be secrets
     ms stream_idle_timeout{300'000};           // max gap between two response body pieces
     ms first_byte_timeout{300'000};            // request sent -> response head (LLM calls are long)
+    ms request_timeout{0}; // request head in -> response end, whatever the phase; 0: no limit
 
     // True when the added headers include Authorization (a configured key replaces the client's).
     bool sets_authorization() const;

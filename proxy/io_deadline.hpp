@@ -12,6 +12,7 @@
 
 #include "common/net.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -35,6 +36,7 @@ public:
 
     void expires_at(clock::time_point at)
     {
+        at = std::min(at, cap_);
         state_->deadline = at;
         state_->fired = false;
         if (!state_->waiting || at < state_->armed)
@@ -43,10 +45,19 @@ public:
     void expires_after(clock::duration d) { expires_at(clock::now() + d); }
     void expires_never()
     {
+        if (cap_ != clock::time_point::max()) {
+            expires_at(cap_);
+            return;
+        }
         state_->deadline = clock::time_point::max();
         state_->fired = false;
     }
     bool fired() const { return state_->fired; }
+
+    // A limit on every deadline set from now on: the request's own (--request-timeout) while a
+    // request runs on the socket. A later deadline is shortened to it; uncap() lifts it.
+    void cap_at(clock::time_point limit) { cap_ = limit; }
+    void uncap() { cap_ = clock::time_point::max(); }
 
 private:
     struct state
@@ -84,6 +95,7 @@ private:
 
     net::steady_timer timer_;
     std::shared_ptr<state> state_;
+    clock::time_point cap_ = clock::time_point::max();
 };
 
 } // namespace proxy

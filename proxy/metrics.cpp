@@ -40,6 +40,8 @@ std::string_view to_string(upstream_error_kind k)
         return "pool_exhausted";
     case upstream_error_kind::client_disconnect:
         return "client_disconnect";
+    case upstream_error_kind::request_timeout:
+        return "request_timeout";
     case upstream_error_kind::count_:
         break;
     }

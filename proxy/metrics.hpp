@@ -52,6 +52,7 @@ enum class upstream_error_kind
     closed_early, // connection lost before or while reading the response
     pool_exhausted,
     client_disconnect, // the client went away; the upstream request was cancelled
+    request_timeout,   // --request-timeout ran out while the upstream worked or streamed
     count_
 };
 std::string_view to_string(upstream_error_kind k);

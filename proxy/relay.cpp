@@ -113,11 +113,14 @@ common::task<exchange_result> exchange(request_state& rs, upstream_connection& u
             std::tie(ec, std::ignore) = co_await write_framed(up, piece);
         }
         if (ec) {
-            if (retry_allowed && !rs.watch->fired)
+            const bool out_of_time = up.deadline().fired() && rs.past_due();
+            if (retry_allowed && !rs.watch->fired && !out_of_time)
                 co_return exchange_result{std::nullopt, true};
             count(rs, rs.watch->fired ? upstream_error_kind::client_disconnect
+                      : out_of_time   ? upstream_error_kind::request_timeout
                                       : upstream_error_kind::write_failed);
-            co_return exchange_result{proxy_errc::upstream_unreachable};
+            co_return exchange_result{out_of_time ? proxy_errc::upstream_timeout
+                                                  : proxy_errc::upstream_unreachable};
         }
         pending_head = {};
         if (body_done)
@@ -140,7 +143,8 @@ common::task<exchange_result> exchange(request_state& rs, upstream_connection& u
             co_return exchange_result{proxy_errc::upstream_unreachable};
         }
         if (head.status == head_status::timeout) {
-            count(rs, upstream_error_kind::first_byte_timeout);
+            count(rs, rs.past_due() ? upstream_error_kind::request_timeout
+                                    : upstream_error_kind::first_byte_timeout);
             co_return exchange_result{proxy_errc::upstream_timeout};
         }
         if (head.status == head_status::closed && retry_allowed)
@@ -188,11 +192,13 @@ relay_outcome outcome_of(request_state& rs, const body_relay_result& r)
     case body_outcome::complete:
         return relay_outcome::complete;
     case body_outcome::client_failed:
-        count(rs, upstream_error_kind::client_disconnect);
+        count(rs, rs.client_deadline.fired() && rs.past_due() ? upstream_error_kind::request_timeout
+                                                              : upstream_error_kind::client_disconnect);
         return relay_outcome::failed;
     case body_outcome::upstream_failed:
     case body_outcome::upstream_malformed:
         count(rs, rs.watch->fired                                 ? upstream_error_kind::client_disconnect
+                  : r.idle_timeout && rs.past_due()               ? upstream_error_kind::request_timeout
                   : r.idle_timeout                                ? upstream_error_kind::stream_idle_timeout
                   : r.outcome == body_outcome::upstream_malformed ? upstream_error_kind::malformed
                                                                   : upstream_error_kind::closed_early);
@@ -251,7 +257,7 @@ common::task<std::optional<rejection>> read_body_piece(request_state& rs, std::s
         // The whole body has a budget that grows with what has arrived (a minimum rate).
         auto due = rs.body_start + cfg.body_timeout +
                    std::chrono::milliseconds(rs.body_received * 1000 / cfg.body_min_rate);
-        if (clock::now() >= due)
+        if (clock::now() >= std::min(due, rs.due))
             co_return too_slow();
         rs.client_deadline.expires_at(due);
         beast::error_code ec;
@@ -297,12 +303,13 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
         if (auto idle = pool.acquire_idle(attempt > 0, body_done))
             acquired = std::move(*idle);
         else
-            acquired = co_await pool.connect();
+            acquired = co_await pool.connect(rs.due);
         if (!acquired.conn) {
             rs.upstream_wait = clock::now() - t_upstream;
             co_return co_await send_error(rs, *acquired.error);
         }
         up = std::move(acquired.conn);
+        up->deadline().cap_at(rs.due); // lifted when the pool takes the connection back
         rs.watch->upstream = &*up;
         std::optional<rejection> client_error;
         r = co_await exchange(rs, *up, first_len, body_done, client_error);

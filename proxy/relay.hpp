@@ -68,6 +68,9 @@ struct request_state
     bool req_body_done = true;
 
     std::chrono::steady_clock::time_point t0{};
+    // The request's own deadline (--request-timeout), a cap on every deadline of the client
+    // socket and of the upstream connection while the request runs; max when there is none.
+    std::chrono::steady_clock::time_point due = std::chrono::steady_clock::time_point::max();
     std::chrono::steady_clock::time_point body_start{};
     std::chrono::steady_clock::duration upstream_wait{}; // excluded from Server-Timing
     bool in_upstream = false;                            // between upstream lease and response end
@@ -84,9 +87,11 @@ struct request_state
     std::size_t storage_cap = 0;
     std::shared_ptr<client_watch> watch = std::make_shared<client_watch>();
 
-    void reset()
+    void reset(std::chrono::milliseconds request_timeout)
     {
         t0 = std::chrono::steady_clock::now();
+        due =
+            request_timeout.count() > 0 ? t0 + request_timeout : std::chrono::steady_clock::time_point::max();
         upstream_wait = {};
         body_received = 0;
         request_id.clear();
@@ -96,6 +101,7 @@ struct request_state
         client_keep_alive = false;
         is_head = false;
     }
+    bool past_due() const { return std::chrono::steady_clock::now() >= due; }
     // A relay buffer sized for the body when its length is known (most bodies are small), else
     // piece_bytes; kept for the rest of the request.
     void ensure_piece(std::optional<std::uint64_t> length = std::nullopt)

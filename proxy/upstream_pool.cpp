@@ -87,6 +87,7 @@ void upstream_pool::give_back(std::unique_ptr<upstream_connection> c, bool reusa
 {
     auto now = std::chrono::steady_clock::now();
     if (reusable) {
+        c->deadline().uncap();
         c->deadline().expires_never();
         c->reused = true;
         c->idle_since = now;
@@ -130,13 +131,13 @@ std::optional<acquire_result> upstream_pool::acquire_idle(bool fresh_only, bool 
     }
 }
 
-common::task<acquire_result> upstream_pool::connect()
+common::task<acquire_result> upstream_pool::connect(std::chrono::steady_clock::time_point due)
 {
-    auto r = co_await connect_once();
+    auto r = co_await connect_once(due);
     if (!r.conn && r.error != proxy_errc::upstream_timeout) {
         // One retry of a failed connect (a refused one fails again within milliseconds).
         bump(metrics_.retries);
-        r = co_await connect_once();
+        r = co_await connect_once(due);
     }
     if (!r.conn)
         core_.connect_failed();
@@ -144,7 +145,7 @@ common::task<acquire_result> upstream_pool::connect()
     co_return r;
 }
 
-common::task<acquire_result> upstream_pool::connect_once()
+common::task<acquire_result> upstream_pool::connect_once(std::chrono::steady_clock::time_point due)
 {
     using net::ip::tcp;
     const auto& u = provider_.upstream;
@@ -169,6 +170,7 @@ common::task<acquire_result> upstream_pool::connect_once()
     }
     auto conn = std::make_unique<upstream_connection>(ex_, tls_);
     auto& deadline = conn->deadline();
+    deadline.cap_at(due);
     deadline.expires_after(cfg_.connect_timeout); // connect and TLS handshake together
     beast::error_code ec = net::error::host_not_found;
     for (const auto& ep : endpoints_) {

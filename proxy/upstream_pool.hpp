@@ -122,7 +122,10 @@ public:
     // case, a warm pool, costs no coroutine frame.
     std::optional<acquire_result> acquire_idle(bool fresh_only, bool replayable = true);
     // A new connection in the slot acquire_idle reserved. A failed connect is retried once.
-    common::task<acquire_result> connect();
+    // `due` (the request's own deadline) cuts the connect timeout short; the new connection's
+    // deadline stays capped by it until it goes back to the pool.
+    common::task<acquire_result>
+    connect(std::chrono::steady_clock::time_point due = std::chrono::steady_clock::time_point::max());
     // Closes idle connections past the idle timeout (called by the worker's sweep timer).
     void sweep();
     std::size_t idle_count() const { return core_.idle(); }
@@ -132,7 +135,7 @@ public:
 private:
     friend class lease;
     void give_back(std::unique_ptr<upstream_connection> c, bool reusable);
-    common::task<acquire_result> connect_once();
+    common::task<acquire_result> connect_once(std::chrono::steady_clock::time_point due);
     void update_gauges();
 
     const provider_config& provider_;

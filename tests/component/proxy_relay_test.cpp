@@ -287,6 +287,41 @@ TEST_CASE("io_deadline: a later deadline is honoured by re-arming, an earlier on
     CHECK(waited < 1s);
 }
 
+TEST_CASE("io_deadline: a cap shortens every later deadline, never-expiring ones too, until uncap()",
+          "[component][proxy]")
+{
+    net::io_context ioc;
+    auto [a, b] = socket_pair(ioc);
+    proxy::io_deadline d(a);
+    auto t0 = std::chrono::steady_clock::now();
+    d.cap_at(t0 + 80ms);
+    d.expires_after(10s); // shortened to the cap
+    auto ec = run(ioc, read_one(a));
+    auto waited = std::chrono::steady_clock::now() - t0;
+    CHECK(ec == net::error::operation_aborted);
+    CHECK(d.fired());
+    CHECK(waited >= 75ms);
+    CHECK(waited < 1s);
+
+    t0 = std::chrono::steady_clock::now();
+    d.cap_at(t0 + 60ms);
+    d.expires_never(); // "never" under a cap is the cap
+    ec = run(ioc, read_one(a));
+    CHECK(ec == net::error::operation_aborted);
+    CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+
+    d.uncap(); // lifted: a later deadline holds again
+    d.expires_after(2s);
+    std::optional<beast::error_code> got;
+    net::co_spawn(ioc, read_one(a), [&](std::exception_ptr, beast::error_code e) { got = e; });
+    net::steady_timer later(ioc, 150ms); // past any cap set above
+    later.async_wait([&](beast::error_code) { b.write_some(net::buffer("x", 1)); });
+    while (!got)
+        ioc.run_one();
+    CHECK_FALSE(*got);
+    CHECK_FALSE(d.fired());
+}
+
 TEST_CASE("io_deadline: data before the deadline completes the read; a destroyed deadline is inert",
           "[component][proxy]")
 {

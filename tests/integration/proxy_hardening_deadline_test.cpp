@@ -117,6 +117,57 @@ TEST_CASE("an idle gap in a stream cuts it: truncated response and closed connec
     CHECK(elapsed < 1500); // closed by the proxy at the idle deadline, not by the read timeout
 }
 
+TEST_CASE("the request timeout cuts a stream that is still flowing: truncated response, closed connection",
+          "[integration][hardening]")
+{
+    // Every gap is far under the idle deadline; only the whole request's deadline can end it.
+    env e({"--stream-idle-timeout", "5s", "--request-timeout", "400ms"});
+    raw_peer::client c(e.port());
+    auto t0 = clock_type::now();
+    c.send(chat_request("x-mock-token-gap: 50ms\r\nx-mock-chunks: 60\r\n", true));
+    auto r = raw_peer::parse_response(c.read(2500ms));
+    auto elapsed = ms_since(t0);
+    CHECK(r.status == 200);
+    CHECK_FALSE(r.complete);                           // never a fake clean end
+    CHECK(r.body.find("data: ") != std::string::npos); // it did stream before the cut
+    CHECK(r.body.find("[DONE]") == std::string::npos);
+    CHECK(elapsed >= 350);
+    CHECK(elapsed < 1500); // closed by the proxy at the deadline, not by the read timeout
+}
+
+TEST_CASE("the request timeout bounds each request, not the connection: keep-alive requests each get "
+          "their own budget",
+          "[integration][hardening]")
+{
+    env e({"--request-timeout", "500ms"});
+    raw_peer::client c(e.port());
+    for (int i = 0; i < 3; ++i) {
+        INFO("request " << i);
+        // 250 ms of upstream time, then 300 ms idle: 1.65 s on one connection in all.
+        c.send(chat_request("x-mock-latency: 250ms\r\n", false));
+        auto r = c.read_response(2s);
+        CHECK(r.status == 200);
+        CHECK(r.complete);
+        std::this_thread::sleep_for(300ms);
+    }
+}
+
+TEST_CASE("the request timeout bounds a slow request body under its own deadline: 408",
+          "[integration][hardening]")
+{
+    env e({"--body-timeout", "30s", "--request-timeout", "300ms"});
+    auto before = e.upstream_requests();
+    raw_peer::client c(e.port());
+    auto t0 = clock_type::now();
+    c.send("POST /v1/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789");
+    auto r = raw_peer::parse_response(c.read(2500ms));
+    auto elapsed = ms_since(t0);
+    check_openai_error(r, 408);
+    CHECK(elapsed >= 250);
+    CHECK(elapsed < 1500);
+    CHECK(e.upstream_requests() == before);
+}
+
 TEST_CASE("a slow-reading client does not make the proxy buffer the response", "[integration][hardening]")
 {
     env e;

@@ -136,6 +136,42 @@ TEST_CASE("a client that disconnects cancels its upstream request at once", "[in
               .ends_with(" 1"));
 }
 
+TEST_CASE("the request timeout: an upstream still working at the request's deadline gets the client a "
+          "504, and its connection is closed at once",
+          "[integration][proxy]")
+{
+    std::atomic<long long> upstream_saw_close_ms{-1};
+    auto t0 = std::chrono::steady_clock::now();
+    raw_upstream up([&](int fd, int) {
+        raw_upstream::read_request(fd);
+        char c;
+        timeval tv{3, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        if (::recv(fd, &c, 1, 0) == 0) // the proxy closed the upstream connection
+            upstream_saw_close_ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+                    .count();
+    });
+    // The first-byte deadline alone would wait 5 s.
+    proxy_proc p("bifrost", up.url(), {"--first-byte-timeout", "5s", "--request-timeout", "300ms"});
+    t0 = std::chrono::steady_clock::now();
+    auto r = http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = "{}"});
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(r.status == 504);
+    CHECK(nlohmann::json::parse(r.body)["error"]["code"] == "upstream_timeout");
+    CHECK(took >= 280ms);
+    CHECK(took < 1500ms);
+    for (int i = 0; i < 100 && upstream_saw_close_ms < 0; ++i)
+        std::this_thread::sleep_for(10ms);
+    CHECK(upstream_saw_close_ms >= 280);
+    CHECK(upstream_saw_close_ms < 1500);
+    CHECK(metric_line(p.admin, "proxy_upstream_errors_total{provider=\"bifrost\",kind=\"request_timeout\"}")
+              .ends_with(" 1"));
+    CHECK(
+        metric_line(p.admin, "proxy_upstream_errors_total{provider=\"bifrost\",kind=\"first_byte_timeout\"}")
+            .ends_with(" 0"));
+}
+
 TEST_CASE("an idle proxy sleeps: its timers park once the pool is empty, and wake for a request",
           "[integration][proxy]")
 {

@@ -97,6 +97,32 @@ TEST_CASE("provider selection with --provider, aliases accepted", "[unit][proxy]
     CHECK(find(*r.cfg, "litellm")->stream_idle_timeout == std::chrono::minutes(5));
 }
 
+TEST_CASE("the request timeout: off by default, per provider or for all, from flags or the config file",
+          "[unit][proxy]")
+{
+    auto r = parse_args({}, empty_env());
+    REQUIRE(r.cfg);
+    for (const auto& p : r.cfg->providers)
+        CHECK(p.request_timeout == std::chrono::milliseconds(0)); // no limit: LLM calls can be long
+    r = parse_args({"--request-timeout", "10m", "--request-timeout", "portkey=90s"}, empty_env());
+    REQUIRE(r.cfg);
+    CHECK(find(*r.cfg, "portkey")->request_timeout == std::chrono::seconds(90));
+    CHECK(find(*r.cfg, "bifrost")->request_timeout == std::chrono::minutes(10));
+    CHECK(find(*r.cfg, "bifrost")->first_byte_timeout == std::chrono::minutes(5)); // untouched
+    CHECK(proxy::describe(*r.cfg).find("request_timeout=90000ms") != std::string::npos);
+    r = parse_args({"--request-timeout", "portkey=soon"}, empty_env());
+    CHECK_FALSE(r.cfg);
+    CHECK(r.error.find("not a duration") != std::string::npos);
+    proxy::config c = *parse_args({}, empty_env()).cfg;
+    CHECK(proxy::apply_config_json(c, R"({"providers":[{"name":"bifrost","request_timeout":"2s"}]})",
+                                   empty_env())
+              .empty());
+    CHECK(find(c, "bifrost")->request_timeout == std::chrono::seconds(2));
+    CHECK_FALSE(
+        proxy::apply_config_json(c, R"({"providers":[{"name":"bifrost","request_timeout":5}]})", empty_env())
+            .empty());
+}
+
 TEST_CASE("bad command lines are errors, never exits", "[unit][proxy]")
 {
     for (std::vector<std::string> args :
