@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace proxy::http1 {
 namespace {
@@ -66,6 +69,21 @@ std::size_t find_control(std::string_view s, std::size_t from)
     constexpr std::uint64_t ones = 0x0101010101010101ull;
     constexpr std::uint64_t highs = 0x8080808080808080ull;
     std::size_t i = from;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time (every x86-64 has SSE2): a byte is flagged when it is <= 0x1f
+    // (unsigned: min(x, 0x1f) == x) and not HTAB, or when it is DEL.
+    const __m128i limit = _mm_set1_epi8(0x1f);
+    const __m128i tab = _mm_set1_epi8('\t');
+    const __m128i del_byte = _mm_set1_epi8(0x7f);
+    for (; i + 16 <= s.size(); i += 16) {
+        __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, limit), x);
+        ctl = _mm_andnot_si128(_mm_cmpeq_epi8(x, tab), ctl);
+        ctl = _mm_or_si128(ctl, _mm_cmpeq_epi8(x, del_byte));
+        if (int m = _mm_movemask_epi8(ctl))
+            return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+    }
+#endif
     for (; i + 8 <= s.size(); i += 8) {
         std::uint64_t x;
         std::memcpy(&x, s.data() + i, 8);
