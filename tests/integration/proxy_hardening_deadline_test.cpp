@@ -26,6 +26,24 @@ long ms_since(clock_type::time_point t0)
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count());
 }
 
+// Sends a streamed chat request with the mock's `knobs` and checks that the proxy cut the stream
+// at a deadline: a 200 head, no clean end (no last chunk, no [DONE]), and the connection closed
+// by the proxy after at least `at_least_ms`, well before the client's own read timeout.
+raw_peer::response check_stream_cut(const env& e, const std::string& knobs, long at_least_ms)
+{
+    raw_peer::client c(e.port());
+    auto t0 = clock_type::now();
+    c.send(chat_request(knobs, true));
+    auto r = raw_peer::parse_response(c.read(2500ms));
+    auto elapsed = ms_since(t0);
+    CHECK(r.status == 200);
+    CHECK_FALSE(r.complete); // never a fake clean end
+    CHECK(r.body.find("[DONE]") == std::string::npos);
+    CHECK(elapsed >= at_least_ms);
+    CHECK(elapsed < 1500);
+    return r;
+}
+
 } // namespace
 
 TEST_CASE("slowloris: a head trickling in gets 408 at the header deadline", "[integration][hardening]")
@@ -105,16 +123,7 @@ TEST_CASE("an idle gap in a stream cuts it: truncated response and closed connec
     CHECK(ok.complete);
     CHECK(ok.body.find("[DONE]") != std::string::npos);
 
-    raw_peer::client c(e.port());
-    auto t0 = clock_type::now();
-    c.send(chat_request("x-mock-token-gap: 3s\r\nx-mock-chunks: 3\r\n", true));
-    auto r = raw_peer::parse_response(c.read(2500ms));
-    auto elapsed = ms_since(t0);
-    CHECK(r.status == 200);
-    CHECK_FALSE(r.complete); // never a fake clean end
-    CHECK(r.body.find("[DONE]") == std::string::npos);
-    CHECK(elapsed >= 250);
-    CHECK(elapsed < 1500); // closed by the proxy at the idle deadline, not by the read timeout
+    check_stream_cut(e, "x-mock-token-gap: 3s\r\nx-mock-chunks: 3\r\n", 250);
 }
 
 TEST_CASE("the request timeout cuts a stream that is still flowing: truncated response, closed connection",
@@ -122,17 +131,8 @@ TEST_CASE("the request timeout cuts a stream that is still flowing: truncated re
 {
     // Every gap is far under the idle deadline; only the whole request's deadline can end it.
     env e({"--stream-idle-timeout", "5s", "--request-timeout", "400ms"});
-    raw_peer::client c(e.port());
-    auto t0 = clock_type::now();
-    c.send(chat_request("x-mock-token-gap: 50ms\r\nx-mock-chunks: 60\r\n", true));
-    auto r = raw_peer::parse_response(c.read(2500ms));
-    auto elapsed = ms_since(t0);
-    CHECK(r.status == 200);
-    CHECK_FALSE(r.complete);                           // never a fake clean end
+    auto r = check_stream_cut(e, "x-mock-token-gap: 50ms\r\nx-mock-chunks: 60\r\n", 350);
     CHECK(r.body.find("data: ") != std::string::npos); // it did stream before the cut
-    CHECK(r.body.find("[DONE]") == std::string::npos);
-    CHECK(elapsed >= 350);
-    CHECK(elapsed < 1500); // closed by the proxy at the deadline, not by the read timeout
 }
 
 TEST_CASE("the request timeout bounds each request, not the connection: keep-alive requests each get "

@@ -27,6 +27,32 @@ std::string metric_line(std::uint16_t admin, const std::string& prefix)
 
 const std::string ok_reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
+// An upstream that reads a request, never answers, and notes when the proxy closes the
+// connection (ms after t0, -1 until then): proof that an abandoned request is cancelled.
+struct silent_upstream
+{
+    std::atomic<long long> closed_ms{-1};
+    std::atomic<std::chrono::steady_clock::time_point> t0{std::chrono::steady_clock::now()};
+    raw_upstream server{[this](int fd, int) {
+        raw_upstream::read_request(fd);
+        char c;
+        timeval tv{3, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        if (::recv(fd, &c, 1, 0) == 0)
+            closed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - t0.load())
+                            .count();
+    }};
+
+    // Waits up to 1 s for the close; -1 when it did not come.
+    long long close_seen_ms()
+    {
+        for (int i = 0; i < 100 && closed_ms < 0; ++i)
+            std::this_thread::sleep_for(10ms);
+        return closed_ms;
+    }
+};
+
 } // namespace
 
 TEST_CASE("a reused connection that fails before any response byte is retried once on a fresh one",
@@ -102,20 +128,9 @@ TEST_CASE("a request too large to retry is never sent on a pooled connection the
 
 TEST_CASE("a client that disconnects cancels its upstream request at once", "[integration][proxy]")
 {
-    std::atomic<long long> upstream_saw_close_ms{-1};
-    auto t0 = std::chrono::steady_clock::now();
-    raw_upstream up([&](int fd, int) {
-        raw_upstream::read_request(fd);
-        char c;
-        timeval tv{3, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        if (::recv(fd, &c, 1, 0) == 0) // the proxy closed the upstream connection
-            upstream_saw_close_ms =
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-                    .count();
-    });
-    proxy_proc p("bifrost", up.url());
-    t0 = std::chrono::steady_clock::now();
+    silent_upstream up;
+    proxy_proc p("bifrost", up.server.url());
+    up.t0 = std::chrono::steady_clock::now();
     {
         int fd = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
@@ -128,10 +143,9 @@ TEST_CASE("a client that disconnects cancels its upstream request at once", "[in
         std::this_thread::sleep_for(200ms);
         ::close(fd);
     }
-    for (int i = 0; i < 100 && upstream_saw_close_ms < 0; ++i)
-        std::this_thread::sleep_for(10ms);
-    CHECK(upstream_saw_close_ms >= 190);
-    CHECK(upstream_saw_close_ms < 500);
+    auto closed_after = up.close_seen_ms();
+    CHECK(closed_after >= 190);
+    CHECK(closed_after < 500);
     CHECK(metric_line(p.admin, "proxy_upstream_errors_total{provider=\"bifrost\",kind=\"client_disconnect\"}")
               .ends_with(" 1"));
 }
@@ -140,31 +154,19 @@ TEST_CASE("the request timeout: an upstream still working at the request's deadl
           "504, and its connection is closed at once",
           "[integration][proxy]")
 {
-    std::atomic<long long> upstream_saw_close_ms{-1};
-    auto t0 = std::chrono::steady_clock::now();
-    raw_upstream up([&](int fd, int) {
-        raw_upstream::read_request(fd);
-        char c;
-        timeval tv{3, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        if (::recv(fd, &c, 1, 0) == 0) // the proxy closed the upstream connection
-            upstream_saw_close_ms =
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-                    .count();
-    });
+    silent_upstream up;
     // The first-byte deadline alone would wait 5 s.
-    proxy_proc p("bifrost", up.url(), {"--first-byte-timeout", "5s", "--request-timeout", "300ms"});
-    t0 = std::chrono::steady_clock::now();
+    proxy_proc p("bifrost", up.server.url(), {"--first-byte-timeout", "5s", "--request-timeout", "300ms"});
+    up.t0 = std::chrono::steady_clock::now();
     auto r = http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = "{}"});
-    auto took = std::chrono::steady_clock::now() - t0;
+    auto took = std::chrono::steady_clock::now() - up.t0.load();
     CHECK(r.status == 504);
     CHECK(nlohmann::json::parse(r.body)["error"]["code"] == "upstream_timeout");
     CHECK(took >= 280ms);
     CHECK(took < 1500ms);
-    for (int i = 0; i < 100 && upstream_saw_close_ms < 0; ++i)
-        std::this_thread::sleep_for(10ms);
-    CHECK(upstream_saw_close_ms >= 280);
-    CHECK(upstream_saw_close_ms < 1500);
+    auto closed_after = up.close_seen_ms();
+    CHECK(closed_after >= 280);
+    CHECK(closed_after < 1500);
     CHECK(metric_line(p.admin, "proxy_upstream_errors_total{provider=\"bifrost\",kind=\"request_timeout\"}")
               .ends_with(" 1"));
     CHECK(
