@@ -182,17 +182,19 @@ common::task<acquire_result> upstream_pool::connect_once(std::chrono::steady_clo
         if (!ec)
             break;
     }
+    // A connect cut short by the request's own deadline is that deadline's doing.
+    auto timed_out = [&] {
+        return std::chrono::steady_clock::now() >= due ? upstream_error_kind::request_timeout
+                                                       : upstream_error_kind::connect_timeout;
+    };
     if (ec) {
-        auto kind = deadline.fired()                       ? upstream_error_kind::connect_timeout
+        auto kind = deadline.fired()                       ? timed_out()
                     : ec == net::error::connection_refused ? upstream_error_kind::connect_refused
                                                            : upstream_error_kind::connect_failed;
         bump(metrics_.upstream_errors[static_cast<std::size_t>(kind)]);
         SPDLOG_DEBUG("upstream {} connect failed: {}", provider_.name, ec.message());
-        co_return acquire_result{{},
-                                 kind == upstream_error_kind::connect_timeout
-                                     ? proxy_errc::upstream_timeout
-                                     : proxy_errc::upstream_unreachable,
-                                 kind};
+        co_return acquire_result{
+            {}, deadline.fired() ? proxy_errc::upstream_timeout : proxy_errc::upstream_unreachable, kind};
     }
     conn->socket().set_option(tcp::no_delay(true), ec);
     if (auto* t = conn->tls()) {
@@ -203,15 +205,11 @@ common::task<acquire_result> upstream_pool::connect_once(std::chrono::steady_clo
         t->set_verify_callback(net::ssl::host_name_verification(u.host));
         auto [hec] = co_await t->async_handshake(net::ssl::stream_base::client, common::use_nothrow);
         if (hec) {
-            auto kind =
-                deadline.fired() ? upstream_error_kind::connect_timeout : upstream_error_kind::tls_handshake;
+            auto kind = deadline.fired() ? timed_out() : upstream_error_kind::tls_handshake;
             bump(metrics_.upstream_errors[static_cast<std::size_t>(kind)]);
             spdlog::warn("upstream {} TLS handshake failed: {}", provider_.name, hec.message());
-            co_return acquire_result{{},
-                                     kind == upstream_error_kind::connect_timeout
-                                         ? proxy_errc::upstream_timeout
-                                         : proxy_errc::upstream_unreachable,
-                                     kind};
+            co_return acquire_result{
+                {}, deadline.fired() ? proxy_errc::upstream_timeout : proxy_errc::upstream_unreachable, kind};
         }
     }
     deadline.expires_never();

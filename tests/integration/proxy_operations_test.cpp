@@ -174,6 +174,32 @@ TEST_CASE("the request timeout: an upstream still working at the request's deadl
             .ends_with(" 0"));
 }
 
+TEST_CASE("the request timeout cuts a connect short: a TLS upstream that never answers its handshake",
+          "[integration][proxy]")
+{
+    // It accepts TCP and reads the ClientHello, never answering: only a deadline ends the handshake.
+    raw_upstream up([](int fd, int) {
+        timeval tv{3, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        char buf[4096];
+        while (::recv(fd, buf, sizeof buf, 0) > 0) {
+        }
+    });
+    proxy_proc p("bifrost", "https://127.0.0.1:" + std::to_string(up.port) + "/v1",
+                 {"--connect-timeout", "5s", "--request-timeout", "300ms"});
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = http_request(p.port, {.method = "POST", .target = "/v1/chat/completions", .body = "{}"});
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(r.status == 504);
+    CHECK(took >= 280ms);
+    CHECK(took < 1500ms);
+    CHECK(metric_line(p.admin, "proxy_upstream_errors_total{provider=\"bifrost\",kind=\"request_timeout\"}")
+              .ends_with(" 1"));
+    CHECK(metric_line(p.admin, "proxy_upstream_errors_total{provider=\"bifrost\",kind=\"connect_timeout\"}")
+              .ends_with(" 0"));
+    CHECK(up.accepted == 1); // a timed-out connect is not retried
+}
+
 TEST_CASE("an idle proxy sleeps: its timers park once the pool is empty, and wake for a request",
           "[integration][proxy]")
 {
