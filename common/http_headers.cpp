@@ -52,63 +52,95 @@ bool is_token(std::string_view s)
            std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
 }
 
-namespace {
-
-// *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ), "=value" required or not.
-bool valid_parameters(std::string_view s, bool value_required)
+bool parameter_scanner::feed(unsigned char c)
 {
-    std::size_t i = 0;
-    auto ws = [&] {
-        while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
-            ++i;
-    };
-    auto token = [&] {
-        auto start = i;
-        while (i < s.size() && is_tchar(static_cast<unsigned char>(s[i])))
-            ++i;
-        return i > start;
-    };
-    auto quoted = [&] { // qdtext / quoted-pair (RFC 9110 5.6.4)
-        for (++i; i < s.size(); ++i) {
-            auto c = static_cast<unsigned char>(s[i]);
-            if (c == '"') {
-                ++i;
-                return true;
-            }
-            if (c == '\\') {
-                if (++i == s.size())
-                    return false;
-                c = static_cast<unsigned char>(s[i]);
-                if (c != '\t' && (c < 0x20 || c == 0x7f))
-                    return false;
-            } else if (c != '\t' && (c < 0x20 || c == 0x7f)) {
+    const bool ws = c == ' ' || c == '\t';
+    const bool tchar = is_tchar(c);
+    const bool qdtext = c == '\t' || (c >= 0x20 && c != 0x7f); // RFC 9110 5.6.4, obs-text included
+    switch (state_) {
+    case state::after_item:
+        if (ws) {
+            ws_ = true;
+            return true;
+        }
+        if (c != ';')
+            return false;
+        ws_ = false;
+        state_ = state::before_name;
+        return true;
+    case state::before_name:
+        if (ws)
+            return true;
+        if (!tchar)
+            return false;
+        state_ = state::name;
+        return true;
+    case state::name:
+    case state::token_value:
+        if (tchar && !ws_)
+            return true;
+        if (ws) {
+            ws_ = true;
+            return true;
+        }
+        if (c == ';') {
+            if (state_ == state::name && value_required_)
                 return false;
-            }
+            ws_ = false;
+            state_ = state::before_name;
+            return true;
+        }
+        if (c == '=' && state_ == state::name) {
+            ws_ = false;
+            state_ = state::before_value;
+            return true;
         }
         return false;
-    };
-    while (i < s.size()) {
-        ws(); // BWS is allowed before each ";" only, not at the end of the line
-        if (i == s.size() || s[i] != ';')
-            return false;
-        ++i;
-        ws();
-        if (!token())
-            return false;
-        auto after_name = i;
-        ws();
-        if (i < s.size() && s[i] == '=') {
-            ++i;
-            ws();
-            if ((i < s.size() && s[i] == '"') ? !quoted() : !token())
-                return false;
-        } else if (value_required) {
-            return false;
-        } else {
-            i = after_name;
+    case state::before_value:
+        if (ws)
+            return true;
+        if (c == '"') {
+            state_ = state::quoted;
+            return true;
         }
+        if (!tchar)
+            return false;
+        state_ = state::token_value;
+        return true;
+    case state::quoted:
+        if (c == '"') {
+            state_ = state::after_item;
+            return true;
+        }
+        if (c == '\\') {
+            state_ = state::quoted_pair;
+            return true;
+        }
+        return qdtext;
+    case state::quoted_pair:
+        state_ = state::quoted;
+        return qdtext;
     }
-    return true;
+    return false;
+}
+
+bool parameter_scanner::complete() const
+{
+    if (ws_)
+        return false;
+    return state_ == state::after_item || state_ == state::token_value ||
+           (state_ == state::name && !value_required_);
+}
+
+namespace {
+
+bool valid_parameters(std::string_view s, bool value_required)
+{
+    parameter_scanner p(value_required);
+    for (char c : s)
+        if (!p.feed(static_cast<unsigned char>(c)))
+            return false;
+    return p.complete();
 }
 
 } // namespace

@@ -95,13 +95,41 @@ std::vector<std::string> connection_tokens(std::string_view value);
 // RFC 9110 token characters, for header names.
 bool is_token(std::string_view s);
 
-// What may follow a chunk size on its line (RFC 9112 7.1.1): nothing, or chunk extensions
-// *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ), names being tokens; no
-// whitespace after the last one.
+// The grammar of chunk extensions (RFC 9112 7.1.1) and of transfer-coding parameters (RFC 9112 7):
+// *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ), names being tokens, no
+// whitespace after the last item; `value_required` makes "=value" mandatory (parameters). Fed one
+// byte at a time, so that a chunk-size line split between reads is checked as it arrives.
+class parameter_scanner
+{
+public:
+    explicit parameter_scanner(bool value_required = false) : value_required_(value_required) {}
+    // False when the bytes so far can no longer be the start of a valid list.
+    bool feed(unsigned char c);
+    // True when the list may end after the bytes fed so far.
+    bool complete() const;
+
+private:
+    enum class state : std::uint8_t
+    {
+        after_item,   // at the start, or after a name or a value: BWS then ';' or the end
+        before_name,  // after ';'
+        name,         // a name
+        before_value, // after '='
+        token_value,  // a token value
+        quoted,       // inside a quoted-string value
+        quoted_pair,  // after a backslash in it
+    };
+    state state_ = state::after_item;
+    bool ws_ = false; // whitespace since the last name, value or ';'
+    bool value_required_;
+};
+
+// What may follow a chunk size on its line, whole (parameter_scanner's grammar): nothing, or
+// chunk extensions.
 bool valid_chunk_extensions(std::string_view s);
 
-// The parameters of a transfer coding (RFC 9112 7): what follows its name, *( OWS ";" OWS name
-// "=" ( token / quoted-string ) ), the value required.
+// What follows a transfer coding's name, whole: its parameters (parameter_scanner's grammar,
+// the value required).
 bool valid_transfer_parameters(std::string_view s);
 
 // One element of a Transfer-Encoding list (already trimmed, as for_each_list_element gives it):

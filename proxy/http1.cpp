@@ -304,77 +304,6 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
     return framing{framing::until_close, 0};
 }
 
-// chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ) (RFC 9112 7.1.1),
-// one byte at a time: a line can be split anywhere between reads.
-bool chunked_decoder::extension_byte(unsigned char c)
-{
-    const bool ws = c == ' ' || c == '\t';
-    const bool tchar = common::is_tchar(c);
-    switch (ext_) {
-    case ext_state::after_item: // after the size, a name or a value: BWS, then ';'
-        if (ws) {
-            ext_ws_ = true;
-            return true;
-        }
-        if (c != ';')
-            return false;
-        ext_ws_ = false;
-        ext_ = ext_state::before_name;
-        return true;
-    case ext_state::before_name:
-        if (ws)
-            return true;
-        if (!tchar)
-            return false;
-        ext_ = ext_state::name;
-        return true;
-    case ext_state::name:
-    case ext_state::token_value:
-        if (tchar && !ext_ws_)
-            return true;
-        if (ws) {
-            ext_ws_ = true;
-            return true;
-        }
-        if (c == ';') {
-            ext_ws_ = false;
-            ext_ = ext_state::before_name;
-            return true;
-        }
-        if (c == '=' && ext_ == ext_state::name) {
-            ext_ws_ = false;
-            ext_ = ext_state::before_value;
-            return true;
-        }
-        return false;
-    case ext_state::before_value:
-        if (ws)
-            return true;
-        if (c == '"') {
-            ext_ = ext_state::quoted;
-            return true;
-        }
-        if (!tchar)
-            return false;
-        ext_ = ext_state::token_value;
-        return true;
-    case ext_state::quoted:
-        if (c == '"') {
-            ext_ = ext_state::after_item;
-            return true;
-        }
-        if (c == '\\') {
-            ext_ = ext_state::quoted_pair;
-            return true;
-        }
-        return c == '\t' || (c >= 0x20 && c != 0x7f);
-    case ext_state::quoted_pair:
-        ext_ = ext_state::quoted;
-        return c == '\t' || (c >= 0x20 && c != 0x7f);
-    }
-    return false;
-}
-
 chunked_decoder::result chunked_decoder::decode(const char* in, std::size_t n, char* out, std::size_t cap)
 {
     std::size_t i = 0;
@@ -401,8 +330,7 @@ chunked_decoder::result chunked_decoder::decode(const char* in, std::size_t n, c
                 ++i;
             } else if (digits_ > 0 && (c == ';' || c == ' ' || c == '\t')) {
                 state_ = state::extension;
-                ext_ = ext_state::after_item;
-                ext_ws_ = false;
+                ext_ = common::parameter_scanner{};
             } else if (digits_ > 0 && c == '\r') {
                 state_ = state::size_lf;
                 ++i;
@@ -414,8 +342,7 @@ chunked_decoder::result chunked_decoder::decode(const char* in, std::size_t n, c
         case state::extension: {
             if (c == '\r') {
                 // The line may end after a name or a value, not after whitespace or a bare ';'.
-                if (ext_ws_ || ext_ == ext_state::before_name || ext_ == ext_state::before_value ||
-                    ext_ == ext_state::quoted || ext_ == ext_state::quoted_pair) {
+                if (!ext_.complete()) {
                     fail(error::bad_extension);
                     break;
                 }
@@ -425,7 +352,7 @@ chunked_decoder::result chunked_decoder::decode(const char* in, std::size_t n, c
                     fail(error::extension_too_long);
                     break;
                 }
-                if (!extension_byte(static_cast<unsigned char>(c))) {
+                if (!ext_.feed(static_cast<unsigned char>(c))) {
                     fail(error::bad_extension);
                     break;
                 }

@@ -9,6 +9,8 @@
 // (docs/BENCHMARKS.md, "## proxy").
 #pragma once
 
+#include "common/http_headers.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -207,19 +209,6 @@ private:
         done,
         failed,
     };
-    // Where in a chunk-size line's extensions the decoder is (extension_byte).
-    enum class ext_state : std::uint8_t
-    {
-        after_item,   // after the size, a name or a value: BWS then ';' or the line end
-        before_name,  // after ';'
-        name,         // an extension name
-        before_value, // after '='
-        token_value,  // a token value
-        quoted,       // inside a quoted-string value
-        quoted_pair,  // after a backslash in it
-    };
-    bool extension_byte(unsigned char c);
-
     bool fail(error e)
     {
         error_ = e;
@@ -235,8 +224,7 @@ private:
     std::uint64_t total_ = 0;
     std::size_t digits_ = 0;
     std::size_t ext_len_ = 0;
-    ext_state ext_ = ext_state::after_item;
-    bool ext_ws_ = false; // whitespace since the last name, value or ';'
+    common::parameter_scanner ext_; // the current size line's extensions
 
     std::size_t trailer_bytes_ = 0;
     std::size_t line_len_ = 0; // bytes of the current trailer line
