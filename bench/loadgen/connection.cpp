@@ -5,8 +5,6 @@
 
 #include "bench/loadgen/connection_io.hpp"
 
-#include <charconv>
-
 namespace loadgen {
 
 using tcp = net::ip::tcp;
@@ -34,31 +32,6 @@ std::string_view to_string(drop_reason r)
         return "unsent";
     }
     return "unknown";
-}
-
-double parse_server_timing(std::string_view v, std::string_view metric)
-{
-    // Entries are separated by ','; parameters by ';'. Find the metric, then its dur param.
-    while (!v.empty()) {
-        auto comma = v.find(',');
-        auto entry = v.substr(0, comma);
-        v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
-        while (!entry.empty() && entry.front() == ' ')
-            entry.remove_prefix(1);
-        if (!entry.starts_with(metric))
-            continue;
-        auto rest = entry.substr(metric.size());
-        if (!rest.empty() && rest.front() != ';' && rest.front() != ' ')
-            continue;
-        auto d = rest.find("dur=");
-        if (d == std::string_view::npos)
-            return -1;
-        auto num = rest.substr(d + 4);
-        double out = 0;
-        auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), out);
-        return ec == std::errc{} && end != num.data() ? out : -1;
-    }
-    return -1;
 }
 
 struct connection::impl

@@ -70,7 +70,4 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
-// Parses "proxy;dur=1.25" out of a Server-Timing value; -1 when absent.
-double parse_server_timing(std::string_view value, std::string_view metric = "proxy");
-
 } // namespace loadgen

@@ -1,7 +1,7 @@
 // The minimal response parser.
 #include "bench/loadgen/response_parser.hpp"
 
-#include "bench/loadgen/connection.hpp" // parse_server_timing
+#include "bench/loadgen/server_timing.hpp"
 #include "common/http_headers.hpp"
 
 #include <algorithm>
