@@ -64,7 +64,10 @@ public:
     {
         if (static_cast<std::size_t>(end_ - p_) < v.size())
             grow(v.size());
-        std::memcpy(p_, v.data(), v.size());
+        // An empty view may hold a null pointer (a status line without a reason), which memcpy
+        // must not get even for zero bytes (found by tests/fuzz).
+        if (!v.empty())
+            std::memcpy(p_, v.data(), v.size());
         p_ += v.size();
     }
     void put(char c)

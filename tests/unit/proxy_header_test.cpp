@@ -200,6 +200,24 @@ TEST_CASE("response: hop-by-hop stripped, Server-Timing and X-Request-Id set, fr
     CHECK(out.find("proxy;dur=0.000\r\n") != std::string::npos);
 }
 
+TEST_CASE("response: a status line without a reason phrase is relayed with an empty one", "[unit][proxy]")
+{
+    // RFC 9112 4: the reason may be empty, and the SP before it may be missing. The parsed reason
+    // is then an empty view that may hold a null pointer (the fuzz target found it reaching memcpy).
+    for (std::string raw : {"HTTP/1.1 200\r\nContent-Length: 2\r\n\r\n", "HTTP/1.1 404 \r\n\r\n"}) {
+        proxy::http1::response_head in;
+        REQUIRE(proxy::http1::parse_response(raw, in));
+        CHECK(in.reason.empty());
+        std::string out;
+        proxy::write_response_head(out, in, "rid", 0.5, {2, false}, true);
+        CHECK(out.substr(0, 15) == "HTTP/1.1 " + raw.substr(9, 3) + " \r\n");
+        proxy::http1::response_head back;
+        REQUIRE(proxy::http1::parse_response(out, back));
+        CHECK(back.status == in.status);
+        CHECK(back.reason.empty());
+    }
+}
+
 TEST_CASE("Server-Timing value: milliseconds with three decimals, rounded", "[unit][proxy]")
 {
     CHECK(proxy::server_timing_value(1.5) == "proxy;dur=1.500");
