@@ -149,6 +149,16 @@ private:
 
     static bool digit(char c) { return c >= '0' && c <= '9'; }
     static bool hex(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+    static int hex_value(char c) { return digit(c) ? c - '0' : (c | 0x20) - 'a' + 10; }
+
+    // The UTF-16 unit of the four hex digits at p (after "\\u"), or -1 when they are not four
+    // hex digits before the end.
+    int escape_unit(const char* p) const
+    {
+        if (end_ - p < 4 || !hex(p[0]) || !hex(p[1]) || !hex(p[2]) || !hex(p[3]))
+            return -1;
+        return hex_value(p[0]) << 12 | hex_value(p[1]) << 8 | hex_value(p[2]) << 4 | hex_value(p[3]);
+    }
 
     bool number()
     {
@@ -217,11 +227,25 @@ private:
                 case 't':
                     ++p_;
                     break;
-                case 'u':
-                    if (end_ - p_ < 5 || !hex(p_[1]) || !hex(p_[2]) || !hex(p_[3]) || !hex(p_[4]))
+                case 'u': {
+                    // A surrogate escape must come as a high one followed by a low one: a lone
+                    // one is no character, and nlohmann/json (as most decoders) refuses it.
+                    int unit = escape_unit(p_ + 1);
+                    if (unit < 0)
                         return false;
                     p_ += 5;
+                    if (unit >= 0xDC00 && unit <= 0xDFFF)
+                        return false;
+                    if (unit >= 0xD800 && unit <= 0xDBFF) {
+                        if (end_ - p_ < 6 || p_[0] != '\\' || p_[1] != 'u')
+                            return false;
+                        int low = escape_unit(p_ + 2);
+                        if (low < 0xDC00 || low > 0xDFFF)
+                            return false;
+                        p_ += 6;
+                    }
                     break;
+                }
                 default:
                     return false;
                 }

@@ -44,7 +44,11 @@ TEST_CASE("json scanner agrees with nlohmann on valid and invalid documents", "[
         "", " ", "{", "}", "{\"a\":}", "{\"a\" 1}", "{a:1}", "[1,]", "[,1]", "{\"a\":1,}", "01", "1.", ".5",
         "1e", "+1", "tru", "nul", "\"abc", "\"\\x\"", "\"\\u12g4\"", "\"a\tb\"", "[1] [2]", "{}x",
         "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", "\"\xF5\x80\x80\x80\"", "\"\x80\"", "\"\xE2\x82\"", "NaN",
-        "[\"a\" \"b\"]"};
+        "[\"a\" \"b\"]",
+        // surrogate escapes: a pair is one character, a lone or reversed one none (found by tests/fuzz)
+        "\"\\ud83d\\ude00\"", "\"\\uD83D\\uDE00x\"", "\"\\ude00\"", "\"\\ud83d\"", "\"\\ud83dx\"",
+        "\"\\ud83d\\u0041\"", "\"\\ude00\\ud83d\"", "\"\\ud83d\\ud83d\"", "\"\\ud83d\\\"",
+        "\"\\ud83d\\ude0\""};
     for (const auto& d : docs) {
         INFO(d);
         CHECK(scan_ok(d) == json::accept(d));
