@@ -163,6 +163,13 @@ std::optional<histogram> histogram::from_json(const nlohmann::json& j, std::stri
             return fail(std::string("missing \"") + key + "\"");
     if (j["unit"] != "ns" || j["sub_bucket_bits"] != bits)
         return fail("unsupported encoding (need unit ns, sub_bucket_bits " + std::to_string(bits) + ")");
+    // Numbers that are not unsigned integers (a float, a negative, a string) would be converted
+    // silently or throw in get<>(): refused here instead.
+    for (auto key : {"total", "min", "max", "sum"})
+        if (!j[key].is_number_unsigned())
+            return fail(std::string("\"") + key + "\" is not a non-negative integer");
+    if (!j["buckets"].is_array())
+        return fail("\"buckets\" is not an array");
     histogram h;
     const auto limit = bucket_count();
     for (const auto& b : j["buckets"]) {
@@ -171,13 +178,28 @@ std::optional<histogram> histogram::from_json(const nlohmann::json& j, std::stri
         auto idx = b[0].get<std::uint64_t>();
         if (idx >= limit)
             return fail("bucket index out of range");
-        h.add_bucket(static_cast<std::uint32_t>(idx), b[1].get<std::uint64_t>());
+        auto n = b[1].get<std::uint64_t>();
+        if (h.total_ + n < h.total_)
+            return fail("bucket counts overflow");
+        h.add_bucket(static_cast<std::uint32_t>(idx), n);
     }
     if (h.total_ != j["total"].get<std::uint64_t>())
         return fail("bucket counts do not add up to total");
     h.min_ = j["min"].get<std::uint64_t>();
     h.max_ = j["max"].get<std::uint64_t>();
     h.sum_ = j["sum"].get<std::uint64_t>();
+    // min and max are exact values that record() put in the lowest and the highest non-empty
+    // bucket; percentiles are clamped to them, so they must agree with the buckets.
+    if (h.total_ == 0) {
+        if (h.min_ != 0 || h.max_ != 0 || h.sum_ != 0)
+            return fail("an empty histogram with a min, max or sum");
+        return h;
+    }
+    auto first = std::find_if(h.counts_.begin(), h.counts_.end(), [](std::uint64_t c) { return c != 0; });
+    auto last = std::find_if(h.counts_.rbegin(), h.counts_.rend(), [](std::uint64_t c) { return c != 0; });
+    if (index_of(h.min_) != static_cast<std::uint32_t>(first - h.counts_.begin()) ||
+        index_of(h.max_) != static_cast<std::uint32_t>(h.counts_.rend() - last - 1))
+        return fail("min or max outside the lowest or highest non-empty bucket");
     return h;
 }
 

@@ -94,6 +94,53 @@ TEST_CASE("JSON round trip is exact and bad encodings are rejected", "[unit][loa
     CHECK_FALSE(histogram::from_json(nlohmann::json::array(), error));
 }
 
+TEST_CASE("JSON: numbers of the wrong kind and min/max that contradict the buckets are rejected",
+          "[unit][loadgen][histogram]")
+{
+    // Found by tests/fuzz (histogram_json): a float total was converted with undefined behaviour,
+    // and a min above max reached std::clamp in percentile_ns.
+    histogram h;
+    for (std::uint64_t v : {5'000ull, 6'000ull, 90'000ull})
+        h.record(v);
+    std::string error;
+    auto broken = [&](const char* key, nlohmann::json value) {
+        auto j = h.to_json();
+        j[key] = std::move(value);
+        error.clear();
+        bool refused = !histogram::from_json(j, error);
+        INFO(key << " = " << j[key].dump() << ": " << error);
+        CHECK(refused);
+        CHECK_FALSE(error.empty());
+    };
+    broken("total", 3.0);
+    broken("total", 1.3e105);
+    broken("min", -5);
+    broken("max", "90000");
+    broken("sum", nullptr);
+    broken("buckets", nlohmann::json::object());
+    broken("min", 90'000);        // above the lowest bucket (and above max)
+    broken("max", 5'000);         // below the highest bucket
+    broken("min", 4'000);         // below the lowest bucket
+    broken("max", 1'000'000'000); // above the highest bucket
+    auto j = h.to_json();
+    j["buckets"] = nlohmann::json::array({{100, UINT64_MAX}, {200, 4}});
+    j["total"] = 3;
+    CHECK_FALSE(histogram::from_json(j, error)); // counts that wrap around to the total
+
+    auto empty = histogram{}.to_json();
+    REQUIRE(histogram::from_json(empty, error));
+    empty["max"] = 7;
+    CHECK_FALSE(histogram::from_json(empty, error));
+
+    // A value over the trackable range stays exact in max, in the last bucket: still accepted.
+    histogram big;
+    big.record(std::uint64_t{1} << 50);
+    big.record(1'000);
+    auto back = histogram::from_json(big.to_json(), error);
+    REQUIRE(back);
+    CHECK(*back == big);
+}
+
 TEST_CASE("values over the range are clamped, max stays exact", "[unit][loadgen][histogram]")
 {
     histogram h;
