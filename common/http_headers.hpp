@@ -44,6 +44,17 @@ inline bool is_control(unsigned char c)
     return detail::control_table[c];
 }
 
+// A header value the suite may put on the wire from its configuration (a key from the
+// environment, a header from a config file): no control byte, so no CR or LF that would end the
+// line and start a header of the value's choosing.
+inline bool valid_field_value(std::string_view v)
+{
+    for (char c : v)
+        if (is_control(static_cast<unsigned char>(c)))
+            return false;
+    return true;
+}
+
 // Without leading and trailing SP/HTAB (HTTP's optional whitespace).
 inline std::string_view trim_ows(std::string_view v)
 {

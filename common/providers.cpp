@@ -98,6 +98,12 @@ resolved_provider resolve_provider(const provider_spec& spec, const env_lookup& 
         if (h.value_env.empty()) {
             r.headers.push_back({std::string(h.name), std::string(h.prefix) + std::string(h.literal)});
         } else if (auto v = env.get(h.value_env)) {
+            // The value is a key: the message names the variable, never the value.
+            if (!valid_field_value(*v))
+                error = std::string(h.value_env) +
+                        " holds a control character (a line break?): it cannot go "
+                        "into the " +
+                        std::string(h.name) + " header";
             r.headers.push_back({std::string(h.name), std::string(h.prefix) + *v});
         }
     }

@@ -180,6 +180,15 @@ provider_config from_resolved(const common::resolved_provider& r, std::string& e
     return p;
 }
 
+bool valid_provider_name(std::string_view n)
+{
+    auto ok = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    };
+    return !n.empty() && n.size() <= 64 && ok(n[0]) && n[0] != '_' && n[0] != '-' && n[0] != '.' &&
+           std::all_of(n.begin(), n.end(), ok);
+}
+
 provider_config* find(config& c, const std::string& name)
 {
     auto n = lower(name);
@@ -265,6 +274,11 @@ std::string apply_config_json(config& cfg, const std::string& text, const common
         if (!e.is_object() || !e.contains("name") || !e["name"].is_string())
             return "each provider needs a \"name\"";
         auto name = lower(e["name"].get<std::string>());
+        // Names appear in the "listening NAME host:port" line scripts read, in metric labels and
+        // in flags (NAME=VALUE): letters, digits, '_', '-' and '.', as the five built-in ones.
+        if (!valid_provider_name(name))
+            return "provider name '" + name +
+                   "' must be 1-64 of a-z, 0-9, '_', '-', '.', starting with a letter or digit";
         auto* p = find(cfg, name);
         if (!p) {
             cfg.providers.push_back({});
@@ -272,9 +286,10 @@ std::string apply_config_json(config& cfg, const std::string& text, const common
             p->name = name;
         }
         if (e.contains("port")) {
-            if (!e["port"].is_number_unsigned() || e["port"].get<unsigned>() > 65535)
+            // get<uint64_t>: a narrower get<> would wrap 4294967376 round to port 80.
+            if (!e["port"].is_number_unsigned() || e["port"].get<std::uint64_t>() > 65535)
                 return name + ": bad \"port\"";
-            p->port = static_cast<std::uint16_t>(e["port"].get<unsigned>());
+            p->port = static_cast<std::uint16_t>(e["port"].get<std::uint64_t>());
         }
         if (e.contains("upstream")) {
             auto u = e["upstream"].is_string() ? common::parse_url(e["upstream"].get<std::string>())
@@ -307,6 +322,9 @@ std::string apply_config_json(config& cfg, const std::string& text, const common
                         continue;
                     v = *ev;
                 }
+                if (!common::valid_field_value(v))
+                    return name + ": header '" + hname +
+                           "' has a control character (a line break?) in its value";
                 // A named copy: clang 14 (clang-tidy) cannot capture a structured binding in a lambda.
                 const std::string& header_name = hname;
                 std::erase_if(p->headers,

@@ -169,6 +169,47 @@ TEST_CASE("config JSON file adds providers and overrides table ones", "[unit][pr
         proxy::apply_config_json(c, R"({"providers":[{"name":"y","upstream":"nope"}]})", env).empty());
 }
 
+TEST_CASE("config JSON: names, ports and header values that would corrupt output are refused",
+          "[unit][proxy]")
+{
+    auto env = empty_env();
+    env.set_override("BAD_KEY", "sk-1\r\nX-Injected: 1");
+    proxy::config c = *parse_args({}, env).cfg;
+    auto provider = [](const std::string& fields) {
+        return R"({"providers":[{"upstream":"http://127.0.0.1:9/v1",)" + fields + "}]}";
+    };
+    // A name is what `listening NAME host:port`, the metrics and NAME=VALUE flags carry.
+    for (const char* name : {R"("we\"ird")", R"("a\nb")", R"("a b")", R"("")", R"("-x")", R"("a=b")",
+                             R"("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")"}) {
+        INFO(name);
+        CHECK_FALSE(proxy::apply_config_json(c, provider(std::string(R"("name":)") + name), env).empty());
+    }
+    CHECK(proxy::apply_config_json(c, provider(R"("name":"My-Gateway.2")"), env).empty());
+    CHECK(find(c, "my-gateway.2"));
+    // 4294967376 is 2^32 + 80: read as 32 bits it used to become port 80.
+    CHECK_FALSE(proxy::apply_config_json(c, provider(R"("name":"p","port":4294967376)"), env).empty());
+    CHECK_FALSE(proxy::apply_config_json(c, provider(R"("name":"p","port":65536)"), env).empty());
+    CHECK(proxy::apply_config_json(c, provider(R"("name":"p","port":65535)"), env).empty());
+    // A header value with a line break would start a header of its own upstream.
+    auto err =
+        proxy::apply_config_json(c, provider(R"("name":"h","headers":{"x-a":"v\r\nX-Injected: 1"})"), env);
+    CHECK(err.find("control character") != std::string::npos);
+    err = proxy::apply_config_json(c, provider(R"("name":"h","headers":{"Authorization":"$BAD_KEY"})"), env);
+    CHECK(err.find("control character") != std::string::npos);
+    CHECK(err.find("sk-1") == std::string::npos); // the value is a secret: never in the message
+}
+
+TEST_CASE("a provider key from the environment with a line break is an error naming the variable only",
+          "[unit][proxy]")
+{
+    auto env = empty_env();
+    env.set_override("OPENROUTER_API_KEY", "sk-or-secret\nX-Injected: 1");
+    auto r = parse_args({}, env);
+    CHECK_FALSE(r.cfg);
+    CHECK(r.error.find("OPENROUTER_API_KEY") != std::string::npos);
+    CHECK(r.error.find("secret") == std::string::npos);
+}
+
 TEST_CASE("find_env_file", "[unit][proxy]")
 {
     CHECK(proxy::find_env_file({}) == ".env");
