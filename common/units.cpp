@@ -130,7 +130,11 @@ std::string format_duration(std::chrono::nanoseconds d)
         return fmt::format("{:.4g}us", ns / 1e3);
     if (ns < 1e9)
         return fmt::format("{:.4g}ms", ns / 1e6);
-    return fmt::format("{:.4g}s", ns / 1e9);
+    // Whole seconds from 1000 s on: "{:.4g}" would print 99992 s as "9.999e+04s", which neither
+    // reads well nor parses back (found by tests/fuzz).
+    if (ns < 1e12)
+        return fmt::format("{:.4g}s", ns / 1e9);
+    return fmt::format("{:.0f}s", ns / 1e9);
 }
 
 } // namespace common

@@ -65,4 +65,8 @@ TEST_CASE("durations format readably", "[unit][units]")
     CHECK(common::format_duration(1500ns) == "1.5us");
     CHECK(common::format_duration(2500us) == "2.5ms");
     CHECK(common::format_duration(3s) == "3s");
+    CHECK(common::format_duration(999s) == "999s");
+    CHECK(common::format_duration(99992s) == "99992s"); // not "9.999e+04s", which does not parse
+    CHECK(common::parse_duration(common::format_duration(std::chrono::hours(24 * 365))) ==
+          std::chrono::hours(24 * 365));
 }
