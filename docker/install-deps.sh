@@ -7,6 +7,7 @@
 #   docker/install-deps.sh --runtime  only what the built programs need at run time
 #   docker/install-deps.sh --bench-tools  the reference servers and tools docs/BENCHMARKS.md uses
 #   docker/install-deps.sh --docker   a Docker engine, compose and debootstrap (tests/docker/stack.sh)
+#   docker/install-deps.sh --fuzz     clang and libFuzzer (tests/fuzz/run.sh)
 set -euo pipefail
 
 build_pkgs=(
@@ -23,6 +24,11 @@ bench_tool_pkgs=(
   python3-fastapi python3-uvicorn python3-httpx
 )
 
+# libFuzzer ships with clang's runtime libraries.
+fuzz_pkgs=(
+  clang-14 libclang-rt-14-dev
+)
+
 # debootstrap makes the debian:bookworm base image where no image registry is reachable.
 docker_pkgs=(
   docker.io docker-compose debootstrap iptables
@@ -33,8 +39,9 @@ case "${1:-}" in
   --runtime) pkgs=("${runtime_pkgs[@]}") ;;
   --bench-tools) pkgs=("${bench_tool_pkgs[@]}") ;;
   --docker) pkgs=("${docker_pkgs[@]}") ;;
+  --fuzz) pkgs=("${fuzz_pkgs[@]}") ;;
   "") ;;
-  *) echo "usage: $0 [--runtime|--bench-tools|--docker]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--runtime|--bench-tools|--docker|--fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

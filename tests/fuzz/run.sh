@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (tests/fuzz/CMakeLists.txt, clang, in build-fuzz/) and runs them.
+#
+#   tests/fuzz/run.sh                  every target: the seed corpus, then 300,000 mutated inputs
+#                                      from a fixed seed (deterministic; CI runs this, ~1 min)
+#   tests/fuzz/run.sh --time S [T...]  targets T (default all) for S seconds each from a random
+#                                      seed: a campaign; new inputs stay in build-fuzz/work/T/
+#
+# A broken invariant or a sanitizer report stops the run with exit 1 and leaves the input in
+# build-fuzz/artifacts/; replay it with build-fuzz/T_fuzz FILE. Fixed inputs belong in
+# tests/fuzz/corpus/T/ so that every later run replays them.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+mode=fixed
+seconds=""
+if [[ "${1:-}" == "--time" ]]; then
+  mode=timed
+  seconds=${2:?usage: $0 --time SECONDS [TARGET...]}
+  [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "$0: --time wants a whole number of seconds, not '$seconds'" >&2; exit 2; }
+  shift 2
+fi
+all=(request_head response_head chunked_body bench_response server_timing sse_stream json_scan histogram_json config_text)
+targets=("$@")
+[[ ${#targets[@]} -eq 0 ]] && targets=("${all[@]}")
+for t in "${targets[@]}"; do
+  [[ " ${all[*]} " == *" $t "* ]] || { echo "$0: no fuzz target '$t' (have: ${all[*]})" >&2; exit 2; }
+done
+
+docker/install-deps.sh --fuzz
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/lgb-ccache}"
+CXX=clang++-14 cmake -S tests/fuzz -B build-fuzz -G Ninja >/dev/null
+cmake --build build-fuzz -j "$(nproc)"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+mkdir -p build-fuzz/artifacts
+for t in "${targets[@]}"; do
+  work=build-fuzz/work/$t
+  mkdir -p "$work"
+  # The committed seeds, plus what earlier campaigns on this machine found.
+  cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
+  args=(-max_len=4096 -dict="$root/tests/fuzz/http.dict" -artifact_prefix="$root/build-fuzz/artifacts/$t-"
+        -print_final_stats=0)
+  if [[ $mode == fixed ]]; then
+    args+=(-seed=1 -runs=300000)
+    # A fixed run must not depend on what earlier campaigns left: only the committed seeds.
+    corpus=$(mktemp -d)
+    cp tests/fuzz/corpus/"$t"/* "$corpus"/
+  else
+    args+=(-max_total_time="$seconds")
+    corpus=$work
+  fi
+  echo "== fuzz $t ($mode${seconds:+, ${seconds} s})"
+  log=build-fuzz/$t.log
+  if ! build-fuzz/"${t}_fuzz" "${args[@]}" "$corpus" >"$log" 2>&1; then
+    grep -a -E 'fuzz invariant broken|ERROR:|SUMMARY|runtime error|Test unit written' "$log" >&2 || tail -n 30 "$log" >&2
+    echo "fuzz target $t failed; full log in $log" >&2
+    if [[ $mode == fixed ]]; then rm -rf "$corpus"; fi
+    exit 1
+  fi
+  grep -a -E '^(Done|#[0-9]+ +DONE)' "$log" | tail -n 1 || true
+  if [[ $mode == fixed ]]; then rm -rf "$corpus"; fi
+done
+echo "== fuzz targets passed: ${targets[*]}"
