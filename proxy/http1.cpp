@@ -279,7 +279,9 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
             length = n;
         } else if (f.id == field_id::transfer_encoding) {
             te = true;
+            std::size_t codings = 0;
             common::for_each_list_element(f.value, [&](std::string_view c) {
+                ++codings;
                 auto name = common::transfer_coding_name(c);
                 if (!name) {
                     bad_coding = true;
@@ -288,6 +290,10 @@ std::optional<framing> response_framing(const response_head& h, bool request_was
                 last_coding = *name;
                 chunked_count += common::iequals(*name, "chunked");
             });
+            // A field naming no coding at all ("Transfer-Encoding: ", ", ,") says nothing a
+            // recipient can frame by; Beast refuses it too (found by the beast_differential fuzz
+            // target after a chunked field).
+            bad_coding = bad_coding || codings == 0;
         }
     }
     if (te && length)

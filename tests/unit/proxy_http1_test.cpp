@@ -110,6 +110,11 @@ TEST_CASE("http1: response framing (RFC 9112 section 6.3)", "[unit][http1]")
     CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gz;ip, chunked\r\n\r\n"));
     CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip;level=1, chunked\r\n\r\n")->kind ==
           h1::framing::chunked);
+    // A field that names no coding at all, alone or after chunked (found by the beast_differential
+    // fuzz target: Beast refuses these, the proxy read them as chunked or until close).
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: \r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n"));
+    CHECK_FALSE(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: , ,\r\n\r\n"));
     CHECK(framing("HTTP/1.1 200 OK\r\n\r\n")->kind == h1::framing::until_close);
     CHECK(framing("HTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\n")->kind == h1::framing::none);
     CHECK(framing("HTTP/1.1 304 Not Modified\r\n\r\n")->kind == h1::framing::none);
