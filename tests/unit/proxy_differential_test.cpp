@@ -19,6 +19,7 @@
 #include "common/url.hpp"
 #include "proxy/header_rewrite.hpp"
 #include "proxy/request_guard.hpp"
+#include "tests/support/beast_reference.hpp"
 #include "tests/support/http_cases.hpp"
 
 #include <algorithm>
@@ -34,33 +35,16 @@ namespace {
 
 namespace http = boost::beast::http;
 using proxy::http1::framing;
+using test_support::beast_framing;
+using test_support::beast_head;
 using test_support::chunked_body;
+using test_support::chunked_not_last;
 using test_support::cut_head;
 using test_support::escaped;
+using test_support::normalised;
+using test_support::parse_with_beast;
+using test_support::same;
 using generator = test_support::http_case_generator;
-
-// Beast's reading of a head: its error, and what it found when there was none.
-template <bool isRequest>
-struct beast_head
-{
-    boost::beast::error_code ec;
-    http::parser<isRequest, http::empty_body> p;
-};
-
-template <bool isRequest>
-void parse_with_beast(const std::string& head, beast_head<isRequest>& out, bool head_request = false)
-{
-    out.p.header_limit(1 << 20);
-    out.p.body_limit(boost::none);
-    out.p.eager(false);
-    if constexpr (!isRequest)
-        out.p.skip(head_request);
-    out.p.put(boost::asio::buffer(head), out.ec);
-    if (out.ec == http::error::need_more && out.p.is_header_done())
-        out.ec = {};
-    if (!out.ec && !out.p.is_header_done())
-        out.ec = http::error::need_more;
-}
 
 proxy::provider_config provider()
 {
@@ -69,52 +53,6 @@ proxy::provider_config provider()
     p.upstream = *common::parse_url("https://api.example.com/base/v1");
     p.headers = {{"X-Added", "1"}};
     return p;
-}
-
-} // namespace
-
-namespace {
-
-// Beast's framing of a head it accepted, in the proxy's terms.
-template <bool isRequest>
-framing beast_framing(const http::parser<isRequest, http::empty_body>& p)
-{
-    if (p.is_done()) // no body follows the head (Content-Length: 0, 1xx, 204, 304, HEAD)
-        return {framing::none, 0};
-    if (p.chunked())
-        return {framing::chunked, 0};
-    if (auto n = p.content_length())
-        return *n == 0 ? framing{framing::none, 0} : framing{framing::content_length, *n};
-    if (p.need_eof())
-        return {framing::until_close, 0};
-    return {framing::none, 0};
-}
-
-// The proxy's framing, with "Content-Length: 0" and no body at all counted as one.
-framing normalised(framing f)
-{
-    if (f.kind == framing::content_length && f.length == 0)
-        return {framing::none, 0};
-    return f;
-}
-
-bool same(framing a, framing b)
-{
-    return a.kind == b.kind && a.length == b.length;
-}
-
-// Transfer codings that name chunked before their last one ("chunked, identity").
-bool chunked_not_last(const proxy::http1::response_head& h)
-{
-    std::vector<std::string_view> codings;
-    for (const auto& f : h.fields) {
-        if (f.id != proxy::http1::field_id::transfer_encoding)
-            continue;
-        common::for_each_list_element(f.value, [&](std::string_view c) { codings.push_back(c); });
-    }
-    return codings.size() > 1 && !common::iequals(codings.back(), "chunked") &&
-           std::any_of(codings.begin(), codings.end() - 1,
-                       [](std::string_view c) { return common::iequals(c, "chunked"); });
 }
 
 const proxy::guard_limits roomy{1 << 20, 1000, 1 << 20, ~0ull, 1024};
