@@ -21,7 +21,8 @@ if [[ "${1:-}" == "--time" ]]; then
   [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "$0: --time wants a whole number of seconds, not '$seconds'" >&2; exit 2; }
   shift 2
 fi
-all=(request_head response_head chunked_body bench_response server_timing sse_stream json_scan histogram_json config_text)
+all=(request_head response_head chunked_body bench_response server_timing sse_stream json_scan histogram_json config_text
+     beast_differential)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all[@]}")
 for t in "${targets[@]}"; do
