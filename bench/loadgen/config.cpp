@@ -1,6 +1,7 @@
 // Command-line parsing for bench.
 #include "bench/loadgen/config.hpp"
 
+#include "common/http_headers.hpp"
 #include "common/logging.hpp"
 #include "common/providers.hpp"
 #include "common/units.hpp"
@@ -158,8 +159,12 @@ error apply(config& c, const std::string& name, const std::string& v, std::set<s
         auto value = v.substr(colon + 1);
         while (!value.empty() && value.front() == ' ')
             value.erase(0, 1);
-        if (value.find_first_of("\r\n") != std::string::npos)
-            return "-header: the value may not contain CR or LF";
+        // A name that is not a token, or a value with a control byte (CR, LF, NUL...), would put
+        // a malformed line on the wire, or a header of the value's choosing.
+        if (!common::is_token(v.substr(0, colon)))
+            return "-header: '" + v.substr(0, colon) + "' is not a header name";
+        if (!common::valid_field_value(value))
+            return "-header: the value may not contain CR, LF or other control characters";
         c.headers.emplace_back(v.substr(0, colon), value);
     } else if (name == "slo") {
         auto d = common::parse_duration(v, common::bare_unit::milliseconds);

@@ -114,6 +114,10 @@ TEST_CASE("bad values get one clear line", "[unit][loadgen][config]")
     CHECK(bad({"-connections", "0"}).find("-connections") != std::string::npos);
     CHECK(bad({"-request-type", "image"}).find("-request-type") != std::string::npos);
     CHECK(bad({"-header", "novalue"}).find("-header") != std::string::npos);
+    CHECK(bad({"-header", "X A: 1"}).find("header name") != std::string::npos);
+    CHECK(bad({"-header", "X-A: 1\r\nX-B: 2"}).find("control") != std::string::npos);
+    CHECK(bad({"-header", std::string("X-A: a\0b", 9)}).find("control") != std::string::npos);
+    CHECK(bad({"-header", "X-A: \x7f"}).find("control") != std::string::npos);
     CHECK(bad({"-nope"}).find("unknown flag") != std::string::npos);
     CHECK(bad({"-rate"}).find("needs a value") != std::string::npos);
     CHECK(bad({"stray"}).find("unexpected argument") != std::string::npos);
