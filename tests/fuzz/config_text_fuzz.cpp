@@ -1,8 +1,10 @@
 // The text parsers of the programs' configuration: a proxy --config JSON file, .env files, the
-// units of flags (durations, sizes, counts), upstream URLs and mock-llm's latency and key-rule
-// flags. Users write these by hand, so any text gives a clear error or a value the programs can
-// use: a proxy config with valid provider names, ports and header lines; durations and sizes in
-// range that format and parse back; URLs that print and parse back to themselves.
+// units of flags (durations, sizes, counts), upstream URLs, mock-llm's latency and key-rule
+// flags, and the three programs' command lines. Users write these by hand, so any text gives a clear error or
+// a value the programs can use: a proxy config with valid provider names, ports and header lines; durations
+// and sizes in range that format and parse back; URLs that print and parse back to themselves.
+#include "bench/loadgen/config.hpp"
+#include "bench/mock/config.hpp"
 #include "bench/mock/failure_plan.hpp"
 #include "bench/mock/latency_model.hpp"
 #include "common/dotenv.hpp"
@@ -14,6 +16,8 @@
 
 #include <cmath>
 #include <string>
+#include <variant>
+#include <vector>
 
 namespace {
 
@@ -88,12 +92,57 @@ void mock_flags(std::string_view text)
     (void)mock::parse_failure_kind(text);
 }
 
+// The text as a command line: arguments split at spaces. None may name a file (no '/'), so
+// that a flag such as --config never reads /dev/zero or the like.
+std::optional<std::vector<std::string>> command_line(std::string_view text)
+{
+    if (text.find('/') != std::string_view::npos)
+        return std::nullopt;
+    std::vector<std::string> args;
+    std::size_t at = 0;
+    while (at <= text.size()) {
+        auto space = text.find(' ', at);
+        auto arg = text.substr(at, space == std::string_view::npos ? std::string_view::npos : space - at);
+        if (!arg.empty())
+            args.emplace_back(arg);
+        if (space == std::string_view::npos)
+            break;
+        at = space + 1;
+    }
+    return args;
+}
+
+void command_lines(std::string_view text)
+{
+    auto args = command_line(text);
+    if (!args)
+        return;
+    common::env_lookup env(std::map<std::string, std::string>{});
+    auto proxy_cfg = proxy::parse_args(*args, env);
+    fuzz::require(proxy_cfg.cfg.has_value() != !proxy_cfg.error.empty() || proxy_cfg.help,
+                  "the proxy's command line gives a config or one error");
+    auto bench_cfg = loadgen::parse_args(*args);
+    if (const auto* c = std::get_if<loadgen::config>(&bench_cfg)) {
+        fuzz::require(std::isfinite(c->rate) && c->rate >= 0, "bench's rate is finite and not negative");
+        fuzz::require(c->duration.count() > 0 && c->threads >= 1 && c->connections >= 1,
+                      "bench runs for a while with a thread and a connection");
+        for (const auto& [name, value] : c->headers)
+            fuzz::require(common::is_token(name) && common::valid_field_value(value),
+                          "a -header is a valid field line");
+    } else {
+        fuzz::require(!std::get<std::string>(bench_cfg).empty(), "bench's refusal says why");
+    }
+    auto mock_cfg = mock::parse_args(*args, env);
+    fuzz::require(mock_cfg.config.has_value() || !mock_cfg.error.empty(),
+                  "mock-llm's command line gives a config or one error");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     fuzz::input in(data, size);
-    const auto which = in.byte() % 5;
+    const auto which = in.byte() % 6;
     const auto text = in.rest();
     switch (which) {
     case 0:
@@ -112,6 +161,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case 3:
         url(text);
+        break;
+    case 4:
+        command_lines(text);
         break;
     default:
         mock_flags(text);

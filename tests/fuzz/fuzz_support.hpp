@@ -42,4 +42,23 @@ private:
     std::size_t n_;
 };
 
+// True when every field of `from` that `kept(field)` selects is in `to` with the same name and
+// value, in the same order (other fields may come between them): how a rewrite keeps the
+// end-to-end fields of a head.
+template <typename Fields, typename Keep>
+bool fields_kept_in_order(const Fields& from, const Fields& to, Keep kept)
+{
+    std::size_t j = 0;
+    for (const auto& f : from) {
+        if (!kept(f))
+            continue;
+        while (j < to.size() && !(to[j].name == f.name && to[j].value == f.value))
+            ++j;
+        if (j == to.size())
+            return false;
+        ++j;
+    }
+    return true;
+}
+
 } // namespace fuzz
