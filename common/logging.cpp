@@ -14,6 +14,24 @@ bool valid_log_level(std::string_view level)
     return false;
 }
 
+std::string printable_line(std::string_view text)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
 void setup_logging(std::string_view program, std::string_view level)
 {
     auto logger = spdlog::stderr_color_mt(std::string(program));

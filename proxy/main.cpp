@@ -16,7 +16,7 @@ int main(int argc, char** argv)
     std::string env_error;
     auto env = common::env_lookup::from_file(proxy::find_env_file(args), env_error);
     if (!env_error.empty()) {
-        std::fprintf(stderr, "proxy: %s\n", env_error.c_str());
+        std::fprintf(stderr, "proxy: %s\n", common::printable_line(env_error).c_str());
         return 2;
     }
     auto parsed = proxy::parse_args(args, env);
@@ -25,7 +25,7 @@ int main(int argc, char** argv)
         return 0;
     }
     if (!parsed.cfg) {
-        std::fprintf(stderr, "proxy: %s\n", parsed.error.c_str());
+        std::fprintf(stderr, "proxy: %s\n", common::printable_line(parsed.error).c_str());
         return 2;
     }
     const auto& cfg = *parsed.cfg;

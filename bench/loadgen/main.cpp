@@ -19,7 +19,7 @@ namespace {
 
 int fail(const std::string& message, int code = 2)
 {
-    std::fprintf(stderr, "bench: %s\n", message.c_str());
+    std::fprintf(stderr, "bench: %s\n", common::printable_line(message).c_str());
     return code;
 }
 

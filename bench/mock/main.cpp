@@ -18,12 +18,12 @@ int main(int argc, char** argv)
     std::string env_error;
     auto env = common::env_lookup::from_file(mock::env_file_from_args(args), env_error);
     if (!env_error.empty()) {
-        fmt::print(stderr, "mock-llm: {}\n", env_error);
+        fmt::print(stderr, "mock-llm: {}\n", common::printable_line(env_error));
         return 2;
     }
     auto parsed = mock::parse_args(args, env);
     if (!parsed.config) {
-        fmt::print(stderr, "mock-llm: {}\n", parsed.error);
+        fmt::print(stderr, "mock-llm: {}\n", common::printable_line(parsed.error));
         return 2;
     }
     const auto& cfg = *parsed.config;
