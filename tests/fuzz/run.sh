@@ -22,7 +22,7 @@ if [[ "${1:-}" == "--time" ]]; then
   shift 2
 fi
 all=(request_head response_head chunked_body bench_response server_timing sse_stream json_scan histogram_json config_text
-     beast_differential)
+     beast_differential mock_answer)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all[@]}")
 for t in "${targets[@]}"; do
