@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace loadgen {
 namespace {
@@ -19,12 +20,32 @@ double num(const json& j, const char* k)
     return j.is_object() && j.contains(k) && j[k].is_number() ? j[k].get<double>() : 0.0;
 }
 
+// A malformed results file found mid-merge: merge_results turns it into its error.
+struct malformed_field : std::runtime_error
+{
+    using std::runtime_error::runtime_error;
+};
+
+// A count (requests, errors, a version...): `fallback` when absent or null; a non-negative
+// integer otherwise. nlohmann's value<uint64_t>() would convert -3.5 or 1e300 (undefined
+// behaviour) and throw on a string; the merge stops with the field's name instead.
+std::uint64_t count(const json& j, const char* k, std::uint64_t fallback = 0)
+{
+    if (!j.is_object() || !j.contains(k) || j[k].is_null())
+        return fallback;
+    const auto& v = j[k];
+    // Parsed text gives unsigned numbers; an entry built in memory (build_entry) holds signed ones.
+    if (v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0))
+        return v.get<std::uint64_t>();
+    throw malformed_field(std::string("\"") + k + "\" is not a non-negative integer");
+}
+
 json add_counts(const json& a, const json& b)
 {
     json out = a.is_object() ? a : json::object();
     if (b.is_object())
-        for (auto& [k, v] : b.items())
-            out[k] = out.value(k, std::uint64_t{0}) + v.get<std::uint64_t>();
+        for (const auto& item : b.items())
+            out[item.key()] = count(out, item.key().c_str()) + count(b, item.key().c_str());
     return out;
 }
 
@@ -39,14 +60,14 @@ std::optional<json> merge_timeline(const json& a, const json& b, std::string& er
         if (!tl->is_array())
             continue;
         for (const auto& p : *tl) {
-            auto t = p.value("t_s", std::uint64_t{0});
+            auto t = count(p, "t_s");
             auto& slot = by_t[t];
             if (slot.is_null()) {
                 slot = p;
                 continue;
             }
             slot["rps"] = round3(num(slot, "rps") + num(p, "rps"));
-            slot["errors"] = slot.value("errors", std::uint64_t{0}) + p.value("errors", std::uint64_t{0});
+            slot["errors"] = count(slot, "errors") + count(p, "errors");
             bool exact = slot.contains("latency") && !slot["latency"].is_null() && p.contains("latency") &&
                          !p["latency"].is_null();
             if (!exact) {
@@ -75,7 +96,7 @@ std::optional<json> merge_timeline(const json& a, const json& b, std::string& er
 // the rate (rounded, so close but not exact).
 std::pair<std::uint64_t, double> stream_chunks(const json& s)
 {
-    auto chunks = s.value("chunks", std::uint64_t{0});
+    auto chunks = count(s, "chunks");
     if (s.contains("chunk_span_s") && s["chunk_span_s"].is_number())
         return {chunks, s["chunk_span_s"].get<double>()};
     double cps = num(s, "chunks_per_second");
@@ -122,9 +143,9 @@ std::optional<json> merge_block(json a, const json& b, const json& ha, const jso
         return std::nullopt;
     x->merge(*y);
     merged_hist = x->to_json();
-    auto requests = a.value("requests", std::uint64_t{0}) + b.value("requests", std::uint64_t{0});
+    auto requests = count(a, "requests") + count(b, "requests");
     auto ok_of = [](const json& j) {
-        return j.contains("succeeded") ? j["succeeded"].get<std::uint64_t>()
+        return j.contains("succeeded") ? count(j, "succeeded")
                                        : static_cast<std::uint64_t>(std::llround(num(j, "success_rate") *
                                                                                  num(j, "requests") / 100.0));
     };
@@ -140,7 +161,7 @@ std::optional<json> merge_block(json a, const json& b, const json& ha, const jso
         a[k] = round3(num(a, k) + num(b, k));
     if (a.contains("measured_s"))
         a["measured_s"] = std::max(num(a, "measured_s"), num(b, "measured_s"));
-    a["late_sends"] = a.value("late_sends", std::uint64_t{0}) + b.value("late_sends", std::uint64_t{0});
+    a["late_sends"] = count(a, "late_sends") + count(b, "late_sends");
     a["status_code_counts"] = add_counts(a["status_code_counts"], b["status_code_counts"]);
     a["drop_reasons"] = add_counts(a["drop_reasons"], b["drop_reasons"]);
     auto timeline = merge_timeline(a["timeline"], b["timeline"], error);
@@ -172,7 +193,7 @@ bool merge_overhead(json& out, const json& a, const json& b, std::string& error)
         return false;
     wa->insert(wa->end(), std::make_move_iterator(wb->begin()), std::make_move_iterator(wb->end()));
     bool stream = out["stream"].is_object();
-    std::uint64_t seed = a.contains("config") && a["config"].is_object() ? a["config"].value("seed", 1) : 1;
+    std::uint64_t seed = a.contains("config") && a["config"].is_object() ? count(a["config"], "seed", 1) : 1;
     out["windows"] = windows_json(*wa, stream);
     out["overhead"] = overhead_from_pairs(*wa, seed, stream);
     return true;
@@ -180,13 +201,13 @@ bool merge_overhead(json& out, const json& a, const json& b, std::string& error)
 
 std::optional<json> merge_entries(json a, const json& b, std::string& error)
 {
-    auto va = a.value("format_version", 0), vb = b.value("format_version", 0);
+    auto va = count(a, "format_version"), vb = count(b, "format_version");
     if (va != vb) {
         error = "format_version " + std::to_string(va) + " and " + std::to_string(vb) +
                 " cannot be merged (written by different bench versions): re-run with one version";
         return std::nullopt;
     }
-    if (va < 1 || va > format_version) {
+    if (va < 1 || va > static_cast<std::uint64_t>(format_version)) {
         error = "format_version " + std::to_string(va) + " is not supported (this bench writes " +
                 std::to_string(format_version) + ")";
         return std::nullopt;
@@ -225,7 +246,7 @@ std::optional<json> merge_entries(json a, const json& b, std::string& error)
         out["proxy_server_timing_ms"] = nullptr;
     }
     out.erase("find_max"); // a search's trials belong to one run
-    out["merged_from"] = a.value("merged_from", 1) + b.value("merged_from", 1);
+    out["merged_from"] = count(a, "merged_from", 1) + count(b, "merged_from", 1);
     return out;
 }
 
@@ -245,7 +266,16 @@ std::optional<json> merge_results(const std::vector<json>& files, std::string& e
                 error = "entry '" + key + "' has no histogram (written by another tool?)";
                 return std::nullopt;
             }
-            int v = entry.value("format_version", 0);
+            int v = 0;
+            std::optional<json> m;
+            try {
+                v = static_cast<int>(std::min<std::uint64_t>(count(entry, "format_version"), 1u << 30));
+                if (out.contains(key) && (version < 0 || v == version))
+                    m = merge_entries(out[key], entry, error);
+            } catch (const std::exception& e) { // malformed_field, or nlohmann's type errors
+                error = "entry '" + key + "': " + e.what() + " (not a results.json bench wrote?)";
+                return std::nullopt;
+            }
             if (version >= 0 && v != version) {
                 error =
                     "entry '" + key + "' has format_version " + std::to_string(v) + " where another has " +
@@ -258,7 +288,6 @@ std::optional<json> merge_results(const std::vector<json>& files, std::string& e
                 out[key] = entry;
                 continue;
             }
-            auto m = merge_entries(out[key], entry, error);
             if (!m) {
                 error = "entry '" + key + "': " + error;
                 return std::nullopt;

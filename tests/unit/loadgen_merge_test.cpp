@@ -269,3 +269,40 @@ TEST_CASE("merge rejects mixed format versions and marks what format 1 cannot gi
     CHECK_FALSE(loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", broken}}}, error));
     CHECK(error.find("timeline second 0") != std::string::npos);
 }
+
+TEST_CASE("merge refuses counts that are not non-negative integers, with the field's name, never a crash",
+          "[unit][loadgen][results]")
+{
+    // A string count threw out of bench merge (abort); -3.5 was converted with undefined
+    // behaviour into a wrong total.
+    loadgen::config c;
+    c.rate = 40;
+    auto a = loadgen::build_entry(synthetic(c, 4, 40, 1));
+    std::string error;
+    auto refused = [&](json broken, const std::string& field) {
+        error.clear();
+        bool merged =
+            loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", std::move(broken)}}}, error)
+                .has_value();
+        INFO(error);
+        CHECK_FALSE(merged);
+        CHECK(error.find("'bifrost'") != std::string::npos);
+        CHECK(error.find(field) != std::string::npos);
+    };
+    auto b = a;
+    b["status_code_counts"] = {{"200", "many"}};
+    refused(b, "\"200\"");
+    b = a;
+    b["succeeded"] = -3.5;
+    refused(b, "\"succeeded\"");
+    b = a;
+    b["requests"] = 1e300;
+    refused(b, "\"requests\"");
+    b = a;
+    b["format_version"] = "2";
+    refused(b, "\"format_version\"");
+    b = a;
+    b["timestamp"] = 5; // a type nlohmann itself refuses: reported, not thrown
+    refused(b, "type");
+    REQUIRE(loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", a}}}, error));
+}
