@@ -82,9 +82,9 @@ TEST_CASE("JSON round trip is exact and bad encodings are rejected", "[unit][loa
     CHECK(*back == h);
 
     auto j = h.to_json();
-    j["total"] = 1;
+    j["total"] = std::uint64_t{1}; // unsigned, as parsed text gives it: the sum check refuses it
     CHECK_FALSE(histogram::from_json(j, error));
-    CHECK(error.find("total") != std::string::npos);
+    CHECK(error.find("add up to total") != std::string::npos);
     j = h.to_json();
     j["sub_bucket_bits"] = 5;
     CHECK_FALSE(histogram::from_json(j, error));
@@ -103,7 +103,7 @@ TEST_CASE("JSON: numbers of the wrong kind and min/max that contradict the bucke
     for (std::uint64_t v : {5'000ull, 6'000ull, 90'000ull})
         h.record(v);
     std::string error;
-    auto broken = [&](const char* key, nlohmann::json value) {
+    auto broken = [&](const char* key, nlohmann::json value, std::string_view why = {}) {
         auto j = h.to_json();
         j[key] = std::move(value);
         error.clear();
@@ -111,6 +111,7 @@ TEST_CASE("JSON: numbers of the wrong kind and min/max that contradict the bucke
         INFO(key << " = " << j[key].dump() << ": " << error);
         CHECK(refused);
         CHECK_FALSE(error.empty());
+        CHECK(error.find(why) != std::string::npos);
     };
     broken("total", 3.0);
     broken("total", 1.3e105);
@@ -118,19 +119,26 @@ TEST_CASE("JSON: numbers of the wrong kind and min/max that contradict the bucke
     broken("max", "90000");
     broken("sum", nullptr);
     broken("buckets", nlohmann::json::object());
-    broken("min", 90'000);        // above the lowest bucket (and above max)
-    broken("max", 5'000);         // below the highest bucket
-    broken("min", 4'000);         // below the lowest bucket
-    broken("max", 1'000'000'000); // above the highest bucket
+    // Unsigned, as parsed text gives them, so that the bucket check is what refuses them (a
+    // signed int is refused earlier, by the type check).
+    const std::string_view outside = "outside the lowest or highest non-empty bucket";
+    broken("min", std::uint64_t{90'000}, outside);        // above the lowest bucket (and above max)
+    broken("max", std::uint64_t{5'000}, outside);         // below the highest bucket
+    broken("min", std::uint64_t{4'000}, outside);         // below the lowest bucket
+    broken("max", std::uint64_t{1'000'000'000}, outside); // above the highest bucket
+    broken("min", 90'000, "not a non-negative integer");  // a signed int, as code (not text) builds it
     auto j = h.to_json();
-    j["buckets"] = nlohmann::json::array({{100, UINT64_MAX}, {200, 4}});
-    j["total"] = 3;
+    j["buckets"] =
+        nlohmann::json::array({{std::uint64_t{100}, UINT64_MAX}, {std::uint64_t{200}, std::uint64_t{4}}});
+    j["total"] = std::uint64_t{3};
     CHECK_FALSE(histogram::from_json(j, error)); // counts that wrap around to the total
+    CHECK(error.find("overflow") != std::string::npos);
 
     auto empty = histogram{}.to_json();
     REQUIRE(histogram::from_json(empty, error));
-    empty["max"] = 7;
+    empty["max"] = std::uint64_t{7};
     CHECK_FALSE(histogram::from_json(empty, error));
+    CHECK(error.find("empty histogram") != std::string::npos);
 
     // A value over the trackable range stays exact in max, in the last bucket: still accepted.
     histogram big;
