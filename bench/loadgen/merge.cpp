@@ -255,45 +255,44 @@ std::optional<json> merge_entries(json a, const json& b, std::string& error)
 std::optional<json> merge_results(const std::vector<json>& files, std::string& error)
 {
     json out = json::object();
-    int version = -1; // every entry of every input must have the same format
-    for (const auto& f : files) {
-        if (!f.is_object()) {
-            error = "not a results object";
-            return std::nullopt;
+    int version = -1;    // every entry of every input must have the same format
+    std::string current; // the entry being read, for an error thrown while reading it
+    try {
+        for (const auto& f : files) {
+            if (!f.is_object()) {
+                error = "not a results object";
+                return std::nullopt;
+            }
+            for (auto& [key, entry] : f.items()) {
+                current = key;
+                if (!entry.is_object() || !entry.contains("histogram") || !entry["histogram"].is_object()) {
+                    error = "entry '" + key + "' has no histogram (written by another tool?)";
+                    return std::nullopt;
+                }
+                auto v = static_cast<int>(std::min<std::uint64_t>(count(entry, "format_version"), 1u << 30));
+                if (version >= 0 && v != version) {
+                    error = "entry '" + key + "' has format_version " + std::to_string(v) +
+                            " where another has " + std::to_string(version) +
+                            ": files written by different bench versions cannot be merged; re-run with one "
+                            "version";
+                    return std::nullopt;
+                }
+                version = v;
+                if (!out.contains(key)) {
+                    out[key] = entry;
+                    continue;
+                }
+                auto m = merge_entries(out[key], entry, error);
+                if (!m) {
+                    error = "entry '" + key + "': " + error;
+                    return std::nullopt;
+                }
+                out[key] = *m;
+            }
         }
-        for (auto& [key, entry] : f.items()) {
-            if (!entry.is_object() || !entry.contains("histogram") || !entry["histogram"].is_object()) {
-                error = "entry '" + key + "' has no histogram (written by another tool?)";
-                return std::nullopt;
-            }
-            int v = 0;
-            std::optional<json> m;
-            try {
-                v = static_cast<int>(std::min<std::uint64_t>(count(entry, "format_version"), 1u << 30));
-                if (out.contains(key) && (version < 0 || v == version))
-                    m = merge_entries(out[key], entry, error);
-            } catch (const std::exception& e) { // malformed_field, or nlohmann's type errors
-                error = "entry '" + key + "': " + e.what() + " (not a results.json bench wrote?)";
-                return std::nullopt;
-            }
-            if (version >= 0 && v != version) {
-                error =
-                    "entry '" + key + "' has format_version " + std::to_string(v) + " where another has " +
-                    std::to_string(version) +
-                    ": files written by different bench versions cannot be merged; re-run with one version";
-                return std::nullopt;
-            }
-            version = v;
-            if (!out.contains(key)) {
-                out[key] = entry;
-                continue;
-            }
-            if (!m) {
-                error = "entry '" + key + "': " + error;
-                return std::nullopt;
-            }
-            out[key] = *m;
-        }
+    } catch (const std::exception& e) { // malformed_field, or nlohmann's type errors
+        error = "entry '" + current + "': " + e.what() + " (not a results.json bench wrote?)";
+        return std::nullopt;
     }
     return out;
 }
