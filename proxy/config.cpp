@@ -182,11 +182,9 @@ provider_config from_resolved(const common::resolved_provider& r, std::string& e
 
 bool valid_provider_name(std::string_view n)
 {
-    auto ok = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-    };
-    return !n.empty() && n.size() <= 64 && ok(n[0]) && n[0] != '_' && n[0] != '-' && n[0] != '.' &&
-           std::all_of(n.begin(), n.end(), ok);
+    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    auto ok = [&](char c) { return alnum(c) || c == '_' || c == '-' || c == '.'; };
+    return !n.empty() && n.size() <= 64 && alnum(n[0]) && std::all_of(n.begin(), n.end(), ok);
 }
 
 provider_config* find(config& c, const std::string& name)
