@@ -110,7 +110,8 @@ common::task<bool> send_error(request_state& rs, unsigned status, std::string_vi
     out += "\r\nConnection: close\r\nContent-Length: ";
     out += std::to_string(body.size());
     out += "\r\n\r\n";
-    out += body;
+    if (!rs.is_head) // a response to HEAD ends with its head (RFC 9110 9.3.2), errors too
+        out += body;
     rs.client_deadline.expires_after(rs.w.cfg.write_timeout);
     co_await net::async_write(rs.client, net::buffer(out), common::use_nothrow);
     record(rs, status);
@@ -152,8 +153,11 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
     std::string_view raw(static_cast<const char*>(rs.client_buf.data().data()), head_len);
     acquire_scratch(rs);
     auto& req = rs.s->req;
-    if (auto rej = check_request(raw, limits, req))
-        co_return co_await send_error(rs, rej->status, rej->message, rej->code);
+    auto refused = check_request(raw, limits, req);
+    // Known as soon as the request line passed, so that even a refusal of a HEAD has no body.
+    rs.is_head = req.method == "HEAD";
+    if (refused)
+        co_return co_await send_error(rs, refused->status, refused->message, refused->code);
     if (cfg.access_log) {
         rs.access_method.assign(req.method);
         // The path only: a query string may carry a key (keys never reach the logs).
@@ -173,7 +177,6 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
     }
 
     rs.client_keep_alive = req.keep_alive() && req.version == 11;
-    rs.is_head = req.method == "HEAD";
     const auto* expect = req.find(http1::field_id::expect);
     const bool expect_continue = expect && common::iequals(expect->value, "100-continue");
     rs.req_framing = request_framing(req);

@@ -31,8 +31,9 @@ private:
 };
 
 // The proxy's own error reply: `status`, an OpenAI-shaped JSON body (error.message, error.type,
-// error.code), the headers every proxy reply carries, and Connection: close.
-void check_openai_error(const raw_peer::response& r, unsigned status);
+// error.code), the headers every proxy reply carries, and Connection: close. The reply to a
+// `head_request` has the same head and no body.
+void check_openai_error(const raw_peer::response& r, unsigned status, bool head_request = false);
 
 // Resident set size of a process, in KiB (VmRSS of /proc/PID/status).
 std::uint64_t rss_kib(pid_t pid);

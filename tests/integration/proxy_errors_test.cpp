@@ -63,6 +63,37 @@ TEST_CASE("client errors: 404 path, 405 method, 505 version, 401 inbound auth", 
     CHECK(ok.body.find("uthorization") == std::string::npos);
 }
 
+TEST_CASE("errors answer a HEAD with their head alone", "[integration][proxy]")
+{
+    // RFC 9110 9.3.2: a response to HEAD ends with its header section, whatever its status. The
+    // proxy knows the method once the request line has passed, so even a refusal has no body.
+    proxy_proc p("bifrost", "http://127.0.0.1:" + std::to_string(closed_port()) + "/v1");
+    struct
+    {
+        std::string request;
+        const char* status_line;
+    } cases[] = {
+        {"HEAD /v2/models HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 404 "},
+        {"HEAD /v1/a/../models HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400 "},
+        {"HEAD /v1/models HTTP/1.1\r\n\r\n", "HTTP/1.1 400 "}, // no Host
+        {"HEAD /v1/models HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 502 "},
+    };
+    for (const auto& c : cases) {
+        INFO(c.request);
+        auto raw = test_support::raw_request(p.port, c.request);
+        CHECK(raw.rfind(c.status_line, 0) == 0);
+        auto end = raw.find("\r\n\r\n");
+        REQUIRE(end != std::string::npos);
+        CHECK(raw.size() == end + 4); // nothing after the head, and the connection closed
+        CHECK(raw.find("\r\nContent-Length: ") != std::string::npos); // what a GET would have had
+        CHECK(raw.find("\r\nConnection: close\r\n") != std::string::npos);
+    }
+    // A request line the guard refuses: the method is not known, the error has its body.
+    auto raw = test_support::raw_request(p.port, "HEAD  /v1/models HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(raw.rfind("HTTP/1.1 400 ", 0) == 0);
+    CHECK(raw.find("\"error\"") != std::string::npos);
+}
+
 TEST_CASE("413 for a body over --max-body, nothing reaches the upstream", "[integration][proxy]")
 {
     mock m;
