@@ -240,7 +240,9 @@ bool parse_response(std::string_view raw, response_head& out, std::size_t max_fi
             return false;
         status = status * 10 + static_cast<unsigned>(line[i] - '0');
     }
-    if (status < 100 || (line.size() > 12 && line[12] != ' '))
+    // RFC 9110 15: codes outside 100-599 are invalid (some libraries use 6xx-9xx for their own
+    // errors); relayed, they would also fall outside the per-status metrics.
+    if (status < 100 || status > 599 || (line.size() > 12 && line[12] != ' '))
         return false;
     out.status = status;
     out.reason = line.size() > 13 ? line.substr(13) : std::string_view{};

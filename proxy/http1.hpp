@@ -137,8 +137,9 @@ struct response_head : head_fields
 void add_field_line(head_fields& h, std::string_view line, std::size_t colon);
 
 // Parses an upstream response head; false for anything the proxy will not relay (502): a bad
-// status line, an HTTP version other than 1.0/1.1, control bytes, bare CR, bare LF line ends,
-// obs-fold, invalid names, a Connection element that is not a token, more than `max_fields` fields.
+// status line (a status code outside 100-599 included), an HTTP version other than 1.0/1.1, control bytes,
+// bare CR, bare LF line ends, obs-fold, invalid names, a Connection element that is not a token, more than
+// `max_fields` fields.
 bool parse_response(std::string_view raw, response_head& out, std::size_t max_fields = 256);
 
 // How a message body is delimited (RFC 9112 section 6).

@@ -54,19 +54,22 @@ TEST_CASE("http1: response heads the proxy relays and the ones it refuses", "[un
     REQUIRE(h1::parse_response("HTTP/1.1 204 No Content\r\nA: b\r\n\r\n", h));
     CHECK(h.status == 204);
     CHECK(h.reason == "No Content");
+    REQUIRE(h1::parse_response("HTTP/1.1 599 Edge\r\n\r\n", h)); // the highest valid code
+    CHECK(h.status == 599);
     REQUIRE(h1::parse_response("HTTP/1.0 200\r\n\r\n", h));
     CHECK(h.version == 10);
     CHECK(h.reason.empty());
     CHECK_FALSE(h.keep_alive());
     REQUIRE(h1::parse_response("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", h));
     CHECK_FALSE(h.keep_alive());
-    for (auto bad : {"HTTP/2 200 OK\r\n\r\n"s, "HTTP/1.1 20 OK\r\n\r\n"s, "HTTP/1.1 2000 OK\r\n\r\n"s,
-                     "HTTP/1.1 099 X\r\n\r\n"s, "ICY 200 OK\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA b\r\n\r\n"s,
-                     "HTTP/1.1 200 OK\r\nA(b): c\r\n\r\n"s, "HTTP/1.1 200 OK\r\n: c\r\n\r\n"s,
-                     "HTTP/1.1 200 OK\nA: b\n\n"s, "HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n"s,
-                     "HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n"s,
-                     "HTTP/1.1 200 OK\r\nConnection: :close\r\n\r\n"s,
-                     "HTTP/1.1 200 OK\r\nConnection: close, x y\r\n\r\n"s}) {
+    for (auto bad :
+         {"HTTP/2 200 OK\r\n\r\n"s, "HTTP/1.1 20 OK\r\n\r\n"s, "HTTP/1.1 2000 OK\r\n\r\n"s,
+          "HTTP/1.1 099 X\r\n\r\n"s, "HTTP/1.1 600 X\r\n\r\n"s, "HTTP/1.1 999 X\r\n\r\n"s,
+          "ICY 200 OK\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA b\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA(b): c\r\n\r\n"s,
+          "HTTP/1.1 200 OK\r\n: c\r\n\r\n"s, "HTTP/1.1 200 OK\nA: b\n\n"s,
+          "HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n"s, "HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n"s,
+          "HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n"s, "HTTP/1.1 200 OK\r\nConnection: :close\r\n\r\n"s,
+          "HTTP/1.1 200 OK\r\nConnection: close, x y\r\n\r\n"s}) {
         INFO(bad);
         CHECK_FALSE(h1::parse_response(bad, h));
     }
