@@ -220,8 +220,12 @@ response_parser::head_result response_parser::parse_head(std::string_view in, st
             }
             break;
         case 's':
-            if (timing < 0 && name_is(name, "server-timing"))
-                timing = parse_server_timing(value);
+            // The last field that names the proxy counts: a proxy appends its own after the
+            // ones it relays, so in a chain of proxies (or behind a gateway that names a metric
+            // "proxy") the last is the one nearest to bench, the one being measured.
+            if (name_is(name, "server-timing"))
+                if (auto t = parse_server_timing(value); t >= 0)
+                    timing = t;
             break;
         default:
             break;

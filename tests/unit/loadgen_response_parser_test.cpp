@@ -76,6 +76,21 @@ TEST_CASE("response parser: content-length bodies in any split", "[loadgen][pars
     }
 }
 
+TEST_CASE("response parser: the last Server-Timing field naming the proxy counts", "[loadgen][parser]")
+{
+    // A proxy relays its upstream's Server-Timing fields and appends its own: behind a second
+    // proxy (or a gateway with a metric of that name) the first one would be the wrong proxy's.
+    auto timing_of = [](const std::string& fields) {
+        return feed("HTTP/1.1 200 OK\r\n" + fields + "Content-Length: 0\r\n\r\n", 4096).server_timing;
+    };
+    CHECK(timing_of("Server-Timing: proxy;dur=7.5\r\nServer-Timing: proxy;dur=0.25\r\n") == Approx(0.25));
+    CHECK(timing_of("Server-Timing: proxy;dur=7.5\r\nServer-Timing: db;dur=3\r\n") == Approx(7.5));
+    CHECK(timing_of("Server-Timing: proxy;dur=7.5\r\nServer-Timing: proxy;dur=bad\r\n") == Approx(7.5));
+    CHECK(timing_of("Server-Timing: cache, proxy;dur=2\r\nX: y\r\nserver-timing: proxy;dur=1\r\n") ==
+          Approx(1));
+    CHECK(timing_of("Server-Timing: db;dur=3\r\n") == -1);
+}
+
 TEST_CASE("response parser: chunked with extensions and trailers", "[loadgen][parser]")
 {
     std::string wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
