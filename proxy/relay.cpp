@@ -344,7 +344,9 @@ common::task<bool> forward(request_state& rs, std::size_t first_len)
     } else if (r.framing.kind == http1::framing::content_length) {
         out.content_length = r.framing.length;
     } else if (r.framing.kind != http1::framing::none) {
-        out.chunked = true;
+        // A body of unknown length: chunked for HTTP/1.1, and for an HTTP/1.0 client (which
+        // cannot be sent Transfer-Encoding, RFC 9112 6.1) the bytes as they come, then close.
+        out.chunked = rs.client_http11;
     }
     bool keep_alive = rs.client_keep_alive && !rs.w.stopping;
     auto proxy_ns = (clock::now() - rs.t0) - rs.upstream_wait;

@@ -80,6 +80,7 @@ struct request_state
     std::unique_ptr<request_scratch> s;       // lent for the request (acquire_scratch / release_scratch)
     std::string access_method, access_target; // kept for the access log only when it is on
     bool client_keep_alive = false;
+    bool client_http11 = true; // an HTTP/1.0 client cannot read a chunked response
     bool is_head = false;
     char* piece = nullptr;
     std::size_t piece_cap = piece_bytes;
@@ -99,6 +100,7 @@ struct request_state
         req_body_left = 0;
         req_body_done = true;
         client_keep_alive = false;
+        client_http11 = true;
         is_head = false;
     }
     bool past_due() const { return std::chrono::steady_clock::now() >= due; }

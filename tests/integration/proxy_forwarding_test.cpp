@@ -139,6 +139,37 @@ TEST_CASE("bodies byte for byte both ways: 50 KB prompt, chunked request, 10 MB 
     CHECK(chunked.header("transfer-encoding") == "chunked");
 }
 
+TEST_CASE("HTTP/1.0 clients get a body of unknown length as it comes, then a close, never chunked",
+          "[integration][proxy]")
+{
+    // RFC 9112 6.1: no Transfer-Encoding in a response to an HTTP/1.0 request (ApacheBench and
+    // older libraries send 1.0). The upstream's chunked stream is decoded and the end of the
+    // body is the end of the connection.
+    mock m;
+    proxy_proc p("bifrost", m.url());
+    const std::string body = R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+    auto raw = test_support::raw_request(p.port, "POST /v1/chat/completions HTTP/1.0\r\nHost: x\r\n"
+                                                 "Content-Type: application/json\r\nContent-Length: " +
+                                                     std::to_string(body.size()) + "\r\n\r\n" + body);
+    auto end = raw.find("\r\n\r\n");
+    REQUIRE(end != std::string::npos);
+    auto head = raw.substr(0, end + 2), rest = raw.substr(end + 4);
+    INFO(head);
+    CHECK(raw.rfind("HTTP/1.1 200 ", 0) == 0);
+    CHECK(head.find("Transfer-Encoding") == std::string::npos);
+    CHECK(head.find("Content-Length") == std::string::npos);
+    CHECK(head.find("\r\nConnection: close\r\n") != std::string::npos);
+    CHECK(rest.rfind("data: {", 0) == 0); // no chunk-size line before the first event
+    CHECK(rest.size() >= 14);
+    CHECK(rest.substr(rest.size() - 14) == "data: [DONE]\n\n");
+
+    // The same stream to an HTTP/1.1 client stays chunked.
+    auto raw11 = test_support::raw_request(p.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                                                   "Connection: close\r\nContent-Length: " +
+                                                       std::to_string(body.size()) + "\r\n\r\n" + body);
+    CHECK(raw11.find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos);
+}
+
 TEST_CASE("streaming: every SSE chunk reaches the client as it is produced", "[integration][proxy]")
 {
     mock m;
@@ -245,6 +276,15 @@ TEST_CASE("Expect: 100-continue answered by the proxy, not forwarded", "[integra
     auto j = nlohmann::json::parse(rest.substr(rest.find('{')));
     CHECK(j["body_bytes"] == 5);
     CHECK(header_of(j, "expect").empty());
+
+    // An HTTP/1.0 client's expectation is ignored (it cannot be sent a 1xx, RFC 9110 15.2): the
+    // first thing it gets is the final response, and the expectation still does not go upstream.
+    auto raw = test_support::raw_request(p.port, "POST /v1/echo HTTP/1.0\r\nHost: x\r\nContent-Length: 5\r\n"
+                                                 "Expect: 100-continue\r\n\r\nhello");
+    REQUIRE(raw.rfind("HTTP/1.1 200 ", 0) == 0);
+    auto j10 = nlohmann::json::parse(raw.substr(raw.find('{')));
+    CHECK(j10["body_bytes"] == 5);
+    CHECK(header_of(j10, "expect").empty());
 }
 
 TEST_CASE("pool: a second burst reuses the first burst's connections; the surplus closes later",
