@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets (tests/fuzz/CMakeLists.txt, clang, in build-fuzz/) and runs them.
 #
 #   tests/fuzz/run.sh                  every target: the seed corpus, then 300,000 mutated inputs
-#                                      from a fixed seed (deterministic; CI runs this, ~1 min)
+#                                      from a fixed seed (deterministic; CI runs this, ~2 min);
+#                                      proxy_session, whose inputs go through real sockets and a
+#                                      worker thread, 20,000
 #   tests/fuzz/run.sh --time S [T...]  targets T (default all) for S seconds each from a random
 #                                      seed: a campaign; new inputs stay in build-fuzz/work/T/
 #
@@ -22,7 +24,7 @@ if [[ "${1:-}" == "--time" ]]; then
   shift 2
 fi
 all=(request_head response_head chunked_body bench_response server_timing sse_stream json_scan histogram_json config_text
-     beast_differential mock_answer)
+     beast_differential mock_answer proxy_session)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all[@]}")
 for t in "${targets[@]}"; do
@@ -45,7 +47,9 @@ for t in "${targets[@]}"; do
   args=(-max_len=4096 -dict="$root/tests/fuzz/http.dict" -artifact_prefix="$root/build-fuzz/artifacts/$t-"
         -print_final_stats=0)
   if [[ $mode == fixed ]]; then
-    args+=(-seed=1 -runs=300000)
+    runs=300000
+    [[ $t == proxy_session ]] && runs=20000
+    args+=(-seed=1 -runs=$runs)
     # A fixed run must not depend on what earlier campaigns left: only the committed seeds.
     corpus=$(mktemp -d)
     cp tests/fuzz/corpus/"$t"/* "$corpus"/
