@@ -30,17 +30,18 @@
 //    Host (the configured one), no Expect, no hop-by-hop field, the configured key in place of
 //    the client's, and an X-Request-Id; a request it receives whole is one the client sent, with
 //    the same method, target and body, byte for byte.
+#include "common/http_headers.hpp"
 #include "proxy/config.hpp"
 #include "proxy/header_rewrite.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/request_guard.hpp"
 #include "proxy/worker.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
-#include "tests/support/beast_reference.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
 #include <boost/asio/post.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cerrno>
 #include <chrono>
@@ -280,6 +281,32 @@ std::string check_upstream_head(const std::string& seen, bool keyed, std::uint16
     return std::string(up.find(field_id::x_request_id)->value);
 }
 
+// Beast's parser with its own limits out of the way (the proxy's are what is under test).
+template <bool isRequest>
+using beast_parser = boost::beast::http::parser<isRequest, boost::beast::http::string_body>;
+template <bool isRequest>
+void lift_limits(beast_parser<isRequest>& p)
+{
+    p.header_limit(1 << 20);
+    p.body_limit(boost::none);
+    p.eager(true);
+}
+
+// Feeds `bytes` to `p` until its message is done, it wants more or it fails; `used` counts the
+// bytes it took. False when Beast throws instead (std::length_error, for a field name over its
+// own limit).
+template <bool isRequest>
+bool feed(beast_parser<isRequest>& p, std::string_view bytes, std::size_t& used, boost::beast::error_code& ec)
+{
+    try {
+        while (!ec && !p.is_done() && used < bytes.size())
+            used += p.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+    } catch (const std::length_error&) {
+        return false;
+    }
+    return true;
+}
+
 // A request read from the front of a byte stream.
 struct parsed_request
 {
@@ -289,20 +316,11 @@ struct parsed_request
 };
 parsed_request read_request(std::string_view bytes)
 {
-    namespace http = boost::beast::http;
     parsed_request out;
-    http::request_parser<http::string_body> p;
-    p.header_limit(1 << 20);
-    p.body_limit(boost::none);
-    p.eager(true);
+    beast_parser<true> p;
+    lift_limits(p);
     boost::beast::error_code ec;
-    try {
-        while (!ec && !p.is_done() && out.used < bytes.size())
-            out.used += p.put(boost::asio::buffer(bytes.data() + out.used, bytes.size() - out.used), ec);
-    } catch (const std::length_error&) { // a field name over Beast's own limit
-        return out;
-    }
-    if (ec || !p.is_done())
+    if (!feed(p, bytes, out.used, ec) || ec || !p.is_done())
         return out;
     out.whole = true;
     out.method = p.get().method_string();
@@ -403,22 +421,16 @@ beast_answer read_answer(std::string_view bytes, bool head_request)
 {
     namespace http = boost::beast::http;
     for (;;) {
-        http::response_parser<http::string_body> p;
-        p.header_limit(1 << 20);
-        p.body_limit(boost::none);
-        p.eager(true);
+        beast_parser<false> p;
+        lift_limits(p);
         p.skip(head_request);
         boost::beast::error_code ec;
         std::size_t used = 0;
-        try {
-            while (!ec && !p.is_done() && used < bytes.size())
-                used += p.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
-            if ((!ec || ec == http::error::need_more) && p.is_header_done() && !p.is_done() && p.need_eof()) {
-                ec = {};
-                p.put_eof(ec); // read until close: the harness's upstream closes after its answer
-            }
-        } catch (const std::length_error&) {
+        if (!feed(p, bytes, used, ec))
             return {};
+        if ((!ec || ec == http::error::need_more) && p.is_header_done() && !p.is_done() && p.need_eof()) {
+            ec = {};
+            p.put_eof(ec); // read until close: the harness's upstream closes after its answer
         }
         if (ec || !p.is_done())
             return {};
@@ -453,19 +465,12 @@ void check_client_bytes(std::string_view got, std::string_view sent,
     namespace http = boost::beast::http;
     std::size_t finals = 0;
     while (!got.empty()) {
-        http::response_parser<http::string_body> p;
-        p.header_limit(1 << 20);
-        p.body_limit(boost::none);
-        p.eager(true);
+        beast_parser<false> p;
+        lift_limits(p);
         p.skip(finals < requests.size() && requests[finals].head);
         boost::beast::error_code ec;
         std::size_t used = 0;
-        try {
-            while (!ec && !p.is_done() && used < got.size())
-                used += p.put(boost::asio::buffer(got.data() + used, got.size() - used), ec);
-        } catch (const std::length_error&) {
-            fuzz::require(false, "the client receives no field name over Beast's limit");
-        }
+        fuzz::require(feed(p, got, used, ec), "the client receives no field name over Beast's limit");
         if (ec == http::error::need_more)
             ec = {};
         if (ec)
