@@ -179,7 +179,8 @@ action dispatch_model(worker& w, const request_view& req, response_buffers& out,
     delay += d.stall;
 
     action act;
-    act.keep_alive = req.keep_alive;
+    act.keep_alive = req.keep_alive && (req.http11 || !stream); // an HTTP/1.0 stream ends at the close
+    act.http11 = req.http11;
     switch (d.fail) {
     case failure_kind::reset:
     case failure_kind::hang:
@@ -239,8 +240,9 @@ action dispatch_blob(worker& w, const request_view& req, response_buffers& out, 
     if (query_param(query, "bytes", v))
         bytes = common::parse_size(v);
     action act;
-    act.keep_alive = req.keep_alive;
     act.blob_chunked = query_param(query, "chunked", v) && (v == "1" || v == "true" || v.empty());
+    act.http11 = req.http11;
+    act.keep_alive = req.keep_alive && (req.http11 || !act.blob_chunked); // 1.0: ends at the close
     if (query_param(query, "gap", v)) {
         auto g = common::parse_duration(v, common::bare_unit::milliseconds);
         if (!g)
@@ -256,7 +258,8 @@ action dispatch_blob(worker& w, const request_view& req, response_buffers& out, 
     act.what = action::kind::blob;
     act.blob_bytes = *bytes;
     put_head(out.head, 200, "application/octet-stream",
-             act.blob_chunked ? -1 : static_cast<std::int64_t>(*bytes), req.keep_alive);
+             act.blob_chunked ? unknown_length(req.http11) : static_cast<std::int64_t>(*bytes),
+             act.keep_alive);
     return act;
 }
 
@@ -273,7 +276,7 @@ void put_head(std::string& out, unsigned status, std::string_view type, std::int
         out += "\r\nContent-Length: "sv;
         fmt::format_int n(length);
         out.append(n.data(), n.size());
-    } else {
+    } else if (length == chunked_length) {
         out += "\r\nTransfer-Encoding: chunked"sv;
     }
     out += keep_alive ? "\r\n" : "\r\nConnection: close\r\n";

@@ -25,6 +25,7 @@ struct request_view
     std::string_view body;
     const std::vector<std::pair<std::string_view, std::string_view>>& headers; // in arrival order
     bool keep_alive = true;
+    bool http11 = true; // false for HTTP/1.0, which cannot be sent a chunked body
 };
 
 struct action
@@ -46,6 +47,7 @@ struct action
     answer a;
     std::uint64_t blob_bytes = 0;
     bool blob_chunked = false;
+    bool http11 = true; // a body of unknown length is chunked; for HTTP/1.0 it ends at the close
 };
 
 // Per-connection output buffers, reused from one request to the next.
@@ -63,7 +65,17 @@ void prepare_response(worker& w, response_buffers& out, route r, unsigned status
                       bool keep_alive, std::string_view type = "application/json",
                       std::string_view extra = {});
 
-// Status line and headers into `out` (cleared first); `length` < 0 means chunked.
+// `length` of put_head for a body of unknown length: chunked (HTTP/1.1), or ended by the close
+// (HTTP/1.0 clients, which cannot be sent Transfer-Encoding, RFC 9112 6.1).
+inline constexpr std::int64_t chunked_length = -1;
+inline constexpr std::int64_t close_delimited = -2;
+inline std::int64_t unknown_length(bool http11)
+{
+    return http11 ? chunked_length : close_delimited;
+}
+
+// Status line and headers into `out` (cleared first); `length` is a Content-Length, or one of the
+// two above.
 void put_head(std::string& out, unsigned status, std::string_view type, std::int64_t length, bool keep_alive,
               std::string_view extra = {});
 // Appends `data` as one HTTP chunk.

@@ -26,6 +26,7 @@ struct request_storage
 
     std::string text; // method, target, field names and values, back to back
     span method, target;
+    int version = 11; // 10 or 11
     std::vector<std::pair<span, span>> fields;
     std::string body;
 
@@ -55,10 +56,12 @@ private:
 
     static std::string_view sv(string_view s) { return std::string_view(s.data(), s.size()); }
 
-    void on_request_impl(http::verb, string_view method, string_view target, int, error_code&) override
+    void on_request_impl(http::verb, string_view method, string_view target, int version,
+                         error_code&) override
     {
         s_.method = s_.add(sv(method));
         s_.target = s_.add(sv(target));
+        s_.version = version;
     }
     void on_response_impl(int, string_view, int, error_code&) override {}
     void on_field_impl(http::field, string_view name, string_view value, error_code&) override

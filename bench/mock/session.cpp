@@ -190,7 +190,7 @@ task<void> connection<Stream>::run()
         for (const auto& [name, value] : in_.fields)
             headers_.emplace_back(in_.view(name), in_.view(value));
         request_view view{in_.view(in_.method), in_.view(in_.target), in_.body, headers_,
-                          parser->keep_alive()};
+                          parser->keep_alive(), in_.version == 11};
         auto act = dispatch(w_, view, out_);
         if (act.what != action::kind::respond) {
             if (!co_await send_special(act))
@@ -255,8 +255,18 @@ task<bool> connection<Stream>::send_stream(const action& act)
         act.fail == failure_kind::cut ? std::max<std::uint32_t>(1, a.chunks / 2) : UINT32_MAX;
     const std::uint32_t malformed_at = act.fail == failure_kind::malformed ? a.chunks / 2 : UINT32_MAX;
     // Headers, the opening event and the first content chunk leave together at TTFT.
-    put_head(out_.head, 200, "text/event-stream; charset=utf-8", -1, act.keep_alive,
+    put_head(out_.head, 200, "text/event-stream; charset=utf-8", unknown_length(act.http11), act.keep_alive,
              "Cache-Control: no-cache\r\n");
+    // HTTP/1.1: one chunk per event, and the last chunk; HTTP/1.0: the events as they are.
+    auto frame = [this, &act](bool last) {
+        if (!act.http11) {
+            out_.head += out_.body;
+            return;
+        }
+        put_chunk(out_.head, out_.body);
+        if (last)
+            out_.head += "0\r\n\r\n";
+    };
     for (std::uint32_t k = 0; k < a.chunks; ++k) {
         if (k == cut_after)
             break;
@@ -274,15 +284,14 @@ task<bool> connection<Stream>::send_stream(const action& act)
             render_stream_delta(out_.body, a, k);
         if (k + 1 == a.chunks && cut_after == UINT32_MAX) { // the last chunk carries the end too
             render_stream_end(out_.body, a);
-            put_chunk(out_.head, out_.body);
-            out_.head += "0\r\n\r\n";
+            frame(true);
             if (!co_await write(net::buffer(out_.head)))
                 co_return false;
             if (!act.keep_alive)
                 close();
             co_return act.keep_alive;
         }
-        put_chunk(out_.head, out_.body);
+        frame(false);
         if (!co_await write(net::buffer(out_.head)))
             co_return false;
     }
@@ -297,6 +306,7 @@ task<bool> connection<Stream>::send_blob(const action& act)
     if (!co_await write(net::buffer(out_.head)))
         co_return false;
     const std::uint64_t total = act.blob_bytes;
+    const bool chunked = act.blob_chunked && act.http11; // HTTP/1.0: the bytes, then the close
     for (std::uint64_t off = 0; off < total;) {
         if (off > 0 && !co_await wait(act.gap))
             co_return false;
@@ -304,16 +314,15 @@ task<bool> connection<Stream>::send_blob(const action& act)
             blob_piece(off, static_cast<std::size_t>(std::min<std::uint64_t>(blob_piece_max, total - off)));
         off += piece.size();
         out_.body.clear();
-        if (act.blob_chunked)
+        if (chunked)
             fmt::format_to(std::back_inserter(out_.body), "{:x}\r\n", piece.size());
-        std::string_view tail = act.blob_chunked ? (off == total ? "\r\n0\r\n\r\n" : "\r\n") : "";
+        std::string_view tail = chunked ? (off == total ? "\r\n0\r\n\r\n" : "\r\n") : "";
         std::array<net::const_buffer, 3> bufs{net::buffer(out_.body), net::buffer(piece.data(), piece.size()),
                                               net::buffer(tail.data(), tail.size())};
         if (!co_await write(bufs))
             co_return false;
     }
-    if (act.blob_chunked && total == 0 &&
-        !co_await write(net::buffer(std::string_view("0\r\n\r\n").data(), 5)))
+    if (chunked && total == 0 && !co_await write(net::buffer(std::string_view("0\r\n\r\n").data(), 5)))
         co_return false;
     if (!act.keep_alive)
         close();

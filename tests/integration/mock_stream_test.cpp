@@ -140,3 +140,40 @@ TEST_CASE("mock streams of completions and responses", "[integration]")
     CHECK(json::parse(ev[1].data)["type"] == "response.output_text.delta");
     CHECK(json::parse(ev.back().data)["type"] == "response.completed");
 }
+
+TEST_CASE("mock: an HTTP/1.0 client gets streams and chunked blobs without Transfer-Encoding",
+          "[integration]")
+{
+    // RFC 9112 6.1: no Transfer-Encoding in a response to HTTP/1.0. The body ends at the close,
+    // even when the client asked for keep-alive.
+    mock_server m;
+    const std::string body = R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+    auto split = [](const std::string& raw) {
+        auto end = raw.find("\r\n\r\n");
+        REQUIRE(end != std::string::npos);
+        return std::pair{raw.substr(0, end + 2), raw.substr(end + 4)};
+    };
+    auto [head, rest] = split(test_support::raw_request(
+        m.port,
+        "POST /v1/chat/completions HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body));
+    INFO(head);
+    CHECK(head.rfind("HTTP/1.1 200 ", 0) == 0);
+    CHECK(head.find("Transfer-Encoding") == std::string::npos);
+    CHECK(head.find("Content-Length") == std::string::npos);
+    CHECK(head.find("\r\nConnection: close\r\n") != std::string::npos);
+    CHECK(rest.rfind("data: {", 0) == 0);
+    REQUIRE(rest.size() >= 14);
+    CHECK(rest.substr(rest.size() - 14) == "data: [DONE]\n\n");
+
+    auto [blob_head, blob] = split(
+        test_support::raw_request(m.port, "GET /v1/blob?bytes=40000&chunked=1 HTTP/1.0\r\nHost: x\r\n\r\n"));
+    CHECK(blob_head.find("Transfer-Encoding") == std::string::npos);
+    CHECK(blob.size() == 40000);
+
+    // HTTP/1.1 keeps its chunks.
+    auto [head11, rest11] = split(test_support::raw_request(
+        m.port, "GET /v1/blob?bytes=10&chunked=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    CHECK(head11.find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos);
+    CHECK(rest11.rfind("a\r\n", 0) == 0);
+}
