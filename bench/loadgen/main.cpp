@@ -1,6 +1,7 @@
 // bench: the load generator. Parses the command line, sets up logging, runs the session (or the
 // merge subcommand), writes the HTML report when asked.
 #include "bench/loadgen/config.hpp"
+#include "bench/loadgen/merge.hpp"
 #include "bench/loadgen/report.hpp"
 #include "bench/loadgen/runner.hpp"
 #include "common/dotenv.hpp"

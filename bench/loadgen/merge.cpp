@@ -3,8 +3,10 @@
 // service time, error latency, stream TTFT/gaps/total, Server-Timing) is that of the union of
 // all requests. The overhead is recomputed by the same bootstrap over the window pairs of all
 // inputs. Figures that cannot be combined exactly are marked absent, never averaged.
+#include "bench/loadgen/merge.hpp"
+
 #include "bench/loadgen/histogram_codec.hpp"
-#include "bench/loadgen/report.hpp"
+#include "bench/loadgen/result_blocks.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +16,17 @@ namespace loadgen {
 namespace {
 
 using nlohmann::json;
+
+// j[k] for a const `j`: null when `j` is not an object or has no `k`. nlohmann's const operator[]
+// is undefined behaviour for a missing key, and a hand-edited or foreign file may lack any field.
+const json& field(const json& j, const char* k)
+{
+    static const json absent;
+    if (!j.is_object())
+        return absent;
+    auto it = j.find(k);
+    return it == j.end() ? absent : *it;
+}
 
 double num(const json& j, const char* k)
 {
@@ -63,6 +76,12 @@ std::optional<json> merge_timeline(const json& a, const json& b, std::string& er
             auto t = count(p, "t_s");
             auto& slot = by_t[t];
             if (slot.is_null()) {
+                // A second only one input has is kept as it is, but read all the same: a merged
+                // entry must be one that merges again, whichever seconds the inputs share.
+                if (const auto& l = field(p, "latency"); !l.is_null() && !from_compact_json(l, error)) {
+                    error = "timeline second " + std::to_string(t) + ": " + error;
+                    return std::nullopt;
+                }
                 slot = p;
                 continue;
             }
@@ -162,9 +181,9 @@ std::optional<json> merge_block(json a, const json& b, const json& ha, const jso
     if (a.contains("measured_s"))
         a["measured_s"] = std::max(num(a, "measured_s"), num(b, "measured_s"));
     a["late_sends"] = count(a, "late_sends") + count(b, "late_sends");
-    a["status_code_counts"] = add_counts(a["status_code_counts"], b["status_code_counts"]);
-    a["drop_reasons"] = add_counts(a["drop_reasons"], b["drop_reasons"]);
-    auto timeline = merge_timeline(a["timeline"], b["timeline"], error);
+    a["status_code_counts"] = add_counts(a["status_code_counts"], field(b, "status_code_counts"));
+    a["drop_reasons"] = add_counts(a["drop_reasons"], field(b, "drop_reasons"));
+    auto timeline = merge_timeline(a["timeline"], field(b, "timeline"), error);
     if (!timeline)
         return std::nullopt;
     a["timeline"] = std::move(*timeline);
@@ -222,11 +241,11 @@ std::optional<json> merge_entries(json a, const json& b, std::string& error)
         out[k] = num(a, k) + num(b, k);
     out["timestamp"] = std::max(a.value("timestamp", ""), b.value("timestamp", ""));
     out["server_peak_memory_mb"] = std::max(num(a, "server_peak_memory_mb"), num(b, "server_peak_memory_mb"));
-    if (a["direct"].is_object() && b["direct"].is_object() && a["direct_histogram"].is_object() &&
-        b["direct_histogram"].is_object()) {
+    if (a["direct"].is_object() && field(b, "direct").is_object() && a["direct_histogram"].is_object() &&
+        field(b, "direct_histogram").is_object()) {
         json dh;
-        auto d =
-            merge_block(a["direct"], b["direct"], a["direct_histogram"], b["direct_histogram"], dh, error);
+        auto d = merge_block(a["direct"], field(b, "direct"), a["direct_histogram"],
+                             field(b, "direct_histogram"), dh, error);
         if (!d)
             return std::nullopt;
         out["direct"] = *d;

@@ -14,9 +14,6 @@
 
 namespace loadgen {
 
-// 2: per-side rates over each side's own windows, error_latency, stored histograms and windows.
-inline constexpr int format_version = 2;
-
 struct run_summary
 {
     std::string key; // results.json key: provider, "mock" or "url"
@@ -34,9 +31,6 @@ nlohmann::json build_entry(const run_summary& s);
 // Reads `path` (a missing file is an empty object), sets `key`, writes it back.
 bool write_results(const std::string& path, const std::string& key, const nlohmann::json& entry,
                    std::string& error);
-
-// Merges whole results files: same keys add up exactly (histograms bucket by bucket).
-std::optional<nlohmann::json> merge_results(const std::vector<nlohmann::json>& files, std::string& error);
 
 // Human-readable summary of one entry.
 std::string format_table(const std::string& key, const nlohmann::json& entry);

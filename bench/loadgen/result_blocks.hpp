@@ -14,6 +14,10 @@
 
 namespace loadgen {
 
+// results.json's format, in every entry. 2: per-side rates over each side's own windows,
+// error_latency, stored histograms and windows.
+inline constexpr int format_version = 2;
+
 double round3(double v);
 
 // The latency fields of one second of the "timeline": p50_ms, p99_ms, and the histogram itself

@@ -2,6 +2,7 @@
 // encoding, and `bench merge` recomputing every histogram-derived figure (overhead included)
 // exactly as one run holding all the requests would have.
 #include "bench/loadgen/histogram_codec.hpp"
+#include "bench/loadgen/merge.hpp"
 #include "bench/loadgen/report.hpp"
 
 #include <catch2/catch.hpp>
@@ -305,4 +306,45 @@ TEST_CASE("merge refuses counts that are not non-negative integers, with the fie
     b["timestamp"] = 5; // a type nlohmann itself refuses: reported, not thrown
     refused(b, "type");
     REQUIRE(loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", a}}}, error));
+}
+
+TEST_CASE("merge takes an entry without its optional blocks as empty ones", "[unit][loadgen][results]")
+{
+    // The second file's missing blocks were read with nlohmann's const operator[], undefined
+    // behaviour for a missing key (a hand-edited file, or one from another tool).
+    loadgen::config c;
+    c.rate = 40;
+    auto a = loadgen::build_entry(synthetic(c, 4, 40, 1));
+    auto b = a;
+    for (const char* k : {"status_code_counts", "drop_reasons", "timeline", "direct", "direct_histogram"})
+        b.erase(k);
+    std::string error;
+    auto m = loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", b}}}, error);
+    INFO(error);
+    REQUIRE(m);
+    const auto& e = (*m)["bifrost"];
+    CHECK(e["requests"] == 2 * a["requests"].get<std::uint64_t>());
+    CHECK(e["status_code_counts"] == a["status_code_counts"]); // the other side counted none
+    CHECK(e["timeline"].size() == a["timeline"].size());
+    CHECK(e["direct"].is_null()); // a side without direct: no direct block, no overhead
+}
+
+TEST_CASE("merge reads the timeline seconds only one input has", "[unit][loadgen][results]")
+{
+    // A second only one side had was copied unread, so a malformed one passed into the merged
+    // file, which then failed to merge again (found by the results_merge fuzz target).
+    loadgen::config c;
+    c.rate = 40;
+    auto a = loadgen::build_entry(synthetic(c, 4, 40, 1));
+    REQUIRE(a["timeline"].is_array());
+    REQUIRE(!a["timeline"].empty());
+    auto b = a;
+    for (auto& second : b["timeline"])
+        second["t_s"] = second["t_s"].get<std::uint64_t>() + 1000; // no second in common
+    std::string error;
+    REQUIRE(loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", b}}}, error));
+    REQUIRE(b["timeline"][0]["latency"].is_object());
+    b["timeline"][0]["latency"]["min"] = 1u << 30; // above the highest non-empty bucket
+    CHECK_FALSE(loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", b}}}, error));
+    CHECK(error.find("timeline second 1000") != std::string::npos);
 }

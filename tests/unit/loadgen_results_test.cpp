@@ -1,5 +1,6 @@
 // Unit tests: the results.json entry follows the agreed schema; writing keeps other keys;
 // merging adds up exactly.
+#include "bench/loadgen/merge.hpp"
 #include "bench/loadgen/report.hpp"
 
 #include <catch2/catch.hpp>
