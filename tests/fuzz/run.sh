@@ -4,7 +4,8 @@
 #   tests/fuzz/run.sh                  every target: the seed corpus, then 300,000 mutated inputs
 #                                      from a fixed seed (deterministic; CI runs this, ~2 min);
 #                                      proxy_session, whose inputs go through real sockets and a
-#                                      worker thread, 20,000
+#                                      worker thread, 20,000; results_merge (whole results files,
+#                                      a bootstrap per merge) 30,000
 #   tests/fuzz/run.sh --time S [T...]  targets T (default all) for S seconds each from a random
 #                                      seed: a campaign; new inputs stay in build-fuzz/work/T/
 #
@@ -24,7 +25,7 @@ if [[ "${1:-}" == "--time" ]]; then
   shift 2
 fi
 all=(request_head response_head chunked_body bench_response server_timing sse_stream json_scan histogram_json config_text
-     beast_differential mock_answer proxy_session)
+     beast_differential mock_answer results_merge proxy_session)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all[@]}")
 for t in "${targets[@]}"; do
@@ -44,11 +45,15 @@ for t in "${targets[@]}"; do
   mkdir -p "$work"
   # The committed seeds, plus what earlier campaigns on this machine found.
   cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
-  args=(-max_len=4096 -dict="$root/tests/fuzz/http.dict" -artifact_prefix="$root/build-fuzz/artifacts/$t-"
+  # results.json entries are a few KB each, and a merge takes two.
+  max_len=4096
+  [[ $t == results_merge ]] && max_len=24576
+  args=(-max_len=$max_len -dict="$root/tests/fuzz/http.dict" -artifact_prefix="$root/build-fuzz/artifacts/$t-"
         -print_final_stats=0)
   if [[ $mode == fixed ]]; then
     runs=300000
     [[ $t == proxy_session ]] && runs=20000
+    [[ $t == results_merge ]] && runs=30000
     args+=(-seed=1 -runs=$runs)
     # A fixed run must not depend on what earlier campaigns left: only the committed seeds.
     corpus=$(mktemp -d)
