@@ -176,12 +176,11 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
             co_return co_await send_error(rs, proxy_errc::unauthorized);
     }
 
-    rs.client_keep_alive = req.keep_alive() && req.version == 11;
     rs.client_http11 = req.version == 11;
+    rs.client_keep_alive = req.keep_alive() && rs.client_http11;
     const auto* expect = req.find(http1::field_id::expect);
     // An HTTP/1.0 client's expectation is ignored: it cannot be sent a 1xx (RFC 9110 10.1.1, 15.2).
-    const bool expect_continue =
-        expect && common::iequals(expect->value, "100-continue") && req.version == 11;
+    const bool expect_continue = expect && common::iequals(expect->value, "100-continue") && rs.client_http11;
     rs.req_framing = request_framing(req);
     write_request_head(rs.s->head, req,
                        {&provider, client_ip, cfg.trust_forwarded, !cfg.proxy_api_key.empty(),
