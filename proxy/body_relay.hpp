@@ -8,6 +8,7 @@
 #include "proxy/head_writer.hpp"
 #include "proxy/http1.hpp"
 #include "proxy/send_now.hpp"
+#include "proxy/session_task.hpp"
 
 #include <algorithm>
 #include <boost/asio/write.hpp>
@@ -24,7 +25,7 @@ namespace proxy {
 template <typename Stream>
 auto write_framed(Stream& s, const framed_piece& piece)
 {
-    return net::async_write(s, piece.buffers(), common::use_nothrow);
+    return net::async_write(s, piece.buffers(), use_task);
 }
 
 // Sends `piece` at once if the stream takes it (send_now.hpp). True when it is all written or
@@ -68,9 +69,8 @@ struct body_relay_params
 // the head (Content-Length or until close) is written straight from `up_buf`, with no copy and
 // no buffer at all.
 template <typename Up, typename Down, typename UpDeadline, typename DownDeadline, typename PieceSource>
-common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, UpDeadline& up_deadline,
-                                           Down& down, DownDeadline& down_deadline, body_relay_params p,
-                                           PieceSource get_piece)
+task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, UpDeadline& up_deadline, Down& down,
+                                   DownDeadline& down_deadline, body_relay_params p, PieceSource get_piece)
 {
     const auto& f = p.framing;
     std::string_view head = p.head;
@@ -133,8 +133,7 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
                 up_deadline.expires_after(p.idle);
                 std::size_t got = 0;
                 if (f.kind == http1::framing::chunked) {
-                    std::tie(ec, got) =
-                        co_await up.async_read_some(up_buf.prepare(16 * 1024), common::use_nothrow);
+                    std::tie(ec, got) = co_await up.async_read_some(up_buf.prepare(16 * 1024), use_task);
                     up_buf.commit(got);
                 } else {
                     // Straight into the relay buffer: no copy.
@@ -143,7 +142,7 @@ common::task<body_relay_result> relay_body(Up& up, beast::flat_buffer& up_buf, U
                                     ? static_cast<std::size_t>(std::min<std::uint64_t>(left, piece.size()))
                                     : piece.size();
                     std::tie(ec, got) =
-                        co_await up.async_read_some(net::buffer(piece.data(), want), common::use_nothrow);
+                        co_await up.async_read_some(net::buffer(piece.data(), want), use_task);
                     n = got;
                     data = piece.data();
                     if (f.kind == http1::framing::content_length)

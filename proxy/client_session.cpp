@@ -38,14 +38,14 @@ bool key_matches(std::string_view header, const std::string& key)
 
 // Reads and discards what the client still sends (up to a bound) after an error reply, so that
 // closing does not reset the connection before the client has read the reply.
-common::task<void> lingering_close(net::ip::tcp::socket& client, io_deadline& deadline)
+task<void> lingering_close(net::ip::tcp::socket& client, io_deadline& deadline)
 {
     beast::error_code ec;
     client.shutdown(net::ip::tcp::socket::shutdown_send, ec);
     deadline.expires_after(std::chrono::milliseconds(500));
     char sink[4096];
     for (std::size_t total = 0; total < (1u << 20) && !deadline.fired();) {
-        auto [rec, n] = co_await client.async_read_some(net::buffer(sink), common::use_nothrow);
+        auto [rec, n] = co_await client.async_read_some(net::buffer(sink), use_task);
         if (rec)
             break;
         total += n;
@@ -87,8 +87,7 @@ guard_limits limits_of(const config& c)
     return {c.max_header_bytes, c.max_header_count, c.max_url_bytes, c.max_body_bytes, c.max_chunk_ext_bytes};
 }
 
-common::task<bool> send_error(request_state& rs, unsigned status, std::string_view message,
-                              std::string_view code)
+task<bool> send_error(request_state& rs, unsigned status, std::string_view message, std::string_view code)
 {
     auto body = common::openai_error_body(status, message, code);
     auto reason = http::obsolete_reason(static_cast<http::status>(status));
@@ -113,13 +112,13 @@ common::task<bool> send_error(request_state& rs, unsigned status, std::string_vi
     if (!rs.is_head) // a response to HEAD ends with its head (RFC 9110 9.3.2), errors too
         out += body;
     rs.client_deadline.expires_after(rs.w.cfg.write_timeout);
-    co_await net::async_write(rs.client, net::buffer(out), common::use_nothrow);
+    co_await net::async_write(rs.client, net::buffer(out), use_task);
     record(rs, status);
     co_await lingering_close(rs.client, rs.client_deadline);
     co_return false;
 }
 
-common::task<bool> send_error(request_state& rs, proxy_errc e)
+task<bool> send_error(request_state& rs, proxy_errc e)
 {
     return send_error(rs, status_of(e), message_of(e), code_of(e));
 }
@@ -145,7 +144,7 @@ namespace {
 
 // Checks and routes one request whose head is in client_buf[0, head_len); then relays it.
 // Returns true when the client connection stays open for another request.
-common::task<bool> handle_request(request_state& rs, std::size_t head_len, const std::string& client_ip)
+task<bool> handle_request(request_state& rs, std::size_t head_len, const std::string& client_ip)
 {
     const auto& cfg = rs.w.cfg;
     const auto& provider = cfg.providers[rs.provider];
@@ -210,7 +209,7 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
         if (expect_continue) {
             static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
             rs.client_deadline.expires_after(cfg.write_timeout);
-            auto [wec, wn] = co_await net::async_write(rs.client, net::buffer(cont), common::use_nothrow);
+            auto [wec, wn] = co_await net::async_write(rs.client, net::buffer(cont), use_task);
             if (wec)
                 co_return false;
         }
@@ -231,7 +230,7 @@ common::task<bool> handle_request(request_state& rs, std::size_t head_len, const
 
 } // namespace
 
-common::task<void> run_session(worker_context& w, std::size_t provider, net::ip::tcp::socket socket)
+task<void> run_session(worker_context& w, std::size_t provider, net::ip::tcp::socket socket)
 {
     beast::error_code ec;
     socket.set_option(net::ip::tcp::no_delay(true), ec);

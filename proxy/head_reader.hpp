@@ -5,6 +5,7 @@
 
 #include "common/net.hpp"
 #include "proxy/http1.hpp"
+#include "proxy/session_task.hpp"
 
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -32,8 +33,8 @@ struct head_result
 // `idle` bounds the wait for the first byte, `whole` the head from its first byte on. `deadline`
 // is the socket's io_deadline, or (component tests) any object with expires_after() and fired().
 template <typename Stream, typename Deadline>
-common::task<head_result> read_head(Stream& s, Deadline& deadline, beast::flat_buffer& buf, std::size_t max,
-                                    std::chrono::milliseconds idle, std::chrono::milliseconds whole)
+task<head_result> read_head(Stream& s, Deadline& deadline, beast::flat_buffer& buf, std::size_t max,
+                            std::chrono::milliseconds idle, std::chrono::milliseconds whole)
 {
     std::size_t scanned = 0;
     bool started = buf.size() > 0;
@@ -48,8 +49,7 @@ common::task<head_result> read_head(Stream& s, Deadline& deadline, beast::flat_b
         scanned = data.size();
         if (deadline.fired()) // it may fire just as a read completes
             co_return head_result{head_status::timeout, 0, started};
-        auto [ec, n] =
-            co_await s.async_read_some(buf.prepare(buf.size() == 0 ? 1024 : 4096), common::use_nothrow);
+        auto [ec, n] = co_await s.async_read_some(buf.prepare(buf.size() == 0 ? 1024 : 4096), use_task);
         if (ec) {
             if (deadline.fired())
                 co_return head_result{head_status::timeout, 0, started};

@@ -96,8 +96,8 @@ struct exchange_result
 };
 
 // Sends the request on `up` and reads the response head into rs.s->res.
-common::task<exchange_result> exchange(request_state& rs, upstream_connection& up, std::size_t first_len,
-                                       bool& body_done, std::optional<rejection>& client_error)
+task<exchange_result> exchange(request_state& rs, upstream_connection& up, std::size_t first_len,
+                               bool& body_done, std::optional<rejection>& client_error)
 {
     const auto& cfg = rs.w.cfg;
     const auto& provider = cfg.providers[rs.provider];
@@ -243,7 +243,7 @@ std::optional<rejection> take_buffered_body(request_state& rs, std::size_t& fill
     return std::nullopt;
 }
 
-common::task<std::optional<rejection>> read_body_piece(request_state& rs, std::size_t& filled)
+task<std::optional<rejection>> read_body_piece(request_state& rs, std::size_t& filled)
 {
     const auto& cfg = rs.w.cfg;
     const bool chunked = rs.req_framing.kind == http1::framing::chunked;
@@ -263,14 +263,13 @@ common::task<std::optional<rejection>> read_body_piece(request_state& rs, std::s
         beast::error_code ec;
         std::size_t n = 0;
         if (chunked) {
-            std::tie(ec, n) =
-                co_await rs.client.async_read_some(rs.client_buf.prepare(16 * 1024), common::use_nothrow);
+            std::tie(ec, n) = co_await rs.client.async_read_some(rs.client_buf.prepare(16 * 1024), use_task);
             rs.client_buf.commit(n);
         } else {
             auto want =
                 static_cast<std::size_t>(std::min<std::uint64_t>(rs.piece_cap - filled, rs.req_body_left));
             std::tie(ec, n) =
-                co_await rs.client.async_read_some(net::buffer(rs.piece + filled, want), common::use_nothrow);
+                co_await rs.client.async_read_some(net::buffer(rs.piece + filled, want), use_task);
             filled += n;
             rs.body_received += n;
             rs.req_body_left -= n;
@@ -287,7 +286,7 @@ common::task<std::optional<rejection>> read_body_piece(request_state& rs, std::s
     co_return std::nullopt;
 }
 
-common::task<bool> forward(request_state& rs, std::size_t first_len)
+task<bool> forward(request_state& rs, std::size_t first_len)
 {
     auto& pool = *rs.w.pools[rs.provider];
     auto& pm = rs.w.metrics.per_provider[rs.provider];

@@ -8,6 +8,7 @@
 #include "proxy/http1.hpp"
 #include "proxy/io_deadline.hpp"
 #include "proxy/request_guard.hpp"
+#include "proxy/session_task.hpp"
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
@@ -143,17 +144,16 @@ guard_limits limits_of(const config& c);
 std::optional<rejection> take_buffered_body(request_state& rs, std::size_t& filled);
 // Reads request body bytes into piece[filled, cap) until it is full or the body is complete
 // (rs.req_body_done). Returns an error to answer with (status 0: the client is gone), or nothing.
-common::task<std::optional<rejection>> read_body_piece(request_state& rs, std::size_t& filled);
+task<std::optional<rejection>> read_body_piece(request_state& rs, std::size_t& filled);
 
 // Sends the request (its head already written into rs.s->head, `first_len` body bytes in rs.piece,
 // the rest read with read_body_piece) and relays the response. Returns true when the client
 // connection stays open.
-common::task<bool> forward(request_state& rs, std::size_t first_len);
+task<bool> forward(request_state& rs, std::size_t first_len);
 
 // An OpenAI-shaped error reply with Connection: close; returns false (the connection ends).
-common::task<bool> send_error(request_state& rs, unsigned status, std::string_view message,
-                              std::string_view code);
-common::task<bool> send_error(request_state& rs, proxy_errc e);
+task<bool> send_error(request_state& rs, unsigned status, std::string_view message, std::string_view code);
+task<bool> send_error(request_state& rs, proxy_errc e);
 
 // Metrics and the optional access log line for a finished request.
 void record(request_state& rs, unsigned status);

@@ -131,7 +131,7 @@ std::optional<acquire_result> upstream_pool::acquire_idle(bool fresh_only, bool 
     }
 }
 
-common::task<acquire_result> upstream_pool::connect(std::chrono::steady_clock::time_point due)
+task<acquire_result> upstream_pool::connect(std::chrono::steady_clock::time_point due)
 {
     auto r = co_await connect_once(due);
     if (!r.conn && r.error != proxy_errc::upstream_timeout) {
@@ -145,7 +145,7 @@ common::task<acquire_result> upstream_pool::connect(std::chrono::steady_clock::t
     co_return r;
 }
 
-common::task<acquire_result> upstream_pool::connect_once(std::chrono::steady_clock::time_point due)
+task<acquire_result> upstream_pool::connect_once(std::chrono::steady_clock::time_point due)
 {
     using net::ip::tcp;
     const auto& u = provider_.upstream;
@@ -158,8 +158,7 @@ common::task<acquire_result> upstream_pool::connect_once(std::chrono::steady_clo
             endpoints_.emplace_back(addr, u.port);
         } else {
             tcp::resolver resolver(ex_);
-            auto [rec, results] =
-                co_await resolver.async_resolve(u.host, std::to_string(u.port), common::use_nothrow);
+            auto [rec, results] = co_await resolver.async_resolve(u.host, std::to_string(u.port), use_task);
             if (rec)
                 co_return acquire_result{
                     {}, proxy_errc::upstream_unreachable, upstream_error_kind::connect_failed};
@@ -178,7 +177,7 @@ common::task<acquire_result> upstream_pool::connect_once(std::chrono::steady_clo
             break;
         beast::error_code ignored;
         conn->socket().close(ignored);
-        std::tie(ec) = co_await conn->socket().async_connect(ep, common::use_nothrow);
+        std::tie(ec) = co_await conn->socket().async_connect(ep, use_task);
         if (!ec)
             break;
     }
@@ -203,7 +202,7 @@ common::task<acquire_result> upstream_pool::connect_once(std::chrono::steady_clo
                 {}, proxy_errc::upstream_unreachable, upstream_error_kind::tls_handshake};
         t->set_verify_mode(net::ssl::verify_peer);
         t->set_verify_callback(net::ssl::host_name_verification(u.host));
-        auto [hec] = co_await t->async_handshake(net::ssl::stream_base::client, common::use_nothrow);
+        auto [hec] = co_await t->async_handshake(net::ssl::stream_base::client, use_task);
         if (hec) {
             auto kind = deadline.fired() ? timed_out() : upstream_error_kind::tls_handshake;
             bump(metrics_.upstream_errors[static_cast<std::size_t>(kind)]);

@@ -8,6 +8,7 @@
 #include "proxy/io_deadline.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/pool_core.hpp"
+#include "proxy/session_task.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -34,19 +35,31 @@ public:
     tls_stream* tls() { return tls_.get(); }
     io_deadline& deadline() { return *deadline_; }
 
-    template <typename Buffers, typename Handler>
-    auto async_read_some(const Buffers& b, Handler&& h)
+    // One initiation for both kinds of stream, so that the operation has one type whatever the
+    // token makes of it.
+    template <typename Buffers, typename Token>
+    auto async_read_some(const Buffers& b, Token&& token)
     {
-        if (tls_)
-            return tls_->async_read_some(b, std::forward<Handler>(h));
-        return plain_->async_read_some(b, std::forward<Handler>(h));
+        return net::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+            [this](auto handler, const Buffers& bufs) {
+                if (tls_)
+                    tls_->async_read_some(bufs, std::move(handler));
+                else
+                    plain_->async_read_some(bufs, std::move(handler));
+            },
+            token, b);
     }
-    template <typename Buffers, typename Handler>
-    auto async_write_some(const Buffers& b, Handler&& h)
+    template <typename Buffers, typename Token>
+    auto async_write_some(const Buffers& b, Token&& token)
     {
-        if (tls_)
-            return tls_->async_write_some(b, std::forward<Handler>(h));
-        return plain_->async_write_some(b, std::forward<Handler>(h));
+        return net::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+            [this](auto handler, const Buffers& bufs) {
+                if (tls_)
+                    tls_->async_write_some(bufs, std::move(handler));
+                else
+                    plain_->async_write_some(bufs, std::move(handler));
+            },
+            token, b);
     }
 
     // True when the idle connection has been closed by the upstream or holds unexpected bytes.
@@ -124,7 +137,7 @@ public:
     // A new connection in the slot acquire_idle reserved. A failed connect is retried once.
     // `due` (the request's own deadline) cuts the connect timeout short; the new connection's
     // deadline stays capped by it until it goes back to the pool.
-    common::task<acquire_result>
+    task<acquire_result>
     connect(std::chrono::steady_clock::time_point due = std::chrono::steady_clock::time_point::max());
     // Closes idle connections past the idle timeout (called by the worker's sweep timer).
     void sweep();
@@ -135,7 +148,7 @@ public:
 private:
     friend class lease;
     void give_back(std::unique_ptr<upstream_connection> c, bool reusable);
-    common::task<acquire_result> connect_once(std::chrono::steady_clock::time_point due);
+    task<acquire_result> connect_once(std::chrono::steady_clock::time_point due);
     void update_gauges();
 
     const provider_config& provider_;

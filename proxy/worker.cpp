@@ -116,8 +116,7 @@ common::task<void> worker::accept_loop(std::size_t provider, net::ip::tcp::accep
             refuse_connection(socket);
             continue;
         }
-        net::co_spawn(*ioc_, run_session(*ctx_, provider, std::move(socket)),
-                      common::log_coroutine_exception);
+        spawn(run_session(*ctx_, provider, std::move(socket)), common::log_coroutine_exception);
     }
 }
 

@@ -9,8 +9,6 @@
 #include "proxy/send_now.hpp"
 
 #include <array>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -24,31 +22,61 @@ namespace test = boost::beast::test;
 
 namespace {
 
+// beast::test::stream asks async_result for a return_type, which proxy::use_task cannot name (its
+// awaiter's type depends on the initiation): this passes the test stream a plain handler.
+struct task_stream
+{
+    test::stream& s;
+    using executor_type = test::stream::executor_type;
+    executor_type get_executor() { return s.get_executor(); }
+    template <typename Buffers, typename Token>
+    auto async_read_some(const Buffers& b, Token&& token)
+    {
+        return net::async_initiate<Token, void(beast::error_code, std::size_t)>(
+            [this](auto handler, const Buffers& bufs) { s.async_read_some(bufs, std::move(handler)); }, token,
+            b);
+    }
+    template <typename Buffers, typename Token>
+    auto async_write_some(const Buffers& b, Token&& token)
+    {
+        return net::async_initiate<Token, void(beast::error_code, std::size_t)>(
+            [this](auto handler, const Buffers& bufs) { s.async_write_some(bufs, std::move(handler)); },
+            token, b);
+    }
+};
+
 struct no_timer
 {
     void expires_after(std::chrono::steady_clock::duration) {}
     bool fired() const { return false; }
 };
 
-template <typename Awaitable>
-auto run(net::io_context& ioc, Awaitable a)
+template <typename T>
+proxy::task<void> store(proxy::task<T> t, std::optional<T>& out)
 {
-    std::optional<typename Awaitable::value_type> result;
-    net::co_spawn(ioc, std::move(a), [&](std::exception_ptr e, auto v) {
-        if (e)
-            std::rethrow_exception(e);
-        result = std::move(v);
-    });
+    out = co_await std::move(t);
+}
+
+// Runs `t` to its end on `ioc` (and whatever else is pending there), and returns its result.
+template <typename T>
+T run(net::io_context& ioc, proxy::task<T> t)
+{
+    std::optional<T> result;
+    std::exception_ptr error;
+    proxy::spawn(store(std::move(t), result), [&](std::exception_ptr e) { error = e; });
     ioc.run();
     ioc.restart();
+    if (error)
+        std::rethrow_exception(error);
     REQUIRE(result);
     return *result;
 }
 
-common::task<proxy::head_result> read_one(test::stream& s, beast::flat_buffer& buf, std::size_t max)
+proxy::task<proxy::head_result> read_one(test::stream& s, beast::flat_buffer& buf, std::size_t max)
 {
     no_timer t;
-    co_return co_await proxy::read_head(s, t, buf, max, 1000ms, 1000ms);
+    task_stream ts{s};
+    co_return co_await proxy::read_head(ts, t, buf, max, 1000ms, 1000ms);
 }
 
 } // namespace
@@ -139,11 +167,12 @@ namespace {
 
 // The proxy's own body relay loop (proxy/body_relay.hpp) between in-memory streams: the head is
 // read and checked first, as the relay does, then the body is relayed in tiny pieces.
-common::task<bool> relay(test::stream& upstream, test::stream& client, bool chunked_out)
+proxy::task<bool> relay(test::stream& upstream, test::stream& client, bool chunked_out)
 {
     beast::flat_buffer buf;
     no_timer t;
-    auto h = co_await proxy::read_head(upstream, t, buf, 64 * 1024, 1000ms, 1000ms);
+    task_stream up{upstream}, down{client};
+    auto h = co_await proxy::read_head(up, t, buf, 64 * 1024, 1000ms, 1000ms);
     if (h.status != proxy::head_status::ok)
         co_return false;
     proxy::http1::response_head head;
@@ -156,7 +185,7 @@ common::task<bool> relay(test::stream& upstream, test::stream& client, bool chun
     char piece[7]; // tiny on purpose: many pieces
     no_timer up_t, down_t;
     auto r = co_await proxy::relay_body(
-        upstream, buf, up_t, client, down_t,
+        up, buf, up_t, down, down_t,
         proxy::body_relay_params{*framing, chunked_out, "HTTP/1.1 200 OK\r\n\r\n", 1024, 1000ms, 1000ms},
         [&piece] { return std::span<char>(piece, sizeof piece); });
     co_return r.outcome == proxy::body_outcome::complete;
@@ -238,10 +267,10 @@ std::pair<net::ip::tcp::socket, net::ip::tcp::socket> socket_pair(net::io_contex
     return {std::move(a), std::move(b)};
 }
 
-common::task<beast::error_code> read_one(net::ip::tcp::socket& s)
+proxy::task<beast::error_code> read_one(net::ip::tcp::socket& s)
 {
     char c;
-    auto [ec, n] = co_await s.async_read_some(net::buffer(&c, 1), common::use_nothrow);
+    auto [ec, n] = co_await s.async_read_some(net::buffer(&c, 1), proxy::use_task);
     co_return ec;
 }
 
@@ -313,7 +342,7 @@ TEST_CASE("io_deadline: a cap shortens every later deadline, never-expiring ones
     d.uncap(); // lifted: a later deadline holds again
     d.expires_after(2s);
     std::optional<beast::error_code> got;
-    net::co_spawn(ioc, read_one(a), [&](std::exception_ptr, beast::error_code e) { got = e; });
+    proxy::spawn(store(read_one(a), got), [](std::exception_ptr) {});
     net::steady_timer later(ioc, 150ms); // past any cap set above
     later.async_wait([&](beast::error_code) { b.write_some(net::buffer("x", 1)); });
     while (!got)
@@ -332,7 +361,7 @@ TEST_CASE("io_deadline: data before the deadline completes the read; a destroyed
         d.expires_after(2s);
         b.write_some(net::buffer("x", 1));
         std::optional<beast::error_code> got;
-        net::co_spawn(ioc, read_one(a), [&](std::exception_ptr, beast::error_code ec) { got = ec; });
+        proxy::spawn(store(read_one(a), got), [](std::exception_ptr) {});
         while (!got)
             ioc.run_one(); // not run(): the pending 2 s timer would keep it busy
         CHECK_FALSE(*got);
@@ -375,12 +404,12 @@ TEST_CASE("framing: consume drops written bytes across buffers, keeping the rest
 namespace {
 
 // Reads what `s` receives until the peer closes.
-common::task<std::string> read_all(net::ip::tcp::socket& s)
+proxy::task<std::string> read_all(net::ip::tcp::socket& s)
 {
     std::string got;
     char buf[4096];
     for (;;) {
-        auto [ec, n] = co_await s.async_read_some(net::buffer(buf), common::use_nothrow);
+        auto [ec, n] = co_await s.async_read_some(net::buffer(buf), proxy::use_task);
         got.append(buf, n);
         if (ec)
             co_return got;
@@ -454,32 +483,29 @@ TEST_CASE("relay: a body larger than the socket's send buffer reaches a slow cli
     up_server.close();
 
     std::optional<std::string> received;
-    net::co_spawn(ioc, read_all(client_side),
-                  [&](std::exception_ptr, std::string s) { received = std::move(s); });
+    proxy::spawn(store(read_all(client_side), received), [](std::exception_ptr) {});
     std::vector<char> piece(256 * 1024);
     bool complete = false;
-    net::co_spawn(
-        ioc,
-        [&]() -> common::task<void> {
-            beast::flat_buffer buf;
-            no_timer t;
-            auto h = co_await proxy::read_head(up_proxy, t, buf, 64 * 1024, 1000ms, 1000ms);
-            REQUIRE(h.status == proxy::head_status::ok);
-            proxy::http1::response_head head;
-            REQUIRE(
-                proxy::http1::parse_response({static_cast<const char*>(buf.data().data()), h.length}, head));
-            auto framing = proxy::http1::response_framing(head, false);
-            REQUIRE(framing);
-            buf.consume(h.length);
-            no_timer up_t, down_t;
-            auto r = co_await proxy::relay_body(
-                up_proxy, buf, up_t, proxy_side, down_t,
-                proxy::body_relay_params{*framing, true, "HTTP/1.1 200 OK\r\n\r\n", 1024, 1000ms, 1000ms},
-                [&piece] { return std::span<char>(piece.data(), piece.size()); });
-            complete = r.outcome == proxy::body_outcome::complete;
-            proxy_side.shutdown(net::socket_base::shutdown_send);
-        },
-        net::detached);
+    auto relay_all = [&]() -> proxy::task<void> {
+        beast::flat_buffer buf;
+        no_timer t;
+        task_stream up{up_proxy};
+        auto h = co_await proxy::read_head(up, t, buf, 64 * 1024, 1000ms, 1000ms);
+        REQUIRE(h.status == proxy::head_status::ok);
+        proxy::http1::response_head head;
+        REQUIRE(proxy::http1::parse_response({static_cast<const char*>(buf.data().data()), h.length}, head));
+        auto framing = proxy::http1::response_framing(head, false);
+        REQUIRE(framing);
+        buf.consume(h.length);
+        no_timer up_t, down_t;
+        auto r = co_await proxy::relay_body(
+            up, buf, up_t, proxy_side, down_t,
+            proxy::body_relay_params{*framing, true, "HTTP/1.1 200 OK\r\n\r\n", 1024, 1000ms, 1000ms},
+            [&piece] { return std::span<char>(piece.data(), piece.size()); });
+        complete = r.outcome == proxy::body_outcome::complete;
+        proxy_side.shutdown(net::socket_base::shutdown_send);
+    };
+    proxy::spawn(relay_all(), [](std::exception_ptr) {});
     ioc.run();
     CHECK(complete);
     REQUIRE(received);
