@@ -48,8 +48,7 @@ std::vector<std::string> connection_tokens(std::string_view value)
 
 bool is_token(std::string_view s)
 {
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
+    return !s.empty() && token_prefix(s) == s.size();
 }
 
 bool parameter_scanner::feed(unsigned char c)

@@ -38,6 +38,16 @@ inline bool is_tchar(unsigned char c)
     return detail::tchar_table[c];
 }
 
+// Length of the run of tchars at the start of `s`: for a header line, the index of its colon
+// when its name is valid (one pass finds the colon and checks the name).
+inline std::size_t token_prefix(std::string_view s)
+{
+    std::size_t i = 0;
+    while (i < s.size() && is_tchar(static_cast<unsigned char>(s[i])))
+        ++i;
+    return i;
+}
+
 // Bytes never allowed in a header line's text: controls other than HTAB, and DEL.
 inline bool is_control(unsigned char c)
 {

@@ -113,7 +113,7 @@ task<bool> send_error(request_state& rs, unsigned status, std::string_view messa
         out += body;
     rs.client_deadline.expires_after(rs.w.cfg.write_timeout);
     co_await net::async_write(rs.client, net::buffer(out), use_task);
-    record(rs, status);
+    record(rs, status, clock::now());
     co_await lingering_close(rs.client, rs.client_deadline);
     co_return false;
 }
@@ -123,12 +123,12 @@ task<bool> send_error(request_state& rs, proxy_errc e)
     return send_error(rs, status_of(e), message_of(e), code_of(e));
 }
 
-void record(request_state& rs, unsigned status)
+void record(request_state& rs, unsigned status, clock::time_point end)
 {
     auto& pm = rs.w.metrics.per_provider[rs.provider];
     if (status < pm.requests_by_status.size())
         bump(pm.requests_by_status[status]);
-    auto total = clock::now() - rs.t0;
+    auto total = end - rs.t0;
     auto proxy_ns = total > rs.upstream_wait ? total - rs.upstream_wait : clock::duration::zero();
     pm.proxy_time.observe(static_cast<std::uint64_t>(std::chrono::nanoseconds(proxy_ns).count()));
     if (rs.upstream_wait.count() > 0)
@@ -203,7 +203,7 @@ task<bool> handle_request(request_state& rs, std::size_t head_len, const std::st
 
     // The first body piece is read before any upstream contact: a body that fits in one piece
     // (every usual prompt) can be replayed on a fresh connection when a reused one fails.
-    rs.body_start = clock::now();
+    rs.body_start = rs.t0; // the head has just come: its arrival starts the body's budget
     std::size_t first_len = 0;
     if (!rs.req_body_done) {
         if (expect_continue) {

@@ -38,6 +38,7 @@ task<head_result> read_head(Stream& s, Deadline& deadline, beast::flat_buffer& b
 {
     std::size_t scanned = 0;
     bool started = buf.size() > 0;
+    bool arm_whole = false; // the first byte came: `whole` bounds the rest (armed before a next read)
     deadline.expires_after(started ? whole : idle);
     for (;;) {
         std::string_view data(static_cast<const char*>(buf.data().data()), buf.size());
@@ -49,6 +50,10 @@ task<head_result> read_head(Stream& s, Deadline& deadline, beast::flat_buffer& b
         scanned = data.size();
         if (deadline.fired()) // it may fire just as a read completes
             co_return head_result{head_status::timeout, 0, started};
+        if (arm_whole) {
+            deadline.expires_after(whole);
+            arm_whole = false;
+        }
         auto [ec, n] = co_await s.async_read_some(buf.prepare(buf.size() == 0 ? 1024 : 4096), use_task);
         if (ec) {
             if (deadline.fired())
@@ -57,8 +62,9 @@ task<head_result> read_head(Stream& s, Deadline& deadline, beast::flat_buffer& b
         }
         buf.commit(n);
         if (!started) {
+            // Not re-armed yet: a head that came in one read (the usual case) costs no clock read.
             started = true;
-            deadline.expires_after(whole);
+            arm_whole = true;
         }
     }
 }

@@ -13,13 +13,37 @@
 namespace proxy::http1 {
 namespace {
 
+std::uint64_t load8(const char* p)
+{
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
 // `lower` is a lower-case literal; `s` holds token characters only (validated before), for which
-// OR-ing 0x20 lower-cases letters and leaves every other token character unchanged.
+// OR-ing 0x20 lower-cases letters and leaves every other token character unchanged. Eight bytes
+// at a time (the last eight overlapping), then four: classify() runs on every header of both heads.
 bool token_iequals(std::string_view s, std::string_view lower)
 {
-    if (s.size() != lower.size())
+    const std::size_t n = s.size();
+    if (n != lower.size())
         return false;
-    for (std::size_t i = 0; i < s.size(); ++i)
+    constexpr std::uint64_t case8 = 0x2020202020202020ull;
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 <= n; i += 8)
+            if ((load8(s.data() + i) | case8) != load8(lower.data() + i))
+                return false;
+        return (load8(s.data() + n - 8) | case8) == load8(lower.data() + n - 8);
+    }
+    if (n >= 4) {
+        std::uint32_t a, b, c, d;
+        std::memcpy(&a, s.data(), 4);
+        std::memcpy(&b, lower.data(), 4);
+        std::memcpy(&c, s.data() + n - 4, 4);
+        std::memcpy(&d, lower.data() + n - 4, 4);
+        return (a | 0x20202020u) == b && (c | 0x20202020u) == d;
+    }
+    for (std::size_t i = 0; i < n; ++i)
         if ((static_cast<unsigned char>(s[i]) | 0x20) != static_cast<unsigned char>(lower[i]))
             return false;
     return true;
@@ -51,15 +75,16 @@ void add_field_line(head_fields& h, std::string_view line, std::size_t colon)
     auto id = classify(name);
     // The usual "Name: value" has one space and no trailing whitespace: skip the general trim.
     auto value = line.substr(colon + 1);
-    if (value.size() > 1 && value.front() == ' ' && value[1] != ' ' && value[1] != '\t' &&
-        value.back() != ' ' && value.back() != '\t')
+    const bool canonical = value.size() > 1 && value.front() == ' ' && value[1] != ' ' && value[1] != '\t' &&
+                           value.back() != ' ' && value.back() != '\t';
+    if (canonical)
         value.remove_prefix(1);
     else
         value = common::trim_ows(value);
     auto i = static_cast<std::size_t>(id);
     if (h.id_count[i]++ == 0)
         h.id_first[i] = static_cast<std::uint32_t>(h.fields.size());
-    h.fields.push_back({name, value, id});
+    h.fields.push_back({name, value, id, canonical});
     if (id == field_id::connection || id == field_id::proxy_connection)
         connection_header(h, value);
 }
@@ -108,12 +133,29 @@ std::size_t find_control(std::string_view s, std::size_t from)
 
 std::size_t find_head_end(std::string_view s, std::size_t from)
 {
-    for (std::size_t i = s.find('\n', from); i != std::string_view::npos; i = s.find('\n', i + 1)) {
+    // Every head end is an LF followed by "\n" or "\r\n": only LFs are looked at, found sixteen
+    // bytes at a time (a memchr call per line was a third of this function's cost).
+    auto end_at = [&s](std::size_t i) -> std::size_t {
         if (i + 1 < s.size() && s[i + 1] == '\n')
             return i + 2;
         if (i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n')
             return i + 3;
+        return std::string_view::npos;
+    };
+    std::size_t i = from;
+#if defined(__SSE2__)
+    const __m128i lf = _mm_set1_epi8('\n');
+    for (; i + 16 <= s.size(); i += 16) {
+        __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        for (auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf))); m; m &= m - 1)
+            if (auto e = end_at(i + static_cast<std::size_t>(__builtin_ctz(m))); e != std::string_view::npos)
+                return e;
     }
+#endif
+    for (; i < s.size(); ++i)
+        if (s[i] == '\n')
+            if (auto e = end_at(i); e != std::string_view::npos)
+                return e;
     return std::string_view::npos;
 }
 
@@ -254,12 +296,10 @@ bool parse_response(std::string_view raw, response_head& out, std::size_t max_fi
             return pos == raw.size() && !out.bad_connection;
         if (line.front() == ' ' || line.front() == '\t')
             return false; // obs-fold
-        auto colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0)
+        // A non-empty token, then the colon.
+        auto colon = common::token_prefix(line);
+        if (colon == 0 || colon == line.size() || line[colon] != ':')
             return false;
-        for (std::size_t i = 0; i < colon; ++i)
-            if (!common::is_tchar(static_cast<unsigned char>(line[i])))
-                return false;
         if (out.fields.size() >= max_fields)
             return false;
         add_field_line(out, line, colon);

@@ -68,6 +68,11 @@ struct field
     std::string_view name;
     std::string_view value; // without surrounding whitespace
     field_id id;
+    // The line is exactly "name: value" followed by CRLF, so a kept field can be copied from
+    // the raw head as it is, together with its kept neighbours (line()).
+    bool canonical = false;
+    // The raw line with its CRLF; only for a canonical field.
+    std::string_view line() const { return {name.data(), name.size() + 2 + value.size() + 2}; }
 };
 
 // Fields shared by request and response heads.
@@ -132,8 +137,9 @@ struct response_head : head_fields
     }
 };
 
-// Adds one "name: value" line (already checked; `colon` is the index of its first ':') to `h`:
-// the value trimmed, the name classified, Connection tokens recorded.
+// Adds one "name: value" line (already checked, and followed by CRLF in the raw head; `colon` is
+// the index of its first ':') to `h`: the value trimmed, the name classified, Connection tokens
+// recorded.
 void add_field_line(head_fields& h, std::string_view line, std::size_t colon);
 
 // Parses an upstream response head; false for anything the proxy will not relay (502): a bad

@@ -299,7 +299,7 @@ task<bool> forward(request_state& rs, std::size_t first_len)
         // (No co_await inside a conditional expression: GCC 12 destroys its temporaries twice.)
         acquire_result acquired;
         // A body not yet whole in the proxy (streamed past the relay buffer) cannot be sent twice.
-        if (auto idle = pool.acquire_idle(attempt > 0, body_done))
+        if (auto idle = pool.acquire_idle(t_upstream, attempt > 0, body_done))
             acquired = std::move(*idle);
         else
             acquired = co_await pool.connect(rs.due);
@@ -370,10 +370,11 @@ task<bool> forward(request_state& rs, std::size_t first_len)
     bool ok = outcome == relay_outcome::complete;
     bool fired = rs.watch->fired;
     disarm_watch(rs);
-    up.release(ok && !fired && upstream_keep_alive && body_done && up->buffer.size() == 0);
+    auto end = clock::now();
+    up.release(ok && !fired && upstream_keep_alive && body_done && up->buffer.size() == 0, end);
     if (outcome == relay_outcome::failed_before_head)
         co_return co_await send_error(rs, proxy_errc::upstream_malformed);
-    record(rs, status);
+    record(rs, status, end);
     co_return ok&& keep_alive;
 }
 

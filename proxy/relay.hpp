@@ -156,6 +156,7 @@ task<bool> send_error(request_state& rs, unsigned status, std::string_view messa
 task<bool> send_error(request_state& rs, proxy_errc e);
 
 // Metrics and the optional access log line for a finished request.
-void record(request_state& rs, unsigned status);
+// `end`: when the request ended (the caller's clock reading).
+void record(request_state& rs, unsigned status, std::chrono::steady_clock::time_point end);
 
 } // namespace proxy

@@ -78,6 +78,13 @@ std::optional<rejection> check_field_line(std::string_view line, bool value_scan
 {
     if (line.front() == ' ' || line.front() == '\t')
         return bad("obs-fold (header line starting with whitespace) is not accepted");
+    // The usual line: a token, then the colon, found in one pass.
+    if (auto t = common::token_prefix(line); t > 0 && t < line.size() && line[t] == ':') {
+        if (colon_out)
+            *colon_out = t;
+        if (value_scanned)
+            return std::nullopt;
+    }
     auto colon = line.find(':');
     if (colon == std::string_view::npos)
         return bad("header line without a colon");

@@ -63,10 +63,10 @@ lease& lease::operator=(lease&& o) noexcept
     return *this;
 }
 
-void lease::release(bool reusable)
+void lease::release(bool reusable, std::optional<std::chrono::steady_clock::time_point> now)
 {
     if (pool_ && conn_)
-        pool_->give_back(std::move(conn_), reusable);
+        pool_->give_back(std::move(conn_), reusable, now ? *now : std::chrono::steady_clock::now());
     pool_ = nullptr;
     conn_.reset();
 }
@@ -83,9 +83,9 @@ void upstream_pool::update_gauges()
     metrics_.pool_busy.store(core_.busy(), std::memory_order_relaxed);
 }
 
-void upstream_pool::give_back(std::unique_ptr<upstream_connection> c, bool reusable)
+void upstream_pool::give_back(std::unique_ptr<upstream_connection> c, bool reusable,
+                              std::chrono::steady_clock::time_point now)
 {
-    auto now = std::chrono::steady_clock::now();
     if (reusable) {
         c->deadline().uncap();
         c->deadline().expires_never();
@@ -109,10 +109,10 @@ void upstream_pool::close()
     update_gauges();
 }
 
-std::optional<acquire_result> upstream_pool::acquire_idle(bool fresh_only, bool replayable)
+std::optional<acquire_result> upstream_pool::acquire_idle(std::chrono::steady_clock::time_point now,
+                                                          bool fresh_only, bool replayable)
 {
     for (;;) {
-        auto now = std::chrono::steady_clock::now();
         auto got = core_.acquire(now);
         if (got.what == decltype(core_)::verdict::exhausted) {
             update_gauges();

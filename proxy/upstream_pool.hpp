@@ -106,7 +106,8 @@ public:
     upstream_connection* operator->() const { return conn_.get(); }
     upstream_connection& operator*() const { return *conn_; }
     explicit operator bool() const { return conn_ != nullptr; }
-    void release(bool reusable);
+    // `now`, when the caller has just read the clock, saves reading it again.
+    void release(bool reusable, std::optional<std::chrono::steady_clock::time_point> now = std::nullopt);
 
 private:
     upstream_pool* pool_ = nullptr;
@@ -133,7 +134,9 @@ public:
     // `replayable` false (the request body is streamed and cannot be sent again) checks every
     // idle connection for a close first (upstream_connection::stale). Not a coroutine: the common
     // case, a warm pool, costs no coroutine frame.
-    std::optional<acquire_result> acquire_idle(bool fresh_only, bool replayable = true);
+    // `now`: the caller's clock reading (one per request is enough).
+    std::optional<acquire_result> acquire_idle(std::chrono::steady_clock::time_point now, bool fresh_only,
+                                               bool replayable = true);
     // A new connection in the slot acquire_idle reserved. A failed connect is retried once.
     // `due` (the request's own deadline) cuts the connect timeout short; the new connection's
     // deadline stays capped by it until it goes back to the pool.
@@ -147,7 +150,8 @@ public:
 
 private:
     friend class lease;
-    void give_back(std::unique_ptr<upstream_connection> c, bool reusable);
+    void give_back(std::unique_ptr<upstream_connection> c, bool reusable,
+                   std::chrono::steady_clock::time_point now);
     task<acquire_result> connect_once(std::chrono::steady_clock::time_point due);
     void update_gauges();
 

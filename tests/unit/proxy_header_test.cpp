@@ -225,3 +225,37 @@ TEST_CASE("Server-Timing value: milliseconds with three decimals, rounded", "[un
     CHECK(proxy::server_timing_value(12345.6789) == "proxy;dur=12345.679");
     CHECK(proxy::server_timing_value(-1) == "proxy;dur=0.000");
 }
+
+TEST_CASE("heads written: kept fields byte for byte, whether copied as runs or one by one", "[unit][proxy]")
+{
+    // Canonical lines ("Name: value") next to each other are copied as one run; the others (extra
+    // spaces, no space, trailing whitespace) are rewritten as "Name: value"; dropped fields split
+    // the runs. The result must be what writing every kept field one by one gives.
+    std::string fields = "Host: client.example\r\nContent-Type: application/json\r\nAccept:  */*\r\n"
+                         "X-A: 1\r\nX-B:2\r\nX-C: 3 \r\nConnection: x-d\r\nX-D: gone\r\nX-E: 5\r\n"
+                         "X-F: 6\r\nContent-Length: 2\r\n";
+    std::string raw = "POST /v1/x HTTP/1.1\r\n" + fields + "\r\n";
+    proxy::http1::request_head in;
+    REQUIRE_FALSE(proxy::scan_raw_head(raw, {}, in));
+    auto p = provider();
+    std::string out, id;
+    proxy::write_request_head(out, in, {&p, "10.0.0.1", false, false, {}}, id);
+    CHECK(out == "POST /api/v1/x HTTP/1.1\r\nHost: api.example.com\r\nContent-Type: application/json\r\n"
+                 "Accept: */*\r\nX-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-E: 5\r\nX-F: 6\r\nContent-Length: 2\r\n"
+                 "X-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Request-Id: " +
+                     id + "\r\n\r\n");
+
+    std::string res_raw = "HTTP/1.1 200 OK\r\nServer: up\r\nDate: today\r\nKeep-Alive: timeout=5\r\n"
+                          "Content-Type:text/plain\r\nX-Z: z\r\nContent-Length: 2\r\n\r\n";
+    proxy::http1::response_head res;
+    REQUIRE(proxy::http1::parse_response(res_raw, res));
+    proxy::write_response_head(out, res, "rid", 0.25, {2, false}, true);
+    CHECK(out == "HTTP/1.1 200 OK\r\nServer: up\r\nDate: today\r\nContent-Type: text/plain\r\nX-Z: z\r\n"
+                 "X-Request-Id: rid\r\nServer-Timing: proxy;dur=0.250\r\nContent-Length: 2\r\n\r\n");
+    proxy::write_response_head(out, res, "rid", 0.25, {std::nullopt, true}, false);
+    CHECK(out == "HTTP/1.1 200 OK\r\nServer: up\r\nDate: today\r\nContent-Type: text/plain\r\nX-Z: z\r\n"
+                 "X-Request-Id: rid\r\nServer-Timing: proxy;dur=0.250\r\nTransfer-Encoding: chunked\r\n"
+                 "Connection: close\r\n\r\n");
+    proxy::write_response_head(out, res, "rid", 0.25, {std::nullopt, false}, true);
+    CHECK(out.ends_with("Server-Timing: proxy;dur=0.250\r\n\r\n"));
+}

@@ -5,7 +5,10 @@
 #include "proxy/request_guard.hpp"
 
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 using namespace std::string_literals;
 namespace h1 = proxy::http1;
@@ -346,4 +349,85 @@ TEST_CASE("http1: mutated heads never crash the parsers, and what they accept is
     CHECK(accepted_requests > 1000);
     CHECK(accepted_responses > 1000);
     CHECK(accepted_requests < 30000);
+}
+
+TEST_CASE("http1: find_head_end agrees with a line-by-line search (every length, offset and start)",
+          "[unit][http1]")
+{
+    // The reference: the first LF followed by LF or CRLF.
+    auto reference = [](std::string_view s, std::size_t from) {
+        for (auto i = s.find('\n', from); i != std::string_view::npos; i = s.find('\n', i + 1)) {
+            if (i + 1 < s.size() && s[i + 1] == '\n')
+                return i + 2;
+            if (i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n')
+                return i + 3;
+        }
+        return std::string_view::npos;
+    };
+    // Strings over {a, CR, LF} from a fixed generator: heads cut anywhere, ends at every offset of
+    // the sixteen-byte blocks, and at the very end.
+    std::uint32_t x = 12345;
+    auto next = [&x] { return x = x * 1103515245u + 12345u; };
+    const char alphabet[] = {'a', 'a', 'a', '\r', '\n'};
+    for (int round = 0; round < 20000; ++round) {
+        std::string s(next() % 70, 'a');
+        for (auto& c : s)
+            c = alphabet[(next() >> 16) % 5];
+        for (std::size_t from : {std::size_t{0}, s.size() / 3, s.size()})
+            REQUIRE(h1::find_head_end(s, from) == reference(s, from));
+    }
+    CHECK(h1::find_head_end("GET / HTTP/1.1\r\nHost: a\r\n\r\nbody") == 27);
+    CHECK(h1::find_head_end(std::string(40, 'x') + "\r\n\r\n") == 44);
+    CHECK(h1::find_head_end("\r\n\r") == std::string_view::npos);
+}
+
+TEST_CASE("http1: classify agrees with a case-insensitive comparison for every name and its neighbours",
+          "[unit][http1]")
+{
+    const std::vector<std::pair<std::string, h1::field_id>> names = {
+        {"te", h1::field_id::te},
+        {"host", h1::field_id::host},
+        {"expect", h1::field_id::expect},
+        {"trailer", h1::field_id::trailer},
+        {"upgrade", h1::field_id::upgrade},
+        {"forwarded", h1::field_id::forwarded},
+        {"connection", h1::field_id::connection},
+        {"keep-alive", h1::field_id::keep_alive},
+        {"x-request-id", h1::field_id::x_request_id},
+        {"authorization", h1::field_id::authorization},
+        {"server-timing", h1::field_id::server_timing},
+        {"content-length", h1::field_id::content_length},
+        {"proxy-connection", h1::field_id::proxy_connection},
+        {"transfer-encoding", h1::field_id::transfer_encoding},
+        {"proxy-authenticate", h1::field_id::proxy_authenticate},
+        {"proxy-authorization", h1::field_id::proxy_authorization},
+        {"x-forwarded-for", h1::field_id::x_forwarded_for},
+        {"x-forwarded-proto", h1::field_id::x_forwarded_proto},
+    };
+    std::uint32_t x = 777;
+    auto next = [&x] { return x = x * 1103515245u + 12345u; };
+    for (const auto& [name, id] : names) {
+        for (int round = 0; round < 200; ++round) {
+            std::string n = name;
+            for (auto& c : n) // any mix of cases
+                if ((next() >> 16) & 1)
+                    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            REQUIRE(h1::classify(n) == id);
+            // One byte changed to another token character: never this id (a different known name
+            // of the same length is not reachable by one change, except through "x-forwarded-").
+            std::string m = n;
+            auto at = (next() >> 16) % m.size();
+            const char tokens[] = "abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~";
+            char c = tokens[(next() >> 16) % (sizeof tokens - 1)];
+            if ((c | 0x20) == (m[at] | 0x20))
+                continue;
+            m[at] = c;
+            auto got = h1::classify(m);
+            if (name.starts_with("x-forwarded-") && at >= 12)
+                CHECK((got == h1::field_id::x_forwarded_other || got == h1::field_id::x_forwarded_for ||
+                       got == h1::field_id::x_forwarded_proto));
+            else
+                CHECK(got != id);
+        }
+    }
 }
