@@ -2,11 +2,11 @@
 // operations from it.
 //
 // Why not net::awaitable: callgrind put about 3.9k of the proxy's 14.7k instructions per request
-// in awaitable's machinery (docs/BENCHMARKS.md, "A leaner coroutine type"). Each awaited
+// in awaitable's machinery (docs/BENCHMARKS.md, "A lean coroutine type"). Each awaited
 // operation there costs a coroutine frame of its own for the initiation, type-erased executor
 // copies, and a resumption through the awaitable thread's pump. Here:
-// - a task starts when it is awaited, and hands control to its awaiter and back by symmetric
-//   transfer (no scheduler round trip);
+// - a task starts when it is awaited, runs until it suspends or ends, and hands control back to
+//   its awaiter directly (no scheduler round trip);
 // - frames come from a per-thread free list (session_frames), not malloc;
 // - `co_await op(..., use_task)` starts the operation with a handler that stores the results and
 //   resumes the coroutine directly: no frame, no executor copies.
@@ -17,7 +17,8 @@
 //
 // Lifetime follows net::awaitable's: a chain of tasks lives until its top finishes, or until the
 // pending operation's handler is destroyed without being called (io_context shut down with the
-// operation pending), which destroys the chain from its top.
+// operation pending), which destroys the chain from its top. A chain's operations must complete
+// on one thread, the one that started them (each worker's io_context runs on its own thread).
 #pragma once
 
 #include <array>
@@ -112,19 +113,27 @@ struct promise_base
     std::coroutine_handle<> continuation;
     std::coroutine_handle<> top;
     std::exception_ptr error;
+    bool inline_start = false; // running inside its awaiter's await_suspend (see task::awaiter)
+    bool inline_done = false;  // and it finished there
 
     static void* operator new(std::size_t n) { return session_frames::allocate(n); }
     static void operator delete(void* p, std::size_t n) noexcept { session_frames::deallocate(p, n); }
 };
 
-// At its end a task resumes its awaiter (symmetric transfer: no stack growth).
+// At its end a task goes back to its awaiter: by returning into the awaiter's await_suspend when
+// it never suspended, else by resuming the awaiter (symmetric transfer).
 struct final_awaiter
 {
     bool await_ready() const noexcept { return false; }
     template <typename P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept
     {
-        return h.promise().continuation;
+        auto& p = h.promise();
+        if (p.inline_start) {
+            p.inline_done = true;
+            return std::noop_coroutine();
+        }
+        return p.continuation;
     }
     void await_resume() const noexcept {}
 };
@@ -179,16 +188,26 @@ public:
             h_.destroy();
     }
 
+    // The awaited task runs inside await_suspend. If it finishes without suspending, the awaiter
+    // goes on (await_suspend returns false) with its stack back where it was: a loop over tasks
+    // that finish at once does not grow the stack, even where the compiler does not turn
+    // symmetric transfer into a tail call (GCC without optimisation, or with ASan).
     struct awaiter
     {
         std::coroutine_handle<promise_type> h;
         bool await_ready() const noexcept { return false; }
         template <typename P>
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept
+        bool await_suspend(std::coroutine_handle<P> parent) noexcept
         {
-            h.promise().continuation = parent;
-            h.promise().top = parent.promise().top;
-            return h;
+            auto& p = h.promise();
+            p.continuation = parent;
+            p.top = parent.promise().top;
+            p.inline_start = true;
+            h.resume();
+            if (p.inline_done)
+                return false;
+            p.inline_start = false; // it suspended: its end resumes the awaiter
+            return true;
         }
         T await_resume()
         {
