@@ -2,7 +2,7 @@
 // on the relay's hot path: a response head with its body, or a request head with its prompt, fits
 // in the socket's send buffer. An Asio write that completes at once still allocates an operation,
 // goes through the scheduler's queue and resumes the coroutine from it (measured in
-// docs/BENCHMARKS.md, "## proxy"); one non-blocking gather send costs only the system call. What
+// docs/BENCHMARKS.md, "## proxy"); one non-blocking send costs only the system call. What
 // the socket does not take goes through the usual asynchronous write, under its deadline.
 #pragma once
 
@@ -16,7 +16,8 @@
 
 namespace proxy {
 
-// One non-blocking gather send (MSG_DONTWAIT | MSG_NOSIGNAL) of up to 16 buffers. Returns the
+// One non-blocking send (MSG_DONTWAIT | MSG_NOSIGNAL) of up to 16 buffers: copied into one
+// buffer and sent with send() when they hold 4 KiB or less, else a gather sendmsg(). Returns the
 // bytes the kernel took, 0 when its send buffer is full; a failure other than "would block" (a
 // reset, a closed peer) is set in `ec`, as the asynchronous write would have reported it.
 std::size_t send_now(net::ip::tcp::socket& s, std::span<const net::const_buffer> bufs,

@@ -7,6 +7,7 @@
 #include "proxy/http1.hpp"
 #include "proxy/io_deadline.hpp"
 #include "proxy/send_now.hpp"
+#include "tests/support/socket_pair.hpp"
 
 #include <array>
 #include <boost/asio/io_context.hpp>
@@ -257,16 +258,6 @@ TEST_CASE("framing: chunk size lines and empty pieces", "[component][proxy]")
 
 namespace {
 
-// A connected loopback socket pair on `ioc`.
-std::pair<net::ip::tcp::socket, net::ip::tcp::socket> socket_pair(net::io_context& ioc)
-{
-    net::ip::tcp::acceptor acc(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    net::ip::tcp::socket a(ioc), b(ioc);
-    a.connect(acc.local_endpoint());
-    acc.accept(b);
-    return {std::move(a), std::move(b)};
-}
-
 proxy::task<beast::error_code> read_one(net::ip::tcp::socket& s)
 {
     char c;
@@ -279,7 +270,7 @@ proxy::task<beast::error_code> read_one(net::ip::tcp::socket& s)
 TEST_CASE("io_deadline: expiry cancels the pending read, the socket stays open", "[component][proxy]")
 {
     net::io_context ioc;
-    auto [a, b] = socket_pair(ioc);
+    auto [a, b] = test_support::socket_pair(ioc);
     proxy::io_deadline d(a);
     d.expires_after(50ms);
     auto t0 = std::chrono::steady_clock::now();
@@ -298,7 +289,7 @@ TEST_CASE("io_deadline: a later deadline is honoured by re-arming, an earlier on
           "[component][proxy]")
 {
     net::io_context ioc;
-    auto [a, b] = socket_pair(ioc);
+    auto [a, b] = test_support::socket_pair(ioc);
     proxy::io_deadline d(a);
     d.expires_after(30ms);  // the timer is armed for 30 ms...
     d.expires_after(150ms); // ...and the deadline moves on without touching it
@@ -320,7 +311,7 @@ TEST_CASE("io_deadline: a cap shortens every later deadline, never-expiring ones
           "[component][proxy]")
 {
     net::io_context ioc;
-    auto [a, b] = socket_pair(ioc);
+    auto [a, b] = test_support::socket_pair(ioc);
     proxy::io_deadline d(a);
     auto t0 = std::chrono::steady_clock::now();
     d.cap_at(t0 + 80ms);
@@ -355,7 +346,7 @@ TEST_CASE("io_deadline: data before the deadline completes the read; a destroyed
           "[component][proxy]")
 {
     net::io_context ioc;
-    auto [a, b] = socket_pair(ioc);
+    auto [a, b] = test_support::socket_pair(ioc);
     {
         proxy::io_deadline d(a);
         d.expires_after(2s);
@@ -423,7 +414,7 @@ TEST_CASE("send_now: whole when the socket takes it, 0 and no error when its buf
           "[component][proxy]")
 {
     net::io_context ioc;
-    auto [a, b] = socket_pair(ioc);
+    auto [a, b] = test_support::socket_pair(ioc);
     std::array<net::const_buffer, 3> three{net::buffer("one ", 4), net::buffer("two ", 4),
                                            net::buffer("three", 5)};
     beast::error_code ec;
@@ -432,6 +423,14 @@ TEST_CASE("send_now: whole when the socket takes it, 0 and no error when its buf
     char in[13];
     net::read(b, net::buffer(in));
     CHECK(std::string_view(in, 13) == "one two three");
+    // Past 4 KiB the pieces go out as one gather write instead of being copied: the same bytes.
+    std::string p1(3000, 'a'), p2(3000, 'b'), p3(10, 'c');
+    std::array<net::const_buffer, 3> big{net::buffer(p1), net::buffer(p2), net::buffer(p3)};
+    CHECK(proxy::send_now(a, big, ec) == 6010);
+    CHECK_FALSE(ec);
+    std::string back(6010, '\0');
+    net::read(b, net::buffer(back));
+    CHECK(back == p1 + p2 + p3);
 
     // Nobody reads b: the kernel's buffers fill, and send_now stops without blocking.
     std::string block(64 * 1024, 'x');
@@ -465,7 +464,7 @@ TEST_CASE("relay: a body larger than the socket's send buffer reaches a slow cli
           "[component][proxy]")
 {
     net::io_context ioc;
-    auto [proxy_side, client_side] = socket_pair(ioc);
+    auto [proxy_side, client_side] = test_support::socket_pair(ioc);
     // A small send buffer: every 256 KiB piece goes out partly at once and the rest asynchronously.
     // (Not a small receive buffer too: with a window under one loopback MSS, TCP stalls on its
     // persist timer.)

@@ -3,6 +3,7 @@
 // chain destroyed when the io_context goes away with an operation pending, an initiation that
 // throws, deep chains of tasks that finish at once, and frame reuse.
 #include "proxy/session_task.hpp"
+#include "tests/support/socket_pair.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -26,15 +27,6 @@ struct live
     live(const live&) = delete;
     live& operator=(const live&) = delete;
 };
-
-std::pair<net::ip::tcp::socket, net::ip::tcp::socket> socket_pair(net::io_context& ioc)
-{
-    net::ip::tcp::acceptor acc(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    net::ip::tcp::socket a(ioc), b(ioc);
-    a.connect(acc.local_endpoint());
-    acc.accept(b);
-    return {std::move(a), std::move(b)};
-}
 
 proxy::task<std::string> read_some(net::ip::tcp::socket& s)
 {
@@ -78,7 +70,7 @@ proxy::task<int> immediate(int i)
 TEST_CASE("task: results through a chain, Asio reads awaited with use_task", "[component][proxy]")
 {
     net::io_context ioc;
-    auto [a, b] = socket_pair(ioc);
+    auto [a, b] = test_support::socket_pair(ioc);
     std::string got;
     bool failed = false;
     proxy::spawn([](net::ip::tcp::socket& s,
@@ -143,7 +135,7 @@ TEST_CASE("task: an io_context destroyed with an operation pending destroys the 
     bool resumed = false, failed = false;
     {
         net::io_context ioc;
-        auto [a, b] = socket_pair(ioc);
+        auto [a, b] = test_support::socket_pair(ioc);
         proxy::spawn(
             [](net::ip::tcp::socket& s, bool& r) -> proxy::task<void> {
                 live l;
