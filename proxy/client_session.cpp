@@ -203,7 +203,6 @@ task<bool> handle_request(request_state& rs, std::size_t head_len, const std::st
 
     // The first body piece is read before any upstream contact: a body that fits in one piece
     // (every usual prompt) can be replayed on a fresh connection when a reused one fails.
-    rs.body_start = rs.t0; // the head has just come: its arrival starts the body's budget
     std::size_t first_len = 0;
     if (!rs.req_body_done) {
         if (expect_continue) {

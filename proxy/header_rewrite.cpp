@@ -321,12 +321,10 @@ void write_response_head(std::string& out, const http1::response_head& h, std::s
     if (f.content_length) {
         o.put("\r\nContent-Length: ");
         o.decimal(*f.content_length);
-        o.put(keep_alive ? std::string_view("\r\n\r\n") : std::string_view("\r\nConnection: close\r\n\r\n"));
-    } else {
-        std::string_view te = f.chunked ? "\r\nTransfer-Encoding: chunked" : "";
-        o.put(te);
-        o.put(keep_alive ? std::string_view("\r\n\r\n") : std::string_view("\r\nConnection: close\r\n\r\n"));
+    } else if (f.chunked) {
+        o.put("\r\nTransfer-Encoding: chunked");
     }
+    o.put(keep_alive ? std::string_view("\r\n\r\n") : std::string_view("\r\nConnection: close\r\n\r\n"));
 }
 
 } // namespace proxy

@@ -255,8 +255,9 @@ task<std::optional<rejection>> read_body_piece(request_state& rs, std::size_t& f
             continue;
         }
         // The whole body has a budget that grows with what has arrived (a minimum rate).
-        auto due = rs.body_start + cfg.body_timeout +
-                   std::chrono::milliseconds(rs.body_received * 1000 / cfg.body_min_rate);
+        // The budget starts when the head has come (t0).
+        auto due =
+            rs.t0 + cfg.body_timeout + std::chrono::milliseconds(rs.body_received * 1000 / cfg.body_min_rate);
         if (clock::now() >= std::min(due, rs.due))
             co_return too_slow();
         rs.client_deadline.expires_at(due);

@@ -68,11 +68,10 @@ struct request_state
     std::uint64_t req_body_left = 0; // Content-Length bytes still to read
     bool req_body_done = true;
 
-    std::chrono::steady_clock::time_point t0{};
+    std::chrono::steady_clock::time_point t0{}; // the head came whole: the request and its body budget start
     // The request's own deadline (--request-timeout), a cap on every deadline of the client
     // socket and of the upstream connection while the request runs; max when there is none.
     std::chrono::steady_clock::time_point due = std::chrono::steady_clock::time_point::max();
-    std::chrono::steady_clock::time_point body_start{};
     std::chrono::steady_clock::duration upstream_wait{}; // excluded from Server-Timing
     bool in_upstream = false;                            // between upstream lease and response end
     std::chrono::steady_clock::time_point upstream_since{};
