@@ -26,7 +26,24 @@ require_or_skip() {
 }
 ok() { echo "ok: $*"; }
 
+# On failure, the last lines of every log of the run go to stderr (CTest keeps them): a failure
+# that does not come back on a rerun still leaves its evidence. LGB_KEEP_FAILED=DIR also keeps the
+# whole temporary directory under DIR.
+dump_logs() {
+  local f
+  for f in "$TMP"/*.out "$TMP"/*.err "$LGB_RUN_DIR"/*.log "$LGB_RUN_DIR"/*.out; do
+    [[ -s "$f" ]] || continue
+    echo "----- last lines of ${f#"$TMP"/}" >&2
+    tail -n 40 "$f" >&2
+  done
+  if [[ -n "${LGB_KEEP_FAILED:-}" ]]; then
+    mkdir -p "$LGB_KEEP_FAILED" && cp -a "$TMP" "$LGB_KEEP_FAILED/" && echo "kept $TMP in $LGB_KEEP_FAILED" >&2
+  fi
+}
+
 cleanup() {
+  local rc=$?
+  [[ $rc -eq 0 || $rc -eq 77 ]] || dump_logs
   if [[ -n "$RS_PID" ]] && kill -0 "$RS_PID" 2>/dev/null; then
     kill -TERM "$RS_PID" 2>/dev/null
     for _ in $(seq 1 150); do kill -0 "$RS_PID" 2>/dev/null || break; sleep 0.1; done

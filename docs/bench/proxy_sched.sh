@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# How the relay and the fixed nginx upstream share CPU 0 (docs/BENCHMARKS.md, "Reads that wait
+# first"): alternated closed-loop rounds (`wrk -t1 -c32`, POST, on CPU 1) against proxy binaries
+# and HAProxy tcp mode, each reporting
+#   req/s, the relay's CPU µs per request, nginx's CPU µs per request,
+#   the relay's involuntary context switches per request (nginx preempting it),
+#   nginx's voluntary ones (it ran out of requests and slept).
+# The last two say how many requests each wake-up of nginx served: fewer means more switches and
+# more epoll_wait calls per request on both sides.
+#
+#   docs/bench/proxy_sched.sh [ROUNDS=4] [CANDIDATES="build/bin/proxy haproxy-tcp"]
+#   e.g. docs/bench/proxy_sched.sh 6 "/tmp/proxy-before build/bin/proxy haproxy-tcp"
+#
+# Needs wrk, nginx, haproxy, curl.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${1:-4}
+candidates=${2:-"build/bin/proxy haproxy-tcp"}
+here=docs/bench
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+source tests/support/free_ports.sh
+wait_http() { for _ in $(seq 100); do curl -fs -o /dev/null -X POST -d '{}' "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
+
+uport=$(free_ports 1)
+sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$uport|g" -e "s|@BODY@|$(cat $here/proxy_fixed_500.json)|" \
+  $here/proxy_upstream_nginx.conf.in > "$tmp/upstream.conf"
+taskset -c 0 nginx -e "$tmp/upstream-error.log" -p "$tmp" -c "$tmp/upstream.conf" & pids+=($!)
+master=$!
+wait_http "http://127.0.0.1:$uport/v1/chat/completions"
+worker=$(pgrep -P "$master" | head -1)
+
+# utime+stime ticks, voluntary and involuntary switches of a process (all its threads).
+sample() {
+  local t=0 v=0 n=0 task
+  for task in /proc/$1/task/*; do
+    t=$((t + $(awk '{print $14 + $15}' "$task/stat")))
+    v=$((v + $(awk '/^voluntary_ctxt_switches/ {print $2}' "$task/status")))
+    n=$((n + $(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$task/status")))
+  done
+  echo "$t $v $n"
+}
+hz=$(getconf CLK_TCK)
+
+printf '%-5s %-28s %8s %10s %10s %14s %12s\n' round candidate req/s relay_us nginx_us relay_preempt nginx_sleep
+for r in $(seq "$rounds"); do
+  for c in $candidates; do
+    port=$(free_ports 1)
+    if [[ $c == haproxy-tcp ]]; then
+      printf 'global\n    nbthread 1\n    maxconn 8000\ndefaults\n    mode tcp\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\nfrontend fe\n    bind 127.0.0.1:%s\n    default_backend be\nbackend be\n    server up 127.0.0.1:%s\n' \
+        "$port" "$uport" > "$tmp/haproxy.cfg"
+      taskset -c 0 haproxy -db -f "$tmp/haproxy.cfg" > "$tmp/haproxy.log" 2>&1 &
+    else
+      [[ -x $c ]] || { echo "no proxy binary at $c" >&2; exit 1; }
+      taskset -c 0 "$c" --provider bifrost --port "bifrost=$port" --upstream "bifrost=http://127.0.0.1:$uport/v1" \
+        --admin-port 0 --threads 1 --log-level warn --env-file "$tmp/none.env" > "$tmp/proxy.out" 2>&1 &
+    fi
+    relay=$!
+    pids+=("$relay")
+    url="http://127.0.0.1:$port/v1/chat/completions"
+    wait_http "$url"
+    read -r rt0 rv0 rn0 < <(sample "$relay")
+    read -r nt0 nv0 nn0 < <(sample "$worker")
+    out=$(taskset -c 1 wrk -t1 -c32 -d5s -s $here/proxy_post_chat.lua "$url")
+    read -r rt1 rv1 rn1 < <(sample "$relay")
+    read -r nt1 nv1 nn1 < <(sample "$worker")
+    kill "$relay"; wait "$relay" 2>/dev/null || true
+    reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+    rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+    awk -v r="$r" -v c="$c" -v rps="$rps" -v q="$reqs" -v hz="$hz" -v rt=$((rt1 - rt0)) -v nt=$((nt1 - nt0)) \
+      -v rn=$((rn1 - rn0)) -v nv=$((nv1 - nv0)) \
+      'BEGIN { printf "%-5s %-28s %8.0f %10.2f %10.2f %14.3f %12.3f\n", r, c, rps, rt * 1e6 / hz / q, nt * 1e6 / hz / q, rn / q, nv / q }'
+  done
+done
