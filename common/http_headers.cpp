@@ -1,6 +1,10 @@
 // HTTP header rules.
 #include "common/http_headers.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 
@@ -44,6 +48,38 @@ std::vector<std::string> connection_tokens(std::string_view value)
         tokens.push_back(std::move(t));
     });
     return tokens;
+}
+
+std::size_t token_prefix(std::string_view s)
+{
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    // A byte is a letter when (b | 0x20) - 'a' <= 25 unsigned, a digit when b - '0' <= 9; both
+    // as min(x, bound) == x, the unsigned comparison SSE2 has. The first byte that is none of
+    // these nor '-' ends the fast part; the table decides from there.
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    const __m128i a = _mm_set1_epi8('a');
+    const __m128i zero = _mm_set1_epi8('0');
+    const __m128i letters = _mm_set1_epi8(25);
+    const __m128i digits = _mm_set1_epi8(9);
+    const __m128i dash = _mm_set1_epi8('-');
+    for (; i + 16 <= s.size(); i += 16) {
+        __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        __m128i l = _mm_sub_epi8(_mm_or_si128(x, case_bit), a);
+        __m128i d = _mm_sub_epi8(x, zero);
+        __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, letters), l),
+                                  _mm_cmpeq_epi8(_mm_min_epu8(d, digits), d));
+        ok = _mm_or_si128(ok, _mm_cmpeq_epi8(x, dash));
+        auto m = static_cast<unsigned>(_mm_movemask_epi8(ok));
+        if (m != 0xffffu) {
+            i += static_cast<std::size_t>(__builtin_ctz(~m));
+            break;
+        }
+    }
+#endif
+    while (i < s.size() && is_tchar(static_cast<unsigned char>(s[i])))
+        ++i;
+    return i;
 }
 
 bool is_token(std::string_view s)

@@ -20,8 +20,9 @@ std::uint64_t load8(const char* p)
     return v;
 }
 
-// `lower` is a lower-case literal; `s` holds token characters only (validated before), for which
-// OR-ing 0x20 lower-cases letters and leaves every other token character unchanged. Eight bytes
+// `lower` is a literal of lower-case letters, digits and '-'; `s` holds no control byte (a checked
+// name or value). Then `(c | 0x20) == l` holds exactly when c is l or, for a letter, its upper
+// case: the other byte it admits (l - 0x20) is a control byte for a digit or '-'. Eight bytes
 // at a time (the last eight overlapping), then four: classify() runs on every header of both heads.
 bool token_iequals(std::string_view s, std::string_view lower)
 {
@@ -56,9 +57,9 @@ void connection_header(head_fields& h, std::string_view value)
     common::for_each_list_element(value, [&](std::string_view t) {
         // "close" names no header and Keep-Alive is hop-by-hop anyway: only other names are
         // kept, so the usual response ("Connection: keep-alive") leaves the list empty.
-        if (common::iequals(t, "close"))
+        if (token_iequals(t, "close"))
             h.conn_close = true;
-        else if (common::iequals(t, "keep-alive"))
+        else if (token_iequals(t, "keep-alive"))
             h.conn_keep_alive = true;
         else if (common::is_token(t))
             h.conn_tokens.push_back(t);

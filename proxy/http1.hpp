@@ -116,11 +116,15 @@ struct request_head : head_fields
     std::string_view method;
     std::string_view target;
     std::string_view version_text; // "HTTP/1.1" as sent
+    // The request-line check found no byte in the target that its path checks look at
+    // (request_guard.cpp, plain_target): they can be skipped.
+    bool target_plain = false;
 
     void clear()
     {
         head_fields::clear();
         method = target = version_text = {};
+        target_plain = false;
     }
 };
 

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace proxy {
 namespace {
@@ -21,6 +24,37 @@ rejection bad(std::string message)
 std::string name_for_message(std::string_view name)
 {
     return std::string(name.substr(0, 64)) + (name.size() > 64 ? "..." : "");
+}
+
+// True when the target holds none of the bytes the checks below look at: controls, space, DEL
+// and above (invalid), '.', '%' and '\\' (maybe a dot-segment), '?' and '#' (where the path ends).
+// Such a target (the usual "/v1/chat/completions") is valid and has no dot-segment, which
+// sixteen bytes at a time settles without the byte loops (about 380 instructions per request
+// in callgrind).
+bool plain_target(std::string_view t)
+{
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i del = _mm_set1_epi8(0x7f);
+    const __m128i specials[] = {_mm_set1_epi8('.'), _mm_set1_epi8('%'), _mm_set1_epi8('\\'),
+                                _mm_set1_epi8('?'), _mm_set1_epi8('#')};
+    for (; i + 16 <= t.size(); i += 16) {
+        __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + i));
+        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, space), x), // <= 0x20
+                                   _mm_cmpeq_epi8(_mm_max_epu8(x, del), x));  // >= 0x7f
+        for (const auto& c : specials)
+            hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, c));
+        if (_mm_movemask_epi8(hit) != 0)
+            return false;
+    }
+#endif
+    for (; i < t.size(); ++i) {
+        auto u = static_cast<unsigned char>(t[i]);
+        if (u <= 0x20 || u >= 0x7f || u == '.' || u == '%' || u == '\\' || u == '?' || u == '#')
+            return false;
+    }
+    return true;
 }
 
 // "HTTP/1.1" and "HTTP/1.0" are served; any other "HTTP/..." is 505; anything else is malformed.
@@ -54,10 +88,13 @@ std::optional<rejection> check_request_line(std::string_view line, const guard_l
                          "uri_too_long"};
     if (target.empty())
         return bad("malformed request line: empty target");
-    for (char c : target) {
-        auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u >= 0x7f)
-            return bad("malformed request line: invalid byte in the target (use percent-encoding)");
+    out.target_plain = plain_target(target);
+    if (!out.target_plain) {
+        for (char c : target) {
+            auto u = static_cast<unsigned char>(c);
+            if (u <= 0x20 || u >= 0x7f)
+                return bad("malformed request line: invalid byte in the target (use percent-encoding)");
+        }
     }
     if (version.find(' ') != std::string_view::npos)
         return bad("malformed request line: extra spaces");
@@ -290,7 +327,7 @@ std::optional<rejection> check_request_head(const http1::request_head& head, con
             "only origin-form targets (/path?query) are accepted, not absolute-form or authority-form");
     if (target.size() > 1 && target[1] == '/')
         return bad("target starting with '//' is not accepted");
-    if (has_dot_segment(target))
+    if (!head.target_plain && has_dot_segment(target))
         return bad("dot-segments ('.' or '..', also percent-encoded) in the path are not accepted");
     if (head.bad_connection)
         return bad("malformed Connection header: not a list of header names");

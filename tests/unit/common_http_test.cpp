@@ -95,3 +95,38 @@ TEST_CASE("transfer-coding parameters: a value is required", "[unit][headers]")
     CHECK_FALSE(common::valid_transfer_parameters(";"));
     CHECK_FALSE(common::valid_transfer_parameters(";a=b;"));
 }
+
+TEST_CASE("token_prefix: the sixteen-byte path agrees with the table", "[unit][headers]")
+{
+    auto reference = [](std::string_view s) {
+        std::size_t i = 0;
+        while (i < s.size() && common::is_tchar(static_cast<unsigned char>(s[i])))
+            ++i;
+        return i;
+    };
+    // Every byte value at every position of names around the block boundaries.
+    for (std::size_t len = 1; len <= 48; ++len)
+        for (std::size_t p = 0; p < len; ++p)
+            for (int b = 0; b < 256; ++b) {
+                std::string s(len, 'x');
+                for (std::size_t i = 0; i < len; ++i)
+                    s[i] = "aZ09-k"[i % 6];
+                s[p] = static_cast<char>(b);
+                INFO("len " << len << " pos " << p << " byte " << b);
+                REQUIRE(common::token_prefix(s) == reference(s));
+            }
+    // Random mixes of letters, digits, the other tchars and separators.
+    const std::string alphabet = "azAZ09-_.!~:; \t\x7f\x80/";
+    std::uint32_t seed = 7;
+    auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
+    for (int i = 0; i < 50000; ++i) {
+        std::string s;
+        for (std::size_t n = next() % 70; n > 0; --n)
+            s += (next() >> 8) % 4 ? "ContentLength-x"[(next() >> 8) % 15]
+                                   : alphabet[(next() >> 8) % alphabet.size()];
+        INFO(s);
+        REQUIRE(common::token_prefix(s) == reference(s));
+    }
+    CHECK(common::token_prefix("Content-Type: application/json") == 12);
+    CHECK(common::token_prefix("X-Very-Long-Header-Name-Over-Sixteen: v") == 36);
+}

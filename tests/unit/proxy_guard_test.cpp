@@ -430,3 +430,66 @@ TEST_CASE("what Beast does with the heads the raw scan rejects", "[unit][guard]"
         CHECK(proxy::scan_raw_head(p.bytes, {}));
     }
 }
+
+// The request line's target is settled sixteen bytes at a time when it holds none of the bytes
+// the path checks look at (request_guard.cpp, plain_target); otherwise the byte loops decide. The
+// verdict must be the same either way: the slow path is forced by clearing target_plain.
+namespace {
+unsigned slow_verdict(const std::string& bytes)
+{
+    proxy::guard_limits limits;
+    proxy::http1::request_head head;
+    if (auto r = proxy::scan_raw_head(bytes, limits, head))
+        return r->status;
+    head.target_plain = false;
+    if (auto r = proxy::check_request_head(head, limits))
+        return r->status;
+    return 0;
+}
+} // namespace
+
+TEST_CASE("targets: the sixteen-byte check agrees with the byte loops", "[unit][guard]")
+{
+    const std::string specials = std::string("\x01\t .%\\?#/\x7f\x80\xff", 12) + std::string(1, '\0');
+    std::vector<std::string> targets;
+    // Every special byte at every position of paths around the sixteen-byte block boundary.
+    for (std::size_t len = 2; len <= 40; ++len)
+        for (std::size_t p = 1; p < len; ++p)
+            for (char c : specials) {
+                std::string t = "/" + std::string(len - 1, 'a');
+                t[p] = c;
+                targets.push_back(t);
+            }
+    // Dot-segments past the first block, plain and encoded.
+    for (const char* seg : {"/..", "/.", "/%2e%2e", "/.%2E", "/%2e", "\\..", "%2f..", "%5c.."})
+        for (std::size_t pad = 0; pad < 36; ++pad)
+            for (const char* tail : {"", "/", "/x", "?q=1"})
+                targets.push_back("/v1/" + std::string(pad, 'b') + seg + tail);
+    // Random targets over an alphabet that makes the special bytes frequent.
+    const std::string alphabet = "/abc.%2e5cf\\?#-_~" + std::string("\x01\x7f\x80 ", 4);
+    std::uint32_t seed = 12345;
+    auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
+    for (int i = 0; i < 20000; ++i) {
+        std::string t = "/";
+        for (std::size_t n = next() % 48; n > 0; --n)
+            t += alphabet[(next() >> 8) % alphabet.size()];
+        targets.push_back(t);
+    }
+    std::size_t accepted = 0;
+    for (const auto& t : targets) {
+        auto bytes = req("GET " + t + " HTTP/1.1", "Host: a\r\n");
+        auto fast = verdict(bytes);
+        INFO(t);
+        CHECK(fast == slow_verdict(bytes));
+        if (fast == 0) {
+            ++accepted;
+            for (unsigned char c : t)
+                CHECK((c > 0x20 && c < 0x7f));
+        }
+    }
+    CHECK(accepted > 1000); // the comparison covered accepted targets too
+    CHECK(verdict(req("GET /v1/aaaaaaaaaaaaaaaaaaaa/../x HTTP/1.1", "Host: a\r\n")) == 400);
+    CHECK(verdict(req("GET /v1/aaaaaaaaaaaaaaaaaaaa/%2E%2e HTTP/1.1", "Host: a\r\n")) == 400);
+    CHECK(verdict(req("GET /v1/aaaaaaaaaaaaaaaaaaaa\x7f HTTP/1.1", "Host: a\r\n")) == 400);
+    CHECK(verdict(req("GET /v1/chat/completions HTTP/1.1", "Host: a\r\n")) == 0);
+}
