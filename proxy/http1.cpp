@@ -20,10 +20,11 @@ std::uint64_t load8(const char* p)
     return v;
 }
 
-// `lower` is a literal of lower-case letters, digits and '-'; `s` holds no control byte (a checked
-// name or value). Then `(c | 0x20) == l` holds exactly when c is l or, for a letter, its upper
-// case: the other byte it admits (l - 0x20) is a control byte for a digit or '-'. Eight bytes
-// at a time (the last eight overlapping), then four: classify() runs on every header of both heads.
+// `lower` is a literal of lower-case letters, digits and '-'; `s` is a checked name or value (no
+// control byte but HTAB). Then `(c | 0x20) == l` holds exactly when c is l or, for a letter, its
+// upper case: the other byte it admits (l - 0x20) is a control byte other than HTAB for a digit
+// or '-', and HTAB itself becomes ')', in no literal. Eight bytes at a time (the last eight
+// overlapping), then four: classify() runs on every header of both heads.
 bool token_iequals(std::string_view s, std::string_view lower)
 {
     const std::size_t n = s.size();
