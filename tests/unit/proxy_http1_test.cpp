@@ -431,3 +431,36 @@ TEST_CASE("http1: classify agrees with a case-insensitive comparison for every n
         }
     }
 }
+
+TEST_CASE("Connection: close and keep-alive in any case, near misses named as headers", "[unit][http1]")
+{
+    struct row
+    {
+        const char* value;
+        bool close;
+        bool keep_alive;
+        std::size_t tokens; // other names listed
+    };
+    for (const auto& r : std::vector<row>{
+             {"close", true, false, 0},
+             {"CLOSE", true, false, 0},
+             {"Keep-Alive", false, true, 0},
+             {"KEEP-ALIVE, cLoSe", true, true, 0},
+             {"keep-alivE", false, true, 0},
+             {"keep_alive", false, false, 1}, // '_' | 0x20 is '_': not '-'
+             {"keep-alive2", false, false, 1},
+             {"closed", false, false, 1},
+             {"clos", false, false, 1},
+             {"keep-alivf", false, false, 1},
+         }) {
+        INFO(r.value);
+        h1::response_head h;
+        REQUIRE(h1::parse_response("HTTP/1.1 200 OK\r\nConnection: "s + r.value + "\r\n\r\n", h));
+        CHECK(h.conn_close == r.close);
+        CHECK(h.conn_keep_alive == r.keep_alive);
+        CHECK(h.conn_tokens.size() == r.tokens);
+    }
+    // HTAB inside an element is no token: the head is refused, never read as keep-alive.
+    h1::response_head h;
+    CHECK_FALSE(h1::parse_response("HTTP/1.1 200 OK\r\nConnection: keep\talive\r\n\r\n", h));
+}
