@@ -38,14 +38,13 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 source tests/support/free_ports.sh
 free_port() { free_ports 1; }
-wait_http() { for _ in $(seq 100); do curl -fs -o /dev/null -X POST -d '{}' "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
+source $here/proxy_fixtures.sh
 body_file=$tmp/body.json
 echo '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}' > "$body_file"
 
 # The fixed upstream.
 uport=$(free_port)
-sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$uport|g" -e "s|@BODY@|$(cat $here/proxy_fixed_500.json)|" \
-  $here/proxy_upstream_nginx.conf.in > "$tmp/upstream.conf"
+fixed_upstream_conf "$tmp" "$uport" > "$tmp/upstream.conf"
 taskset -c 0 nginx -e "$tmp/upstream-error.log" -p "$tmp" -c "$tmp/upstream.conf" & pids+=($!)
 upstream_pid=$!
 
@@ -59,12 +58,7 @@ start_candidate() { # name
       taskset -c 0 "$proxy_bin" --provider bifrost --port bifrost=$p --upstream bifrost=http://127.0.0.1:$uport/v1 \
         --admin-port 0 --threads 1 --log-level warn --env-file "$tmp/none.env" > "$tmp/proxy.out" & ;;
     haproxy-tcp|haproxy-http)
-      local mode=${n#haproxy-}
-      { printf 'global\n    nbthread 1\n    maxconn 8000\ndefaults\n    mode %s\n    timeout connect 5s\n' "$mode"
-        printf '    timeout client 60s\n    timeout server 60s\n'
-        [[ $mode == http ]] && printf '    option http-keep-alive\n    http-reuse always\n'
-        printf 'frontend fe\n    bind 127.0.0.1:%s\n    default_backend be\nbackend be\n    server up 127.0.0.1:%s\n' "$p" "$uport"
-      } > "$tmp/$n.cfg"
+      haproxy_conf "${n#haproxy-}" "$p" "$uport" > "$tmp/$n.cfg"
       taskset -c 0 haproxy -db -f "$tmp/$n.cfg" > "$tmp/$n.log" 2>&1 & ;;
     nginx)
       sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$p|g" -e "s|@UPORT@|$uport|g" $here/proxy_nginx_proxy.conf.in > "$tmp/nginxproxy.conf"

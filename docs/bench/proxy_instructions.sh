@@ -19,8 +19,8 @@ trap cleanup EXIT
 source tests/support/free_ports.sh
 free_port() { free_ports 1; }
 uport=$(free_port)
-sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$uport|g" -e "s|@BODY@|$(cat $here/proxy_fixed_500.json)|" \
-  $here/proxy_upstream_nginx.conf.in > "$tmp/upstream.conf"
+source $here/proxy_fixtures.sh
+fixed_upstream_conf "$tmp" "$uport" > "$tmp/upstream.conf"
 taskset -c 0 nginx -e "$tmp/upstream-error.log" -p "$tmp" -c "$tmp/upstream.conf" & pids+=($!)
 declare -A reqs ir
 for d in 3 6; do

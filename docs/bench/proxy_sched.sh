@@ -22,11 +22,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 source tests/support/free_ports.sh
-wait_http() { for _ in $(seq 100); do curl -fs -o /dev/null -X POST -d '{}' "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
+source $here/proxy_fixtures.sh
 
 uport=$(free_ports 1)
-sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$uport|g" -e "s|@BODY@|$(cat $here/proxy_fixed_500.json)|" \
-  $here/proxy_upstream_nginx.conf.in > "$tmp/upstream.conf"
+fixed_upstream_conf "$tmp" "$uport" > "$tmp/upstream.conf"
 taskset -c 0 nginx -e "$tmp/upstream-error.log" -p "$tmp" -c "$tmp/upstream.conf" & pids+=($!)
 master=$!
 wait_http "http://127.0.0.1:$uport/v1/chat/completions"
@@ -49,8 +48,7 @@ for r in $(seq "$rounds"); do
   for c in $candidates; do
     port=$(free_ports 1)
     if [[ $c == haproxy-tcp ]]; then
-      printf 'global\n    nbthread 1\n    maxconn 8000\ndefaults\n    mode tcp\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\nfrontend fe\n    bind 127.0.0.1:%s\n    default_backend be\nbackend be\n    server up 127.0.0.1:%s\n' \
-        "$port" "$uport" > "$tmp/haproxy.cfg"
+      haproxy_conf tcp "$port" "$uport" > "$tmp/haproxy.cfg"
       taskset -c 0 haproxy -db -f "$tmp/haproxy.cfg" > "$tmp/haproxy.log" 2>&1 &
     else
       [[ -x $c ]] || { echo "no proxy binary at $c" >&2; exit 1; }
