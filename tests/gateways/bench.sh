@@ -9,7 +9,7 @@ timeout 240 "$REPO/run-servers.sh" --no-build "${ENV_FILE_ARGS[@]}" --bench -rat
   >"$TMP/bench.out" 2>"$TMP/bench.err"
 rc=$?
 cat "$TMP/bench.out"
-[[ $rc -eq 0 ]] || { tail -20 "$TMP/bench.err" >&2; fail "run-servers.sh --bench exited $rc"; }
+[[ $rc -eq 0 ]] || fail "run-servers.sh --bench exited $rc" # lib.sh prints the run's logs
 python3 - "$LGB_RUN_DIR/results.json" <<'PY' || fail "results.json check"
 import json, sys
 d = json.load(open(sys.argv[1]))

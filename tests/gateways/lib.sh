@@ -64,11 +64,9 @@ start_servers() {
   RS_PID=$!
   local deadline=$((SECONDS + 120))
   while [[ ! -s "$LGB_RUN_DIR/servers.txt" ]]; do
-    if ! kill -0 "$RS_PID" 2>/dev/null; then
-      cat "$TMP/rs.err" >&2
-      fail "run-servers.sh exited before it was ready"
-    fi
-    [[ $SECONDS -lt $deadline ]] || { cat "$TMP/rs.err" >&2; fail "run-servers.sh not ready in time"; }
+    # On failure, cleanup prints the run's logs (rs.err among them).
+    kill -0 "$RS_PID" 2>/dev/null || fail "run-servers.sh exited before it was ready"
+    [[ $SECONDS -lt $deadline ]] || fail "run-servers.sh not ready in time"
     sleep 0.2
   done
   sleep 0.2
