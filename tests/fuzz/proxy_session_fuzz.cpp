@@ -4,13 +4,15 @@
 // request head with the input's response bytes. The sans-I/O targets check the parsers; this one
 // checks the coroutines that drive them: pipelining, Expect, bodies that cross the relay buffer,
 // 1xx, cut and malformed responses, clients that go away, the retry after a pooled connection
-// turned out dead (the upstream closes every connection it answered, and the pool keeps some).
+// turned out dead (by default the upstream closes every connection it answered, and the pool
+// keeps some), and the reuse of a live pooled connection (bit 6 below).
 //
 // Input: byte 0 flags (bit 0: the provider with a configured key and a request timeout;
 // bit 1: the client closes as soon as it has written, reading nothing; bit 2: the client pauses
 // after the first part of its bytes; bit 3: the upstream pauses after the first part of its
 // answer; bits 4 and 5: "{big}" in the client's or the upstream's bytes stands for 70,000 bytes,
-// more than the proxy's 64 KiB relay buffer, which a short input could not hold); bytes 1-2 the length of the
+// more than the proxy's 64 KiB relay buffer, which a short input could not hold; bit 6: the upstream
+// keeps its connections open, see keepalive_plan); bytes 1-2 the length of the
 // client's bytes (little-endian); byte 3 and 4 where the client's and the upstream's bytes are split (a
 // fraction of 256); then the client's bytes, then the upstream's.
 //
@@ -22,14 +24,15 @@
 //    possibly cut short and nothing after a "Connection: close" one; no Transfer-Encoding to an
 //    HTTP/1.0 client, and only for one a body that ends at the close;
 //  - a final response is the upstream's answer to that request (matched by X-Request-Id), with its
-//    status and body byte for byte, or the proxy's own error;
+//    status and body byte for byte, or the proxy's own error; with a kept-open upstream, each
+//    answer names the request it answers (X-Fuzz-Echo), and no client gets another's;
 //  - every final response carries one X-Request-Id and, last, the proxy's Server-Timing; no hop-by-hop
 //    field and no 1xx but the proxy's own 100 reach the client; the configured key never does
 //    (unless the upstream sends it back or the client wrote it);
 //  - every request head the upstream receives is one the proxy's own guard accepts, with one
 //    Host (the configured one), no Expect, no hop-by-hop field, the configured key in place of
 //    the client's, and an X-Request-Id; a request it receives whole is one the client sent, with
-//    the same method, target and body, byte for byte.
+//    the same method, target and body, byte for byte (each request, on a kept-open connection).
 #include "common/http_headers.hpp"
 #include "proxy/config.hpp"
 #include "proxy/header_rewrite.hpp"
@@ -43,6 +46,7 @@
 #include <arpa/inet.h>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -187,6 +191,7 @@ struct peer
     bool pause = false;
     clock_type::time_point resume_at{};
     bool wrote_all = false, read_eof = false;
+    std::size_t sent = 0; // bytes sent so far
     std::string in;
 
     // Sends what it can; true when everything is sent.
@@ -210,6 +215,7 @@ struct peer
                 break;
             }
             out.erase(0, static_cast<std::size_t>(sent));
+            this->sent += static_cast<std::size_t>(sent);
             if (pause)
                 first -= std::min(first, static_cast<std::size_t>(sent));
         }
@@ -232,11 +238,20 @@ struct peer
     }
 };
 
-// An upstream connection: answers the first request head with the input's bytes, then closes its
-// side and reads on until the proxy closes (or the input ends).
+// An upstream connection: answers a request head with the input's bytes as soon as it has come.
+// By default it answers only the first, then closes its side and reads on until the proxy closes
+// (or the input ends); a kept-open connection (keepalive_plan) answers each request in turn.
 struct upstream_conn : peer
 {
-    bool answered = false;
+    std::size_t next = 0;       // where the first request not yet whole starts in `in`
+    bool next_answered = false; // that request's answer is queued
+    bool last = false;          // no more answers: the side closes once they are written
+    struct answer
+    {
+        std::string request_id; // "" when the head had none
+        std::size_t end = 0;    // the answer is whole once `sent` reaches this
+    };
+    std::vector<answer> answers;
 };
 
 // A hop-by-hop field the proxy must not relay to the client. Connection is one, but the proxy
@@ -247,21 +262,26 @@ bool relayed_hop_by_hop(std::string_view name)
     return id != proxy::http1::field_id::connection && proxy::http1::hop_by_hop(id);
 }
 
-// Checks the request heads the upstream saw on one connection (the first one: the harness
-// answers only that one and then closes).
-// Returns the request's X-Request-Id ("" when no whole head arrived).
-std::string check_upstream_head(const std::string& seen, bool keyed, std::uint16_t port)
+// Limits no head the proxy writes upstream reaches: the guard checks the rest.
+proxy::guard_limits wide_limits()
 {
-    auto end = proxy::http1::find_head_end(seen);
-    if (end == std::string_view::npos)
-        return {}; // the proxy wrote part of a head and then the connection went away
-    const std::string raw = seen.substr(0, end);
     proxy::guard_limits wide;
     wide.max_header_bytes = 1 << 20;
     wide.max_header_count = 1 << 10;
     wide.max_url_bytes = 1 << 20;
+    return wide;
+}
+
+// Checks the request head at the front of what the upstream saw on a connection.
+// Returns the request's X-Request-Id ("" when no whole head arrived).
+std::string check_upstream_head(std::string_view seen, bool keyed, std::uint16_t port)
+{
+    auto end = proxy::http1::find_head_end(seen);
+    if (end == std::string_view::npos)
+        return {}; // the proxy wrote part of a head and then the connection went away
+    const std::string raw(seen.substr(0, end));
     proxy::http1::request_head up;
-    auto rej = proxy::check_request(raw, wide, up);
+    auto rej = proxy::check_request(raw, wide_limits(), up);
     if (rej)
         std::fprintf(stderr, "rejected with %u: %s\n%s\n", rej->status, rej->message.c_str(), raw.c_str());
     fuzz::require(!rej, "the proxy's guard accepts every head the proxy sends upstream");
@@ -424,18 +444,32 @@ std::vector<client_request> client_requests(std::string_view bytes, const proxy:
 
 // A request the upstream received whole is one the client sent whole, with the same method, its
 // target under the upstream's base path, and the same body (chunked framing aside) byte for byte.
-void check_upstream_request(const std::string& seen, const std::vector<client_request>& sent)
+// Returns the bytes the request at the front of `seen` took (0 when it is not whole).
+std::size_t check_upstream_request(std::string_view seen, const std::vector<client_request>& sent)
 {
     auto up = read_request(seen);
     if (!up.whole)
-        return; // cut short: the client went away, or the body crossed the limit
+        return 0; // cut short: the client went away, or the body crossed the limit
     for (const auto& c : sent)
         if (c.beast.whole && c.beast.method == up.method &&
             proxy::map_target(c.beast.target, "/v1") == up.target && c.beast.body == up.body)
-            return;
+            return up.used;
     std::fprintf(stderr, "upstream received %s %s with a %zu-byte body\n", up.method.c_str(),
                  up.target.c_str(), up.body.size());
     fuzz::require(false, "every request the upstream receives is one the client sent, body byte for byte");
+    return 0; // not reached
+}
+
+// Every request the upstream received on one connection, in order.
+void check_upstream_connection(std::string_view seen, bool keyed, std::uint16_t port,
+                               const std::vector<client_request>& sent)
+{
+    while (!check_upstream_head(seen, keyed, port).empty()) {
+        const auto used = check_upstream_request(seen, sent);
+        if (used == 0)
+            return;
+        seen.remove_prefix(used);
+    }
 }
 
 // Reads what the client received as Beast would: a sequence of responses, the last possibly cut.
@@ -470,6 +504,92 @@ beast_answer read_answer(std::string_view bytes, bool head_request)
     }
 }
 
+// What a kept-open upstream (input bit 6) answers. Only an answer that is exactly one keep-alive
+// response as Beast reads it (any 1xx, then a final HTTP/1.1 response framed by a length or by
+// chunks, and nothing after it) keeps a connection open: bytes past a response's end belong to
+// an upstream out of step with its own framing, whose next answers no proxy could place. Each
+// such answer names the request it answers in an X-Fuzz-Echo field, after its final status line.
+struct keepalive_plan
+{
+    bool keep = false;
+    std::size_t echo_at = 0;
+
+    std::string for_request(std::string_view answer, std::string_view request_id) const
+    {
+        std::string out(answer);
+        out.insert(echo_at, "X-Fuzz-Echo: " + std::string(request_id) + "\r\n");
+        return out;
+    }
+};
+keepalive_plan plan_keepalive(std::string_view answer)
+{
+    keepalive_plan plan;
+    std::string lower(answer);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower.find("x-fuzz-echo") != std::string::npos)
+        return plan; // the input's own: the echo would not be the only one
+    for (std::size_t at = 0;;) {
+        beast_parser<false> p;
+        lift_limits(p);
+        boost::beast::error_code ec;
+        std::size_t used = 0;
+        const auto rest = answer.substr(at);
+        if (!feed(p, rest, used, ec) || ec || !p.is_done())
+            return plan; // cut, malformed, or a body that ends at the close
+        const auto& res = p.get();
+        if (res.result_int() >= 200) {
+            const auto line_end = rest.find("\r\n");
+            if (res.result_int() != 101 && res.version() == 11 && p.keep_alive() &&
+                at + used == answer.size() && line_end != std::string_view::npos) {
+                plan.keep = true;
+                plan.echo_at = at + line_end + 2;
+            }
+            return plan;
+        }
+        at += used;
+    }
+}
+
+// Queues an answer on `c` for each request head that has come whole, in order: one, or with a
+// keep-alive plan one per request but a HEAD (a body the answer may hold would then be stray
+// bytes on the connection, which the proxy cannot tell from the next answer).
+void serve(upstream_conn& c, std::string_view answer, const keepalive_plan& plan, bool pause,
+           std::uint8_t split)
+{
+    while (!c.last) {
+        const auto rest = std::string_view(c.in).substr(c.next);
+        const auto end = proxy::http1::find_head_end(rest);
+        if (end == std::string_view::npos)
+            return;
+        if (!c.next_answered) {
+            c.next_answered = true;
+            proxy::http1::request_head h;
+            std::string id;
+            if (!proxy::check_request(rest.substr(0, end), wide_limits(), h))
+                if (const auto* field = h.find(proxy::http1::field_id::x_request_id))
+                    id = field->value;
+            const bool keep = plan.keep && !id.empty() && h.method != "HEAD";
+            c.out += keep ? plan.for_request(answer, id) : std::string(answer);
+            if (c.answers.empty()) {
+                c.pause = pause;
+                c.first = c.out.size() * split / 256;
+            }
+            c.answers.push_back({id, c.sent + c.out.size()});
+            if (!keep) {
+                c.last = true;
+                return;
+            }
+        }
+        // The next request starts where this one's body ends.
+        const auto whole = proxy_read_request(rest, wide_limits());
+        if (!whole.whole)
+            return;
+        c.next += whole.used;
+        c.next_answered = false;
+    }
+}
+
 // The proxy's own error: Connection: close, JSON, an OpenAI-shaped body (none for a HEAD).
 template <typename Response>
 bool proxy_error_shape(const Response& res, bool head_request)
@@ -483,9 +603,10 @@ bool proxy_error_shape(const Response& res, bool head_request)
 }
 
 // `answered`: the X-Request-Id of every request the upstream received and answered whole.
+// `echoed`: the upstream named the request in each answer it kept the connection open after.
 void check_client_bytes(std::string_view got, std::string_view sent,
                         const std::vector<client_request>& requests, std::string_view answer,
-                        const std::vector<std::string>& answered)
+                        const std::vector<std::string>& answered, bool echoed)
 {
     const auto key = configured_key.substr(7);
     // Unless the upstream itself sends it back, or the client wrote it (an error names a header).
@@ -547,12 +668,16 @@ void check_client_bytes(std::string_view got, std::string_view sent,
             const bool head_request = requests[finals - 1].head;
             const auto id = std::string(res["X-Request-Id"]);
             auto upstream = read_answer(answer, head_request);
+            const bool own_error = proxy_error_shape(res, head_request);
             if (upstream.whole && std::find(answered.begin(), answered.end(), id) != answered.end() &&
-                !proxy_error_shape(res, head_request)) {
+                !own_error) {
                 fuzz::require(status == upstream.status, "the client gets the upstream's status");
                 fuzz::require(res.body() == upstream.body,
                               "the client gets the upstream's body, byte for byte");
             }
+            if (echoed && !own_error && res.count("X-Fuzz-Echo") > 0)
+                fuzz::require(res.count("X-Fuzz-Echo") == 1 && res["X-Fuzz-Echo"] == id,
+                              "an answer on a kept-open connection reaches the request it answers");
         }
         got.remove_prefix(used);
         if (status >= 200 && !p.keep_alive())
@@ -586,6 +711,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto rest = in.rest();
     client_len = std::min(client_len, rest.size());
     const std::string answer = expanded(rest.substr(client_len), flags & 32);
+    const auto plan = (flags & 64) ? plan_keepalive(answer) : keepalive_plan{};
 
     // A client that closes at once may be done before the proxy has even accepted it: the input
     // ends only once the proxy has accepted the connection and its session has ended.
@@ -643,13 +769,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (c.fd < 0)
                 continue;
             c.read_some();
-            if (!c.answered && proxy::http1::find_head_end(c.in) != std::string_view::npos) {
-                c.answered = true;
-                c.out.assign(answer);
-                c.pause = flags & 8;
-                c.first = c.out.size() * upstream_split / 256;
-            }
-            if (c.answered && !c.wrote_all && c.send_some()) {
+            serve(c, answer, plan, flags & 8, upstream_split);
+            if (!c.out.empty())
+                c.send_some();
+            if (c.last && c.out.empty() && !c.wrote_all) {
                 c.wrote_all = true;
                 ::shutdown(c.fd, SHUT_WR);
             }
@@ -674,8 +797,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         fds.push_back({f.upstream_listener, POLLIN, 0});
         for (auto& c : ups)
             if (c.fd >= 0)
-                fds.push_back(
-                    {c.fd, static_cast<short>(POLLIN | (c.answered && !c.wrote_all ? POLLOUT : 0)), 0});
+                fds.push_back({c.fd, static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
         ::poll(fds.data(), fds.size(), 1);
     }
     // Connections the proxy opened but the harness had not accepted yet: their bytes belong to
@@ -701,12 +823,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (auto& c : ups) {
         if (c.fd >= 0)
             ::close(c.fd);
-        auto id = check_upstream_head(c.in, keyed, f.upstream_port);
-        check_upstream_request(c.in, requests);
-        if (c.answered && c.wrote_all && !id.empty())
-            answered.push_back(std::move(id));
+        check_upstream_connection(c.in, keyed, f.upstream_port, requests);
+        for (const auto& a : c.answers)
+            if (!a.request_id.empty() && c.sent >= a.end)
+                answered.push_back(a.request_id);
     }
     if (!client_aborts)
-        check_client_bytes(client.in, sent, requests, answer, answered);
+        check_client_bytes(client.in, sent, requests, answer, answered, plan.keep);
     return 0;
 }
