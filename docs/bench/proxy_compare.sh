@@ -19,14 +19,25 @@
 #                every run's line goes to stderr)
 # Environment: BENCH_DURATION=S runs the overhead part S seconds per run (default DURATION_S);
 # OVERHEAD_ONLY=1 skips wrk, h2load and the memory runs (only the overhead part); BENCH_OVERHEAD=0
-# skips the overhead part. The p99 comparison of docs/BENCHMARKS.md used
+# skips the overhead part; BENCH_VERSUS=NAME (one of the candidates) measures the overhead part
+# against that candidate instead of the upstream: bench's windows then alternate two candidates over
+# the same upstream, and its "overhead" is the difference of their latencies with one interval (the
+# upstream's own part cancels). The p99 comparisons of docs/BENCHMARKS.md used
 #   OVERHEAD_ONLY=1 BENCH_DURATION=30 docs/bench/proxy_compare.sh 3 5 "proxy haproxy-tcp"
+#   OVERHEAD_ONLY=1 BENCH_VERSUS=haproxy-tcp BENCH_DURATION=30 docs/bench/proxy_compare.sh 5 5 "proxy haproxy-tcp haproxy-tcp2"
+# where haproxy-tcp2, a second HAProxy tcp process, is the A/A control: how far apart two identical
+# relays measure on this machine.
 # Needs build/bin/proxy, wrk, h2load, haproxy, nginx, /usr/bin/python3 with fastapi/uvicorn/httpx.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 dur=${2:-5}
 candidates=${3:-"direct proxy haproxy-tcp haproxy-http nginx fastapi"}
+versus=${BENCH_VERSUS:-}
+if [[ -n $versus && ( $versus == direct || $versus == fastapi || " $candidates " != *" $versus "* ) ]]; then
+  echo "BENCH_VERSUS=$versus: name one of the candidates ($candidates) other than direct and fastapi" >&2
+  exit 2
+fi
 here=docs/bench
 proxy_bin=build/bin/proxy
 [[ -x $proxy_bin ]] || { echo "build $proxy_bin first" >&2; exit 1; }
@@ -57,8 +68,9 @@ start_candidate() { # name
     proxy)
       taskset -c 0 "$proxy_bin" --provider bifrost --port bifrost=$p --upstream bifrost=http://127.0.0.1:$uport/v1 \
         --admin-port 0 --threads 1 --log-level warn --env-file "$tmp/none.env" > "$tmp/proxy.out" & ;;
-    haproxy-tcp|haproxy-http)
-      haproxy_conf "${n#haproxy-}" "$p" "$uport" > "$tmp/$n.cfg"
+    haproxy-tcp|haproxy-http|haproxy-tcp2)
+      # haproxy-tcp2: a second, identical HAProxy tcp process, the A/A control for BENCH_VERSUS=haproxy-tcp.
+      haproxy_conf "$([[ $n == haproxy-http ]] && echo http || echo tcp)" "$p" "$uport" > "$tmp/$n.cfg"
       taskset -c 0 haproxy -db -f "$tmp/$n.cfg" > "$tmp/$n.log" 2>&1 & ;;
     nginx)
       sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$p|g" -e "s|@UPORT@|$uport|g" $here/proxy_nginx_proxy.conf.in > "$tmp/nginxproxy.conf"
@@ -151,16 +163,18 @@ bench_bin=build/bin/bench
 if [[ ${BENCH_OVERHEAD:-1} == 1 && -x $bench_bin ]]; then
   echo
   bdur=${BENCH_DURATION:-$dur}
-  echo "# overhead measured by bench (-url candidate -direct upstream, windows of 0.5 s, ${bdur}s, medians of $rounds rounds; ms)"
+  base_url="http://127.0.0.1:$uport/v1/chat/completions" base_name=upstream
+  if [[ -n $versus ]]; then base_url="http://127.0.0.1:${port[$versus]}/v1/chat/completions" base_name=$versus; fi
+  echo "# overhead measured by bench (-url candidate -direct $base_name, windows of 0.5 s, ${bdur}s, medians of $rounds rounds; ms)"
   # Rounds alternate the candidates (drift hits each alike); every run is one line in $ov.
   ov=$tmp/overhead.txt
   : > "$ov"
   for rate in 1000 5000; do
     for r in $(seq "$rounds"); do
       for n in $candidates; do
-        [[ $n == direct || $n == fastapi ]] && continue
+        [[ $n == direct || $n == fastapi || $n == "$versus" ]] && continue
         line=$(taskset -c 1 "$bench_bin" -url "http://127.0.0.1:${port[$n]}/v1/chat/completions" \
-          -direct "http://127.0.0.1:$uport/v1/chat/completions" -rate "$rate" -duration "$bdur" -warmup 1 \
+          -direct "$base_url" -rate "$rate" -duration "$bdur" -warmup 1 \
           -window 0.5s -connections 64 -quiet -json -output "$tmp/bench.json" -env-file "$tmp/none.env" 2>/dev/null |
           /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); e=d[0] if isinstance(d,list) else next(iter(d.values())); o=e["overhead"]
 print(" ".join("%.3f %.3f %.3f" % (o[k]["value"], o[k]["ci_low"], o[k]["ci_high"]) for k in ("p50_ms", "p99_ms")))') || line=
@@ -172,7 +186,7 @@ print(" ".join("%.3f %.3f %.3f" % (o[k]["value"], o[k]["ci_low"], o[k]["ci_high"
   done
   printf "%-13s %6s %26s %26s\n" candidate rate "p50 overhead [95% CI]" "p99 overhead [95% CI]"
   for n in $candidates; do
-    [[ $n == direct || $n == fastapi ]] && continue
+    [[ $n == direct || $n == fastapi || $n == "$versus" ]] && continue
     for rate in 1000 5000; do
       awk -v n="$n" -v rate="$rate" '$1 == n && $2 == rate { print $3, $4, $5, $6, $7, $8 }' "$ov" | sort -n -k1 |
         awk -v n="$n" -v rate="$rate" 'NF { v[++k] = $0 } END { if (!k) exit; split(v[int((k + 1) / 2)], m, " ");
