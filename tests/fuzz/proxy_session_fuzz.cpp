@@ -12,9 +12,14 @@
 // after the first part of its bytes; bit 3: the upstream pauses after the first part of its
 // answer; bits 4 and 5: "{big}" in the client's or the upstream's bytes stands for 70,000 bytes,
 // more than the proxy's 64 KiB relay buffer, which a short input could not hold; bit 6: the upstream
-// keeps its connections open, see keepalive_plan); bytes 1-2 the length of the
-// client's bytes (little-endian); byte 3 and 4 where the client's and the upstream's bytes are split (a
-// fraction of 256); then the client's bytes, then the upstream's.
+// keeps its connections open, see keepalive_plan; bit 7: byte 5 holds more flags); bytes 1-2 the
+// length of the client's bytes (little-endian); byte 3 and 4 where the client's and the upstream's
+// bytes are split (a fraction of 256); byte 5 if bit 7 says so (bit 0: the client sends its bytes
+// three times over; bit 1: the upstream's bytes are the body of a 200 response the harness frames,
+// with a Content-Length or, with bit 2, in two chunks cut at the upstream's split); then the
+// client's bytes, then the upstream's. Byte 5 is how a run reaches the reuse of a live connection
+// often: it needs two requests on one client connection and an answer that is exactly one
+// keep-alive response, which mutated bytes rarely are (0.1% of the inputs without it).
 //
 // Properties, for every input:
 //  - the session ends, the proxy closes the client connection, and no request, lease or open
@@ -50,6 +55,8 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <netinet/in.h>
@@ -504,6 +511,26 @@ beast_answer read_answer(std::string_view bytes, bool head_request)
     }
 }
 
+// Every body byte Beast reads from the upstream's answer, a cut one's included. The proxy frames a
+// chunked body anew, in the pieces it reads (and not at all for an HTTP/1.0 client), so bytes the
+// upstream split across two chunks may reach the client whole.
+std::string answer_bodies(std::string_view bytes)
+{
+    std::string all;
+    while (!bytes.empty()) {
+        beast_parser<false> p;
+        lift_limits(p);
+        boost::beast::error_code ec;
+        std::size_t used = 0;
+        const bool parsed = feed(p, bytes, used, ec);
+        all += p.get().body();
+        if (!parsed || ec || !p.is_done() || used == 0)
+            break;
+        bytes.remove_prefix(used);
+    }
+    return all;
+}
+
 // What a kept-open upstream (input bit 6) answers. Only an answer that is exactly one keep-alive
 // response as Beast reads it (any 1xx, then a final HTTP/1.1 response framed by a length or by
 // chunks, and nothing after it) keeps a connection open: bytes past a response's end belong to
@@ -609,8 +636,10 @@ void check_client_bytes(std::string_view got, std::string_view sent,
                         const std::vector<std::string>& answered, bool echoed)
 {
     const auto key = configured_key.substr(7);
-    // Unless the upstream itself sends it back, or the client wrote it (an error names a header).
-    if (answer.find(key) == std::string_view::npos && sent.find(key) == std::string_view::npos)
+    // Unless the upstream itself sends it back (maybe in pieces, chunk by chunk), or the client wrote
+    // it (an error names a header).
+    if (answer.find(key) == std::string_view::npos && sent.find(key) == std::string_view::npos &&
+        answer_bodies(answer).find(key) == std::string::npos)
         fuzz::require(got.find(key) == std::string_view::npos, "the configured key never reaches the client");
     namespace http = boost::beast::http;
     std::size_t finals = 0;
@@ -685,6 +714,28 @@ void check_client_bytes(std::string_view got, std::string_view sent,
     }
 }
 
+// LGB_FUZZ_REUSE_STATS=1 prints, at exit, how many inputs made one upstream connection carry two
+// whole answers or more: how often a run reached the reuse of a live pooled connection.
+struct reuse_stats
+{
+    static inline std::size_t inputs = 0, reusing = 0;
+
+    static void record(bool reused)
+    {
+        static const bool on = std::getenv("LGB_FUZZ_REUSE_STATS") != nullptr;
+        static const bool registered = on && std::atexit(print) == 0;
+        if (!registered)
+            return;
+        ++inputs;
+        reusing += reused;
+    }
+    static void print()
+    {
+        std::fprintf(stderr, "proxy_session: %zu of %zu inputs reused a live upstream connection\n", reusing,
+                     inputs);
+    }
+};
+
 // "{big}" in `bytes` becomes 70,000 'x' when `expand`.
 std::string expanded(std::string_view bytes, bool expand)
 {
@@ -697,20 +748,48 @@ std::string expanded(std::string_view bytes, bool expand)
     return out;
 }
 
+// A well-formed keep-alive 200 response with `body`: a Content-Length, or two chunks cut at
+// `split` (a fraction of 256).
+std::string framed_answer(const std::string& body, bool chunked, std::uint8_t split)
+{
+    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n";
+    if (!chunked)
+        return out + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    out += "Transfer-Encoding: chunked\r\n\r\n";
+    const std::size_t cut = body.size() * split / 256;
+    for (auto piece : {std::string_view(body).substr(0, cut), std::string_view(body).substr(cut)}) {
+        if (piece.empty())
+            continue;
+        char size[20];
+        std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+        out.append(size).append(piece).append("\r\n");
+    }
+    return out + "0\r\n\r\n";
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     auto& f = the_fixture();
     fuzz::input in(data, size);
-    const std::uint8_t flags = in.byte();
+    // LGB_FUZZ_KEEP_OPEN=1 turns bit 6 on, and byte 5's bits 0 and 1 (without taking a byte 5
+    // from inputs that have none, so the seeds keep their meaning): every input has a kept-open
+    // upstream that frames its answers itself and a client that sends its bytes three times, so
+    // that a campaign spends its time on the reuse of live pooled connections.
+    static const bool keep_open = std::getenv("LGB_FUZZ_KEEP_OPEN") != nullptr;
+    const std::uint8_t input_flags = in.byte();
+    const std::uint8_t flags = input_flags | (keep_open ? 64 : 0);
     const bool keyed = flags & 1, client_aborts = flags & 2;
     std::size_t client_len = in.byte();
     client_len |= std::size_t{in.byte()} << 8;
     const std::uint8_t client_split = in.byte(), upstream_split = in.byte();
+    const std::uint8_t more = ((input_flags & 128) ? in.byte() : 0) | (keep_open ? 3 : 0);
     auto rest = in.rest();
     client_len = std::min(client_len, rest.size());
-    const std::string answer = expanded(rest.substr(client_len), flags & 32);
+    const std::string answer =
+        (more & 2) ? framed_answer(expanded(rest.substr(client_len), flags & 32), more & 4, upstream_split)
+                   : expanded(rest.substr(client_len), flags & 32);
     const auto plan = (flags & 64) ? plan_keepalive(answer) : keepalive_plan{};
 
     // A client that closes at once may be done before the proxy has even accepted it: the input
@@ -718,6 +797,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto accepted_before = f.probe().accepted;
     peer client;
     client.out = expanded(rest.substr(0, client_len), flags & 16);
+    if (more & 1)
+        client.out = client.out + client.out + client.out;
     client.pause = flags & 4;
     client.first = client.out.size() * client_split / 256;
     client.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -820,14 +901,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const auto requests = client_requests(sent, proxy::limits_of(f.cfg)); // the session's own limits
     std::vector<std::string> answered;
+    bool reused = false;
     for (auto& c : ups) {
         if (c.fd >= 0)
             ::close(c.fd);
         check_upstream_connection(c.in, keyed, f.upstream_port, requests);
+        std::size_t whole = 0;
         for (const auto& a : c.answers)
-            if (!a.request_id.empty() && c.sent >= a.end)
+            if (!a.request_id.empty() && c.sent >= a.end) {
                 answered.push_back(a.request_id);
+                ++whole;
+            }
+        reused = reused || whole >= 2;
     }
+    reuse_stats::record(reused);
     if (!client_aborts)
         check_client_bytes(client.in, sent, requests, answer, answered, plan.keep);
     return 0;
