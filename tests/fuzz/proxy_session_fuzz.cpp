@@ -189,6 +189,28 @@ void set_nodelay(int fd)
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+// A blocking connect to `to`. A signal may interrupt it: libFuzzer's timeout alarm fires every
+// -timeout/2 + 1 seconds (601 s by default, right at the end of a 600 s campaign). The connection
+// then goes on in the background, so wait for it rather than fail the input.
+bool connect_blocking(int fd, const sockaddr_in& to)
+{
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0)
+        return true;
+    if (errno == EINTR) {
+        pollfd p{fd, POLLOUT, 0};
+        int ready;
+        while ((ready = ::poll(&p, 1, 5000)) < 0 && errno == EINTR) {
+        }
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (ready > 0 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+            return true;
+        errno = ready > 0 ? err : ETIMEDOUT;
+    }
+    std::fprintf(stderr, "connect to the proxy: %s\n", std::strerror(errno));
+    return false;
+}
+
 // One end of a connection the harness plays: bytes to send (after an optional pause), bytes seen.
 struct peer
 {
@@ -806,7 +828,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(f.ports[keyed ? 1 : 0]);
-    fuzz::require(::connect(client.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0, "the proxy accepts");
+    fuzz::require(connect_blocking(client.fd, a), "the proxy accepts");
     set_nodelay(client.fd);
     const std::string sent = client.out;
 
