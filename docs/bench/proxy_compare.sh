@@ -43,13 +43,9 @@ proxy_bin=build/bin/proxy
 [[ -x $proxy_bin ]] || { echo "build $proxy_bin first" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # 1000 client connections + upstream ones
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-source tests/support/free_ports.sh
-free_port() { free_ports 1; }
 source $here/proxy_fixtures.sh
+bench_setup
+free_port() { free_ports 1; }
 body_file=$tmp/body.json
 echo '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}' > "$body_file"
 

@@ -2,6 +2,16 @@
 # proxy_sched.sh and proxy_tls.sh), so that each compares against the same upstream and the same
 # HAProxy.
 
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/free_ports.sh"
+
+# bench_setup: $tmp, a folder removed when the script exits, and $pids, the processes the script
+# starts (servers, relays), stopped then.
+bench_setup() {
+  tmp=$(mktemp -d)
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+}
+
 # fixed_upstream_conf DIR PORT: the fixed upstream's nginx configuration (`return 200` with
 # proxy_fixed_500.json), its files under DIR.
 fixed_upstream_conf() {

@@ -19,14 +19,10 @@ if [[ $candidate != haproxy-tcp && $candidate != haproxy-http && ! -x $candidate
   echo "no proxy binary at $candidate (or haproxy-tcp, haproxy-http)" >&2
   exit 1
 fi
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-source tests/support/free_ports.sh
+source $here/proxy_fixtures.sh
+bench_setup
 free_port() { free_ports 1; }
 uport=$(free_port)
-source $here/proxy_fixtures.sh
 scheme=http ca_file=""
 if [[ ${BENCH_TLS:-0} == 1 ]]; then
   scheme=https ca_file=$tmp/ca.pem

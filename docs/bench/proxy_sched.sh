@@ -17,12 +17,8 @@ cd "$(dirname "$0")/../.."
 rounds=${1:-4}
 candidates=${2:-"build/bin/proxy haproxy-tcp"}
 here=docs/bench
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-source tests/support/free_ports.sh
 source $here/proxy_fixtures.sh
+bench_setup
 
 uport=$(free_ports 1)
 fixed_upstream_conf "$tmp" "$uport" > "$tmp/upstream.conf"

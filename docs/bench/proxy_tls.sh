@@ -22,12 +22,8 @@ rounds=${1:-3}
 candidates=${2:-"proxy nginx haproxy-http haproxy-tcp"}
 plain=${BENCH_PLAIN:-0}
 here=docs/bench
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-source tests/support/free_ports.sh
 source $here/proxy_fixtures.sh
+bench_setup
 
 scheme=https ca_file=$tmp/ca.pem
 [[ $plain == 1 ]] && scheme=http ca_file=""
