@@ -12,10 +12,7 @@ cd "$(dirname "$0")/.."
 mode=release
 [[ "${1:-}" == "--sanitize" ]] && mode=sanitize
 
-# The compiler cache .ci/run and tests/fuzz/run.sh use, so that a build here warms CI's too. Hits
-# do not depend on the folder a clone lives in (BASEDIR, NOHASHDIR).
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/lgb-ccache}"
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=true CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+source tests/support/ccache.sh
 
 docker/install-deps.sh
 for setup in tests/setup.d/*.sh; do

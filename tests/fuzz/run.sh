@@ -36,8 +36,7 @@ for t in "${targets[@]}"; do
 done
 
 docker/install-deps.sh --fuzz
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/lgb-ccache}"
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=true CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+source tests/support/ccache.sh
 CXX=clang++-14 cmake -S tests/fuzz -B build-fuzz -G Ninja >/dev/null
 cmake --build build-fuzz -j "$(nproc)"
 
