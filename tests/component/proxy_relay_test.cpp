@@ -342,7 +342,7 @@ TEST_CASE("io_deadline: a cap shortens every later deadline, never-expiring ones
     CHECK_FALSE(d.fired());
 }
 
-TEST_CASE("io_deadline: data before the deadline completes the read; a destroyed deadline is inert",
+TEST_CASE("io_deadline: data before the deadline completes the read, and a destroyed deadline is inert",
           "[component][proxy]")
 {
     net::io_context ioc;

@@ -225,7 +225,7 @@ TEST_CASE("503 when every pooled upstream connection is busy", "[integration][pr
     CHECK(http_request(p.port, {.target = "/v1/models"}).status == 200); // the connection is back
 }
 
-TEST_CASE("interim 1xx responses from the upstream are dropped; 101 and endless 1xx get a 502",
+TEST_CASE("interim 1xx responses from the upstream are dropped, and 101 or endless 1xx get a 502",
           "[integration][proxy]")
 {
     raw_upstream up([](int fd, int) {

@@ -287,7 +287,7 @@ TEST_CASE("Expect: 100-continue answered by the proxy, not forwarded", "[integra
     CHECK(header_of(j10, "expect").empty());
 }
 
-TEST_CASE("pool: a second burst reuses the first burst's connections; the surplus closes later",
+TEST_CASE("pool: a second burst reuses the first burst's connections, and the surplus closes later",
           "[integration][proxy]")
 {
     mock m;

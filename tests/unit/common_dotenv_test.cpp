@@ -49,7 +49,7 @@ TEST_CASE(".env bad lines are reported with their number, good ones kept", "[uni
     CHECK(r.values.at("ALSO_GOOD") == "2");
 }
 
-TEST_CASE("environment wins over the file; empty means unset", "[unit][dotenv]")
+TEST_CASE("environment wins over the file, and empty means unset", "[unit][dotenv]")
 {
     common::env_lookup env({{"LGB_TEST_A", "from-file"}, {"LGB_TEST_B", "file-b"}, {"LGB_TEST_EMPTY", ""}});
     ::setenv("LGB_TEST_A", "from-env", 1);

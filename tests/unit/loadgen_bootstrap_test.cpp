@@ -46,7 +46,8 @@ TEST_CASE("a constant 1 ms overhead is found with a tight interval around it", "
     CHECK(again->p99.ci_high == e->p99.ci_high);
 }
 
-TEST_CASE("no overhead gives an interval around zero; empty pairs are skipped", "[unit][loadgen][bootstrap]")
+TEST_CASE("no overhead gives an interval around zero, and empty pairs are skipped",
+          "[unit][loadgen][bootstrap]")
 {
     std::mt19937_64 rng(9);
     std::exponential_distribution<double> lat(1.0 / 2e6);

@@ -51,7 +51,7 @@ TEST_CASE("one or two dashes, '=' or a space", "[unit][loadgen][config]")
     }
 }
 
-TEST_CASE("durations in plain seconds or with units; counts with k", "[unit][loadgen][config]")
+TEST_CASE("durations in plain seconds or with units, and counts with k", "[unit][loadgen][config]")
 {
     auto c = ok({"-duration", "250ms", "-timeout", "2", "-warmup", "1.5s", "-cooldown", "0", "-rate", "2k"});
     CHECK(c.duration == 250ms);

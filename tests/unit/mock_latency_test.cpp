@@ -38,7 +38,8 @@ TEST_CASE("latency: zero and fixed", "[unit]")
     CHECK(fixed.sample(rng) == 25ms);
 }
 
-TEST_CASE("latency: fixed plus jitter stays in [fixed, fixed + jitter) with a uniform mean", "[unit]")
+TEST_CASE("latency: fixed plus jitter stays from fixed up to below fixed + jitter, with a uniform mean",
+          "[unit]")
 {
     mock::latency_model m(mock::latency_spec{10ms, 4ms, std::nullopt});
     auto v = draw(m, 20000, 7);

@@ -34,7 +34,7 @@ TEST_CASE("pool: only clean exchanges come back", "[unit][proxy]")
     CHECK(p.busy() == 0);
 }
 
-TEST_CASE("pool: bounded total; idle beyond max_idle kept for the surplus timeout only", "[unit][proxy]")
+TEST_CASE("pool: bounded total, and idle beyond max_idle kept for the surplus timeout only", "[unit][proxy]")
 {
     pool p({2, 1, 10s, 1s});
     auto t = pool::clock::time_point{} + 100s;
