@@ -202,7 +202,8 @@ task<bool> handle_request(request_state& rs, std::size_t head_len, const std::st
     }
 
     // The first body piece is read before any upstream contact: a body that fits in one piece
-    // (every usual prompt) can be replayed on a fresh connection when a reused one fails.
+    // (every usual prompt), or is held whole (up to --retry-body-max, within the worker's
+    // budget), can be sent again on a fresh connection when a reused one fails.
     std::size_t first_len = 0;
     if (!rs.req_body_done) {
         if (expect_continue) {
@@ -212,9 +213,9 @@ task<bool> handle_request(request_state& rs, std::size_t head_len, const std::st
             if (wec)
                 co_return false;
         }
-        rs.ensure_piece(rs.req_framing.kind == http1::framing::content_length
-                            ? std::optional<std::uint64_t>(rs.req_framing.length)
-                            : std::nullopt);
+        const bool sized = rs.req_framing.kind == http1::framing::content_length;
+        if (!sized || !rs.hold_whole_body(rs.req_framing.length))
+            rs.ensure_piece(sized ? std::optional<std::uint64_t>(rs.req_framing.length) : std::nullopt);
         auto rej = take_buffered_body(rs, first_len);
         if (!rej && !rs.req_body_done && first_len < rs.piece_cap)
             rej = co_await read_body_piece(rs, first_len);

@@ -125,6 +125,8 @@ const std::vector<option>& options()
         {"max-header-count", "PROXY_MAX_HEADER_COUNT", false, count_of(&config::max_header_count)},
         {"max-url-bytes", "PROXY_MAX_URL_BYTES", false, size_of(&config::max_url_bytes)},
         {"max-body", "PROXY_MAX_BODY", false, size_of(&config::max_body_bytes)},
+        {"retry-body-max", "PROXY_RETRY_BODY_MAX", false, size_of(&config::retry_body_max)},
+        {"retry-body-memory", "PROXY_RETRY_BODY_MEMORY", false, size_of(&config::retry_body_memory)},
         {"max-chunk-ext-bytes", "PROXY_MAX_CHUNK_EXT_BYTES", false, size_of(&config::max_chunk_ext_bytes)},
         {"max-connections", "PROXY_MAX_CONNECTIONS", false, count_of(&config::max_client_connections)},
         {"pool-max", "PROXY_POOL_MAX", false, count_of(&config::pool_max_connections)},
@@ -489,7 +491,8 @@ std::string describe(const config& c)
     o << "bind=" << c.bind << " admin_port=" << c.admin_port << " threads=" << c.threads
       << " inbound_auth=" << (c.proxy_api_key.empty() ? "off" : "on")
       << " trust_forwarded=" << c.trust_forwarded << " access_log=" << c.access_log
-      << " max_body=" << c.max_body_bytes << " max_header_bytes=" << c.max_header_bytes
+      << " max_body=" << c.max_body_bytes << " retry_body_max=" << c.retry_body_max
+      << " retry_body_memory=" << c.retry_body_memory << " max_header_bytes=" << c.max_header_bytes
       << " max_connections=" << c.max_client_connections << " pool_max=" << c.pool_max_connections
       << " pool_max_idle=" << c.pool_max_idle << " pool_idle_timeout=" << c.pool_idle_timeout.count()
       << "ms header_timeout=" << c.header_timeout.count() << "ms body_timeout=" << c.body_timeout.count()
@@ -516,6 +519,7 @@ std::string usage()
            "[NAME=]D]\n"
            "             [--request-timeout [NAME=]D]\n"
            "             [--max-header-bytes N] [--max-header-count N] [--max-url-bytes N] [--max-body N]\n"
+           "             [--retry-body-max N] [--retry-body-memory N]\n"
            "             [--max-chunk-ext-bytes N] [--max-connections N] [--pool-max N] [--pool-max-idle N]\n"
            "             [--pool-idle-timeout D] [--header-timeout D] [--keepalive-timeout D]\n"
            "             [--body-timeout D] [--body-min-rate BYTES] [--connect-timeout D] [--write-timeout "

@@ -137,6 +137,10 @@ std::string render_metrics(std::span<const worker_metrics* const> workers, std::
         fmt::format("# HELP proxy_rejected_connections_total Client connections refused over the limit.\n"
                     "# TYPE proxy_rejected_connections_total counter\nproxy_rejected_connections_total {}\n",
                     sum(workers, [](const worker_metrics& w) { return read(w.rejected_connections); }));
+    out += fmt::format(
+        "# HELP proxy_retry_body_bytes Request body bytes held whole so that they can be resent "
+        "(--retry-body-memory).\n# TYPE proxy_retry_body_bytes gauge\nproxy_retry_body_bytes {}\n",
+        sum(workers, [](const worker_metrics& w) { return read(w.retry_body_bytes); }));
     return out;
 }
 

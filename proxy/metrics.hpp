@@ -76,6 +76,7 @@ struct worker_metrics
     counter open_client_connections{};
     counter accepted_connections{};
     counter rejected_connections{}; // over --max-connections
+    counter retry_body_bytes{};     // gauge: request bodies held whole so they can be resent
 };
 
 // Prometheus text exposition of the sum over workers.

@@ -212,6 +212,33 @@ relay_outcome outcome_of(request_state& rs, const body_relay_result& r)
 
 } // namespace
 
+bool request_state::hold_whole_body(std::uint64_t length)
+{
+    if (length <= piece_bytes || length > w.cfg.retry_body_max || length > w.retry_body_free)
+        return false;
+    auto n = static_cast<std::size_t>(length);
+    piece_storage.reset(new char[n]);
+    storage_cap = n;
+    piece = piece_storage.get();
+    piece_cap = n;
+    held_for_retry = n;
+    w.retry_body_free -= n;
+    bump(w.metrics.retry_body_bytes, n);
+    return true;
+}
+
+void request_state::release_piece()
+{
+    piece_storage.reset();
+    piece = nullptr;
+    storage_cap = 0;
+    if (held_for_retry > 0) {
+        w.retry_body_free += held_for_retry;
+        drop(w.metrics.retry_body_bytes, held_for_retry);
+        held_for_retry = 0;
+    }
+}
+
 std::optional<rejection> take_buffered_body(request_state& rs, std::size_t& filled)
 {
     const auto& cfg = rs.w.cfg;

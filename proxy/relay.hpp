@@ -86,6 +86,7 @@ struct request_state
     std::size_t piece_cap = piece_bytes;
     std::unique_ptr<char[]> piece_storage;
     std::size_t storage_cap = 0;
+    std::size_t held_for_retry = 0; // bytes of piece_storage taken from the worker's retry budget
     std::shared_ptr<client_watch> watch = std::make_shared<client_watch>();
 
     void reset(std::chrono::milliseconds request_timeout)
@@ -118,12 +119,12 @@ struct request_state
         piece = piece_storage.get();
         piece_cap = want;
     }
-    void release_piece()
-    {
-        piece_storage.reset();
-        piece = nullptr;
-        storage_cap = 0;
-    }
+    // Makes the piece hold a whole body of `length` bytes (over piece_bytes), so that the request
+    // can be sent again: taken from the worker's budget (--retry-body-memory). False, with nothing
+    // changed, when the body is over --retry-body-max or the budget is short.
+    bool hold_whole_body(std::uint64_t length);
+    // Frees the piece after a request and gives back what it took from the budget.
+    void release_piece();
 };
 
 // Starts watching the client socket for a close while the upstream works (see client_watch). The

@@ -39,7 +39,8 @@ struct worker_context
     std::vector<std::string> host_headers;              // index = provider index: upstream Host values
     std::vector<std::unique_ptr<request_scratch>> scratch_pool; // heads lent to requests in flight
     std::list<session_slot> sessions;
-    std::size_t max_sessions = 0; // this worker's share of --max-connections
+    std::size_t max_sessions = 0;      // this worker's share of --max-connections
+    std::uint64_t retry_body_free = 0; // bytes left of this worker's share of --retry-body-memory
     bool stopping = false;
     void (*session_ended)(worker_context&) = nullptr;
     void* owner = nullptr;

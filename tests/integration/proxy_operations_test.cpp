@@ -20,9 +20,10 @@ namespace {
 
 std::string metric_line(std::uint16_t admin, const std::string& prefix)
 {
-    auto text = http_request(admin, {.target = "/metrics"}).body;
-    auto at = text.find(prefix);
-    return at == std::string::npos ? "" : text.substr(at, text.find('\n', at) - at);
+    // A sample line, not the HELP line that names the same metric.
+    auto text = "\n" + http_request(admin, {.target = "/metrics"}).body;
+    auto at = text.find("\n" + prefix);
+    return at == std::string::npos ? "" : text.substr(at + 1, text.find('\n', at + 1) - at - 1);
 }
 
 const std::string ok_reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -53,23 +54,27 @@ struct silent_upstream
     }
 };
 
+// Connection 0 answers one request, then reads the next whole and closes without a byte (an
+// upstream that closes a keep-alive connection as a request arrives); later connections answer.
+void answer_once_then_drop_the_next(int fd, int index)
+{
+    if (index == 0) {
+        raw_upstream::read_request(fd);
+        raw_upstream::send_all(fd, ok_reply);
+        raw_upstream::read_request(fd);
+        return;
+    }
+    while (!raw_upstream::read_request(fd).empty())
+        raw_upstream::send_all(fd, ok_reply);
+}
+
 } // namespace
 
 TEST_CASE("a reused connection that fails before any response byte is retried once on a fresh one",
           "[integration][proxy]")
 {
-    // Connection 0 answers one request, then takes the next and closes without a byte (the
-    // race where an upstream closes an idle keep-alive connection). Later connections answer.
-    raw_upstream up([](int fd, int index) {
-        if (index == 0) {
-            raw_upstream::read_request(fd);
-            raw_upstream::send_all(fd, ok_reply);
-            raw_upstream::read_request(fd);
-            return;
-        }
-        while (!raw_upstream::read_request(fd).empty())
-            raw_upstream::send_all(fd, ok_reply);
-    });
+    // The race where an upstream closes an idle keep-alive connection as a request arrives.
+    raw_upstream up(answer_once_then_drop_the_next);
     proxy_proc p("bifrost", up.url());
     CHECK(http_request(p.port, {.target = "/v1/a"}).status == 200);
     auto second = http_request(p.port, {.target = "/v1/b"});
@@ -95,15 +100,89 @@ TEST_CASE("an idle connection closed by the upstream is not reused", "[integrati
           "proxy_retries_total{provider=\"bifrost\"} 0");
 }
 
+TEST_CASE("a body over one relay piece but within --retry-body-max is held whole and retried on a "
+          "fresh connection, and one over the budget is streamed and cannot be",
+          "[integration][proxy]")
+{
+    const std::string big(256 * 1024, 'x');
+    SECTION("held whole (the defaults: 1 MB per body, 64 MB in all)")
+    {
+        raw_upstream up(answer_once_then_drop_the_next);
+        proxy_proc p("bifrost", up.url());
+        REQUIRE(http_request(p.port, {.target = "/v1/a"}).status == 200);
+        auto r = http_request(p.port, {.method = "POST", .target = "/v1/b", .body = big});
+        CHECK(r.status == 200);
+        CHECK(r.body == "ok");
+        CHECK(up.accepted == 2);
+        CHECK(metric_line(p.admin, "proxy_retries_total{provider=\"bifrost\"}").ends_with(" 1"));
+        CHECK(metric_line(p.admin, "proxy_retry_body_bytes ") == "proxy_retry_body_bytes 0");
+    }
+    SECTION("over the budget (--retry-body-memory 100k): streamed, so the failure reaches the client")
+    {
+        raw_upstream up(answer_once_then_drop_the_next);
+        proxy_proc p("bifrost", up.url(), {"--retry-body-memory", "100k"});
+        REQUIRE(http_request(p.port, {.target = "/v1/a"}).status == 200);
+        auto r = http_request(p.port, {.method = "POST", .target = "/v1/b", .body = big});
+        CHECK(r.status == 502);
+        CHECK(up.accepted == 1);
+        CHECK(metric_line(p.admin, "proxy_retries_total{provider=\"bifrost\"}").ends_with(" 0"));
+    }
+    SECTION("over --retry-body-max 200k: streamed likewise")
+    {
+        raw_upstream up(answer_once_then_drop_the_next);
+        proxy_proc p("bifrost", up.url(), {"--retry-body-max", "200k"});
+        REQUIRE(http_request(p.port, {.target = "/v1/a"}).status == 200);
+        CHECK(http_request(p.port, {.method = "POST", .target = "/v1/b", .body = big}).status == 502);
+        CHECK(up.accepted == 1);
+    }
+}
+
+TEST_CASE("a body held for a retry counts in proxy_retry_body_bytes until its request ends, however "
+          "it ends",
+          "[integration][proxy]")
+{
+    silent_upstream up;
+    proxy_proc p("bifrost", up.server.url());
+    const std::string body(300'000, 'x');
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(p.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    std::string req =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + body;
+    for (std::size_t at = 0; at < req.size();) {
+        auto n = ::send(fd, req.data() + at, req.size() - at, MSG_NOSIGNAL);
+        REQUIRE(n > 0);
+        at += static_cast<std::size_t>(n);
+    }
+    std::string held;
+    for (int i = 0; i < 200 && held != "proxy_retry_body_bytes 300000"; ++i) {
+        std::this_thread::sleep_for(10ms);
+        held = metric_line(p.admin, "proxy_retry_body_bytes ");
+    }
+    CHECK(held == "proxy_retry_body_bytes 300000");
+    ::close(fd); // the client goes away while the upstream works
+    CHECK(up.close_seen_ms() >= 0);
+    for (int i = 0; i < 200 && held != "proxy_retry_body_bytes 0"; ++i) {
+        std::this_thread::sleep_for(10ms);
+        held = metric_line(p.admin, "proxy_retry_body_bytes ");
+    }
+    CHECK(held == "proxy_retry_body_bytes 0");
+}
+
 TEST_CASE("a request too large to retry is never sent on a pooled connection the upstream has closed",
           "[integration][proxy]")
 {
     // Each connection answers one request and closes at once, although it announced keep-alive.
     // The next request follows within a millisecond, when a pooled connection is normally reused
     // without a check. A small body could be retried on a fresh connection after the failure; a
-    // 256 KiB body is streamed and cannot be sent twice, so the pooled connection must be checked
-    // before it is used. The big request waits until the upstream's close was sent (a close that
-    // lands between the check and the first write still fails it: docs/PROXY.md); repeated.
+    // 256 KiB body over --retry-body-max is streamed and cannot be sent twice, so the pooled
+    // connection must be checked before it is used. The big request waits until the upstream's
+    // close was sent (a close that lands between the check and the first write still fails it:
+    // docs/PROXY.md); repeated.
     std::atomic<int> closed{0};
     raw_upstream up([&](int fd, int) {
         if (!raw_upstream::read_request(fd).empty())
@@ -111,7 +190,7 @@ TEST_CASE("a request too large to retry is never sent on a pooled connection the
         ::shutdown(fd, SHUT_RDWR); // the FIN is in the proxy's receive queue when this returns
         ++closed;
     });
-    proxy_proc p("bifrost", up.url());
+    proxy_proc p("bifrost", up.url(), {"--retry-body-max", "64KiB"});
     const std::string big(256 * 1024, 'x');
     for (int i = 0; i < 20; ++i) {
         INFO("attempt " << i);

@@ -30,6 +30,8 @@ TEST_CASE("defaults: the five providers of the table", "[unit][proxy]")
     CHECK(find(*r.cfg, "openrouter")->upstream.tls());
     CHECK(r.cfg->admin_port == 9090);
     CHECK(r.cfg->bind == "127.0.0.1");
+    CHECK(r.cfg->retry_body_max == 1024 * 1024);
+    CHECK(r.cfg->retry_body_memory == 64ull * 1024 * 1024);
     CHECK(find(*r.cfg, "portkey")->headers.size() == 1); // x-portkey-provider only without env
 }
 
@@ -67,8 +69,10 @@ TEST_CASE("environment and flags: flags win", "[unit][proxy]")
     env.set_override("OPENROUTER_API_KEY", "sk-secret");
     env.set_override("PROXY_THREADS", "3");
     env.set_override("PROXY_API_KEY", "pk-in-secret");
-    auto r = parse_args({"--threads", "2", "--port", "bifrost=0", "--upstream=litellm=http://127.0.0.1:1/x",
-                         "--max-body", "1MiB", "--header-timeout", "250ms", "--trust-forwarded"},
+    env.set_override("PROXY_RETRY_BODY_MEMORY", "8MiB");
+    auto r = parse_args({"--threads", "2", "--retry-body-max", "256KiB", "--port", "bifrost=0",
+                         "--upstream=litellm=http://127.0.0.1:1/x", "--max-body", "1MiB", "--header-timeout",
+                         "250ms", "--trust-forwarded"},
                         env);
     REQUIRE(r.cfg);
     CHECK(r.cfg->threads == 2);
@@ -78,6 +82,8 @@ TEST_CASE("environment and flags: flags win", "[unit][proxy]")
     CHECK(find(*r.cfg, "openrouter")->sets_authorization());
     CHECK_FALSE(find(*r.cfg, "bifrost")->sets_authorization());
     CHECK(r.cfg->max_body_bytes == 1024 * 1024);
+    CHECK(r.cfg->retry_body_max == 256 * 1024);
+    CHECK(r.cfg->retry_body_memory == 8 * 1024 * 1024);
     CHECK(r.cfg->header_timeout == std::chrono::milliseconds(250));
     CHECK(r.cfg->trust_forwarded);
     CHECK(r.cfg->proxy_api_key == "pk-in-secret");
@@ -132,6 +138,8 @@ TEST_CASE("bad command lines are errors, never exits", "[unit][proxy]")
                                                {"--port", "bifrost=70000"},
                                                {"--upstream", "bifrost=ftp://x"},
                                                {"--max-body", "lots"},
+                                               {"--retry-body-max", "-1"},
+                                               {"--retry-body-memory", "much"},
                                                {"--log-level", "loud"},
                                                {"--provider", "unknown"},
                                                {"--pool-max", "2", "--pool-max-idle", "3"},
