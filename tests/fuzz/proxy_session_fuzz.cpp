@@ -16,7 +16,8 @@
 // length of the client's bytes (little-endian); byte 3 and 4 where the client's and the upstream's
 // bytes are split (a fraction of 256); byte 5 if bit 7 says so (bit 0: the client sends its bytes
 // three times over; bit 1: the upstream's bytes are the body of a 200 response the harness frames,
-// with a Content-Length or, with bit 2, in two chunks cut at the upstream's split); then the
+// with a Content-Length or, with bit 2, in two chunks cut at the upstream's split; bit 3: the
+// client's bytes are the body of a POST to the chat route the harness frames); then the
 // client's bytes, then the upstream's. Byte 5 is how a run reaches the reuse of a live connection
 // often: it needs two requests on one client connection and an answer that is exactly one
 // keep-alive response, which mutated bytes rarely are (0.1% of the inputs without it).
@@ -770,6 +771,14 @@ std::string expanded(std::string_view bytes, bool expand)
     return out;
 }
 
+// A well-formed POST to the chat route with `body` and its Content-Length.
+std::string framed_request(const std::string& body)
+{
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: fuzz\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 // A well-formed keep-alive 200 response with `body`: a Content-Length, or two chunks cut at
 // `split` (a fraction of 256).
 std::string framed_answer(const std::string& body, bool chunked, std::uint8_t split)
@@ -798,7 +807,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // LGB_FUZZ_KEEP_OPEN=1 turns bit 6 on, and byte 5's bits 0 and 1 (without taking a byte 5
     // from inputs that have none, so the seeds keep their meaning): every input has a kept-open
     // upstream that frames its answers itself and a client that sends its bytes three times, so
-    // that a campaign spends its time on the reuse of live pooled connections.
+    // that a campaign spends its time on the reuse of live pooled connections. Inputs without a
+    // byte 5 get bit 3 too: their client's bytes become a request body, so the guard lets them
+    // through (mutated heads are mostly refused before any upstream contact); inputs with one
+    // keep their own heads unless they set it.
     static const bool keep_open = std::getenv("LGB_FUZZ_KEEP_OPEN") != nullptr;
     const std::uint8_t input_flags = in.byte();
     const std::uint8_t flags = input_flags | (keep_open ? 64 : 0);
@@ -806,7 +818,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t client_len = in.byte();
     client_len |= std::size_t{in.byte()} << 8;
     const std::uint8_t client_split = in.byte(), upstream_split = in.byte();
-    const std::uint8_t more = ((input_flags & 128) ? in.byte() : 0) | (keep_open ? 3 : 0);
+    const bool has_more = input_flags & 128;
+    const std::uint8_t more = (has_more ? in.byte() : 0) | (keep_open ? (has_more ? 3 : 11) : 0);
     auto rest = in.rest();
     client_len = std::min(client_len, rest.size());
     const std::string answer =
@@ -819,6 +832,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto accepted_before = f.probe().accepted;
     peer client;
     client.out = expanded(rest.substr(0, client_len), flags & 16);
+    if (more & 8)
+        client.out = framed_request(client.out);
     if (more & 1)
         client.out = client.out + client.out + client.out;
     client.pause = flags & 4;
