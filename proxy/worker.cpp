@@ -61,7 +61,7 @@ worker::worker(const config& cfg, std::size_t index)
         pools_.push_back(std::make_unique<upstream_pool>(cfg.providers[i], cfg, ioc_->get_executor(), &tls_,
                                                          metrics_->per_provider[i]));
     ctx_ = std::make_unique<worker_context>(
-        worker_context{cfg, *ioc_, *metrics_, pools_, {}, {}, {}, 0, 0, false, nullptr, this});
+        worker_context{.cfg = cfg, .ioc = *ioc_, .metrics = *metrics_, .pools = pools_, .owner = this});
     for (const auto& p : cfg.providers)
         ctx_->host_headers.push_back(p.upstream.host_header()); // not rebuilt per request
     ctx_->max_sessions = (cfg.max_client_connections + cfg.threads - 1) / cfg.threads;

@@ -36,9 +36,9 @@ struct worker_context
     net::io_context& ioc;
     worker_metrics& metrics;
     std::vector<std::unique_ptr<upstream_pool>>& pools; // index = provider index
-    std::vector<std::string> host_headers;              // index = provider index: upstream Host values
-    std::vector<std::unique_ptr<request_scratch>> scratch_pool; // heads lent to requests in flight
-    std::list<session_slot> sessions;
+    std::vector<std::string> host_headers{};            // index = provider index: upstream Host values
+    std::vector<std::unique_ptr<request_scratch>> scratch_pool{}; // heads lent to requests in flight
+    std::list<session_slot> sessions{};
     std::size_t max_sessions = 0;      // this worker's share of --max-connections
     std::uint64_t retry_body_free = 0; // bytes left of this worker's share of --retry-body-memory
     bool stopping = false;
