@@ -219,6 +219,9 @@ task<bool> handle_request(request_state& rs, std::size_t head_len, const std::st
         auto rej = take_buffered_body(rs, first_len);
         if (!rej && !rs.req_body_done && first_len < rs.piece_cap)
             rej = co_await read_body_piece(rs, first_len);
+        // A chunked body (no length to size for) is held by growing its buffer as it comes.
+        while (!sized && !rej && !rs.req_body_done && rs.grow_held_body(first_len))
+            rej = co_await read_body_piece(rs, first_len);
         if (rej) {
             if (rej->status == 0)
                 co_return false;

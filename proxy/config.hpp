@@ -48,9 +48,10 @@ struct config
     std::size_t max_header_count = 100;
     std::size_t max_url_bytes = 8 * 1024;
     std::uint64_t max_body_bytes = 64ull << 20;
-    // A request body with a Content-Length up to retry_body_max is read whole before it is sent,
-    // so that it can be sent again on a fresh connection when a reused one fails. Larger bodies
-    // (and bodies over the budget) are streamed. 0 = only what fits in one relay piece (64 KiB).
+    // A request body up to retry_body_max (sized, or chunked: its buffer grows) is read whole
+    // before it is sent, so that it can be sent again on a fresh connection when a reused one
+    // fails. Larger bodies (and bodies over the budget) are streamed. 0 = only what fits in one
+    // relay piece (64 KiB).
     std::uint64_t retry_body_max = 1ull << 20;
     std::uint64_t retry_body_memory = 64ull << 20; // whole process, split across workers
     std::size_t max_chunk_ext_bytes = 1024;

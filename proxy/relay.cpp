@@ -227,6 +227,28 @@ bool request_state::hold_whole_body(std::uint64_t length)
     return true;
 }
 
+bool request_state::grow_held_body(std::size_t filled)
+{
+    const std::uint64_t want = std::min<std::uint64_t>(std::uint64_t{piece_cap} * 2, w.cfg.retry_body_max);
+    if (want <= piece_cap)
+        return false;
+    // The budget holds the whole buffer: on the first growth the 64 KiB piece joins it.
+    const std::uint64_t more = want - held_for_retry;
+    if (more > w.retry_body_free)
+        return false;
+    auto n = static_cast<std::size_t>(want);
+    std::unique_ptr<char[]> grown(new char[n]);
+    std::memcpy(grown.get(), piece, filled);
+    piece_storage = std::move(grown);
+    storage_cap = n;
+    piece = piece_storage.get();
+    piece_cap = n;
+    held_for_retry = n;
+    w.retry_body_free -= more;
+    bump(w.metrics.retry_body_bytes, more);
+    return true;
+}
+
 void request_state::release_piece()
 {
     piece_storage.reset();

@@ -123,6 +123,10 @@ struct request_state
     // can be sent again: taken from the worker's budget (--retry-body-memory). False, with nothing
     // changed, when the body is over --retry-body-max or the budget is short.
     bool hold_whole_body(std::uint64_t length);
+    // For a body of unknown length (chunked) that has filled the piece: doubles it, up to
+    // --retry-body-max and within the budget, keeping the `filled` bytes. False, with nothing
+    // changed, when it cannot grow: the body is then streamed.
+    bool grow_held_body(std::size_t filled);
     // Frees the piece after a request and gives back what it took from the budget.
     void release_piece();
 };

@@ -15,6 +15,7 @@ using namespace proxy_test;
 using test_support::http_connection;
 using test_support::http_request;
 using test_support::http_request_streamed;
+using test_support::raw_request;
 
 namespace {
 
@@ -137,6 +138,79 @@ TEST_CASE("a body over one relay piece but within --retry-body-max is held whole
     }
 }
 
+namespace {
+
+// Reads a request head and its chunked body up to the last chunk; "" on a close or a timeout.
+std::string read_chunked_request(int fd)
+{
+    std::string s;
+    char buf[16384];
+    timeval tv{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    while (s.find("\r\n0\r\n\r\n") == std::string::npos) {
+        auto n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0)
+            return {};
+        s.append(buf, static_cast<std::size_t>(n));
+    }
+    return s;
+}
+
+// A POST of `size` bytes of 'x' in 16 KiB chunks, with Connection: close.
+std::string chunked_post(std::size_t size)
+{
+    std::string req =
+        "POST /v1/b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    for (std::size_t left = size; left > 0;) {
+        std::size_t n = std::min<std::size_t>(left, 16384);
+        char line[16];
+        std::snprintf(line, sizeof line, "%zx\r\n", n);
+        req.append(line).append(n, 'x').append("\r\n");
+        left -= n;
+    }
+    return req + "0\r\n\r\n";
+}
+
+} // namespace
+
+TEST_CASE("a chunked body is held by growing its buffer up to --retry-body-max, and retried like a "
+          "sized one",
+          "[integration][proxy]")
+{
+    // Connection 0 answers a GET, then reads a chunked request whole and closes without a byte.
+    auto upstream = [](int fd, int index) {
+        if (index == 0) {
+            raw_upstream::read_request(fd);
+            raw_upstream::send_all(fd, ok_reply);
+            read_chunked_request(fd);
+            return;
+        }
+        while (!read_chunked_request(fd).empty())
+            raw_upstream::send_all(fd, ok_reply);
+    };
+    const auto request = chunked_post(300'000);
+    SECTION("held (the defaults): retried on a fresh connection")
+    {
+        raw_upstream up(upstream);
+        proxy_proc p("bifrost", up.url());
+        REQUIRE(http_request(p.port, {.target = "/v1/a"}).status == 200);
+        auto reply = raw_request(p.port, request);
+        CHECK(reply.starts_with("HTTP/1.1 200"));
+        CHECK(reply.ends_with("\r\n\r\nok"));
+        CHECK(up.accepted == 2);
+        CHECK(metric_line(p.admin, "proxy_retries_total{provider=\"bifrost\"}").ends_with(" 1"));
+        CHECK(metric_line(p.admin, "proxy_retry_body_bytes ") == "proxy_retry_body_bytes 0");
+    }
+    SECTION("past the budget (--retry-body-memory 100k): streamed, so the failure reaches the client")
+    {
+        raw_upstream up(upstream);
+        proxy_proc p("bifrost", up.url(), {"--retry-body-memory", "100k"});
+        REQUIRE(http_request(p.port, {.target = "/v1/a"}).status == 200);
+        CHECK(raw_request(p.port, request).starts_with("HTTP/1.1 502"));
+        CHECK(up.accepted == 1);
+    }
+}
+
 TEST_CASE("a body held for a retry counts in proxy_retry_body_bytes until its request ends, however "
           "it ends",
           "[integration][proxy]")
@@ -144,12 +218,8 @@ TEST_CASE("a body held for a retry counts in proxy_retry_body_bytes until its re
     silent_upstream up;
     proxy_proc p("bifrost", up.server.url());
     const std::string body(300'000, 'x');
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(p.port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    int fd = connect_to(p.port);
+    REQUIRE(fd >= 0);
     std::string req =
         "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
         "\r\n\r\n" + body;
@@ -211,12 +281,8 @@ TEST_CASE("a client that disconnects cancels its upstream request at once", "[in
     proxy_proc p("bifrost", up.server.url());
     up.t0 = std::chrono::steady_clock::now();
     {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(p.port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        int fd = connect_to(p.port);
+        REQUIRE(fd >= 0);
         std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}";
         ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
         std::this_thread::sleep_for(200ms);
