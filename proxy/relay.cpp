@@ -216,14 +216,7 @@ bool request_state::hold_whole_body(std::uint64_t length)
 {
     if (length <= piece_bytes || length > w.cfg.retry_body_max || length > w.retry_body_free)
         return false;
-    auto n = static_cast<std::size_t>(length);
-    piece_storage.reset(new char[n]);
-    storage_cap = n;
-    piece = piece_storage.get();
-    piece_cap = n;
-    held_for_retry = n;
-    w.retry_body_free -= n;
-    bump(w.metrics.retry_body_bytes, n);
+    install_held(static_cast<std::size_t>(length), 0, length);
     return true;
 }
 
@@ -236,17 +229,22 @@ bool request_state::grow_held_body(std::size_t filled)
     const std::uint64_t more = want - held_for_retry;
     if (more > w.retry_body_free)
         return false;
-    auto n = static_cast<std::size_t>(want);
-    std::unique_ptr<char[]> grown(new char[n]);
-    std::memcpy(grown.get(), piece, filled);
-    piece_storage = std::move(grown);
-    storage_cap = n;
-    piece = piece_storage.get();
-    piece_cap = n;
-    held_for_retry = n;
-    w.retry_body_free -= more;
-    bump(w.metrics.retry_body_bytes, more);
+    install_held(static_cast<std::size_t>(want), filled, more);
     return true;
+}
+
+void request_state::install_held(std::size_t size, std::size_t keep, std::uint64_t from_budget)
+{
+    std::unique_ptr<char[]> held(new char[size]);
+    if (keep > 0)
+        std::memcpy(held.get(), piece, keep);
+    piece_storage = std::move(held);
+    storage_cap = size;
+    piece = piece_storage.get();
+    piece_cap = size;
+    held_for_retry = size;
+    w.retry_body_free -= from_budget;
+    bump(w.metrics.retry_body_bytes, from_budget);
 }
 
 void request_state::release_piece()

@@ -127,6 +127,9 @@ struct request_state
     // --retry-body-max and within the budget, keeping the `filled` bytes. False, with nothing
     // changed, when it cannot grow: the body is then streamed.
     bool grow_held_body(std::size_t filled);
+    // Makes the piece a held buffer of `size` bytes, its first `keep` bytes copied from the old
+    // piece, with `from_budget` bytes taken from the worker's budget.
+    void install_held(std::size_t size, std::size_t keep, std::uint64_t from_budget);
     // Frees the piece after a request and gives back what it took from the budget.
     void release_piece();
 };
