@@ -12,6 +12,10 @@ bench_setup() {
   trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 }
 
+# process_ticks PID: the CPU time (utime + stime, in clock ticks) of a process, all its threads:
+# /proc/PID/stat of a thread-group leader sums them.
+process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 # fixed_upstream_conf DIR PORT: the fixed upstream's nginx configuration (`return 200` with
 # proxy_fixed_500.json), its files under DIR.
 fixed_upstream_conf() {
@@ -52,11 +56,12 @@ tls_upstream_conf() {
     sed "s|listen 127.0.0.1:$2;|listen 127.0.0.1:$2 ssl; ssl_protocols TLSv1.3; ssl_certificate $1/up.pem; ssl_certificate_key $1/up.key;|"
 }
 
-# wait_http URL [CA_FILE]: until a POST to URL succeeds (10 s at most).
+# wait_http URL [CA_FILE] [BODY]: until a POST of BODY ('{}' by default: the fixed upstream answers
+# anything; mock-llm wants a chat request) to URL succeeds (10 s at most).
 wait_http() {
-  local ca=()
+  local ca=() body=${3:-'{}'}
   [[ -n ${2:-} ]] && ca=(--cacert "$2")
-  for _ in $(seq 100); do curl -fs -o /dev/null "${ca[@]}" -X POST -d '{}' "$1" && return 0; sleep 0.1; done
+  for _ in $(seq 100); do curl -fs -o /dev/null "${ca[@]}" -X POST -d "$body" "$1" && return 0; sleep 0.1; done
   echo "not up: $1" >&2
   return 1
 }

@@ -13,7 +13,6 @@ cd "$(dirname "$0")/../.."
 rounds=${1:-3} rate=${2:-40} secs=${3:-8}
 bin=build/bin
 source docs/bench/proxy_fixtures.sh
-source tests/support/free_ports.sh
 bench_setup
 read -r mport hport sport < <(free_ports 3)
 python3 - "$tmp" <<'PY'
@@ -29,9 +28,8 @@ common=(--provider bifrost --upstream "bifrost=http://127.0.0.1:$mport/v1" --adm
         --log-level warn --env-file /nonexistent)
 taskset -c 0 $bin/proxy "${common[@]}" --port "bifrost=$hport" > "$tmp/held.log" 2>&1 & pids+=($!)
 taskset -c 0 $bin/proxy "${common[@]}" --port "bifrost=$sport" --retry-body-max 0 > "$tmp/streamed.log" 2>&1 & pids+=($!)
-for p in $mport $hport $sport; do
-  for _ in $(seq 100); do curl -fs -o /dev/null -X POST -d '{}' "http://127.0.0.1:$p/v1/chat/completions" && break; sleep 0.1; done
-done
+chat='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
+for p in $mport $hport $sport; do wait_http "http://127.0.0.1:$p/v1/chat/completions" "" "$chat"; done
 echo "# prompt mode round: added p50 ms [95% CI], added mean ms (bench -rate $rate -duration ${secs}s -window 0.5s)"
 for prompt in 250k 1m; do
   for round in $(seq "$rounds"); do

@@ -27,15 +27,15 @@ master=$!
 wait_http "http://127.0.0.1:$uport/v1/chat/completions"
 worker=$(pgrep -P "$master" | head -1)
 
-# utime+stime ticks, voluntary and involuntary switches of a process (all its threads).
+# utime+stime ticks, voluntary and involuntary switches of a process (the switches per thread:
+# /proc/PID/status counts the leader's only).
 sample() {
-  local t=0 v=0 n=0 task
+  local v=0 n=0 task
   for task in /proc/$1/task/*; do
-    t=$((t + $(awk '{print $14 + $15}' "$task/stat")))
     v=$((v + $(awk '/^voluntary_ctxt_switches/ {print $2}' "$task/status")))
     n=$((n + $(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$task/status")))
   done
-  echo "$t $v $n"
+  echo "$(process_ticks "$1") $v $n"
 }
 hz=$(getconf CLK_TCK)
 

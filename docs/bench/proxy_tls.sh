@@ -48,12 +48,6 @@ nginx_conf() {
     fi
 }
 
-# utime+stime ticks of a process (all its threads).
-ticks() {
-  local t=0 task
-  for task in /proc/$1/task/*; do t=$((t + $(awk '{print $14 + $15}' "$task/stat"))); done
-  echo "$t"
-}
 # The upstream's established connections, a snapshot.
 established() { ss -Htn state established "( sport = :$uport )" | wc -l; }
 hz=$(getconf CLK_TCK)
@@ -90,7 +84,7 @@ for r in $(seq "$rounds"); do
     # nginx's master forks the worker that does the work.
     proc=$relay
     [[ $c == nginx ]] && proc=$(pgrep -P "$relay" | head -1)
-    rt0=$(ticks "$proc") nt0=$(ticks "$worker")
+    rt0=$(process_ticks "$proc") nt0=$(process_ticks "$worker")
     stat=""
     if [[ ${BENCH_SYSCALLS:-0} == 1 ]]; then
       perf stat -x, -o "$tmp/perf.csv" -p "$proc" -e 'syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_epoll_wait' &
@@ -98,7 +92,7 @@ for r in $(seq "$rounds"); do
       sleep 0.2
     fi
     out=$(taskset -c 1 wrk -t1 -c32 -d5s -s $here/proxy_post_chat.lua "$url")
-    rt1=$(ticks "$proc") nt1=$(ticks "$worker")
+    rt1=$(process_ticks "$proc") nt1=$(process_ticks "$worker")
     if [[ -n $stat ]]; then kill -INT "$stat"; wait "$stat" 2>/dev/null || true; fi
     conns=$(established)
     kill "$relay"; wait "$relay" 2>/dev/null || true
