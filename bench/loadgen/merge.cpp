@@ -53,12 +53,15 @@ std::uint64_t count(const json& j, const char* k, std::uint64_t fallback = 0)
     throw malformed_field(std::string("\"") + k + "\" is not a non-negative integer");
 }
 
+// Status or drop-reason counts of both sides, key by key. Every value of both is read, so a
+// count only one side has is checked too: a merged file must merge again.
 json add_counts(const json& a, const json& b)
 {
-    json out = a.is_object() ? a : json::object();
-    if (b.is_object())
-        for (const auto& item : b.items())
-            out[item.key()] = count(out, item.key().c_str()) + count(b, item.key().c_str());
+    json out = json::object();
+    for (const auto* side : {&a, &b})
+        if (side->is_object())
+            for (const auto& item : side->items())
+                out[item.key()] = count(out, item.key().c_str()) + count(*side, item.key().c_str());
     return out;
 }
 
@@ -73,11 +76,14 @@ std::optional<json> merge_timeline(const json& a, const json& b, std::string& er
         if (!tl->is_array())
             continue;
         for (const auto& p : *tl) {
+            if (!p.is_object())
+                throw malformed_field("a timeline second is not an object");
             auto t = count(p, "t_s");
             auto& slot = by_t[t];
             if (slot.is_null()) {
                 // A second only one input has is kept as it is, but read all the same: a merged
                 // entry must be one that merges again, whichever seconds the inputs share.
+                static_cast<void>(count(p, "errors")); // throws malformed_field for a bad count
                 if (const auto& l = field(p, "latency"); !l.is_null() && !from_compact_json(l, error)) {
                     error = "timeline second " + std::to_string(t) + ": " + error;
                     return std::nullopt;
@@ -127,6 +133,8 @@ std::pair<std::uint64_t, double> stream_chunks(const json& s)
 bool merge_side_histograms(json& a, const json& b, const common::histogram& latency, std::string& error)
 {
     if (!a.contains("histograms") || !b.contains("histograms")) {
+        // One side's histograms alone describe only its requests, and they were not read.
+        a.erase("histograms");
         a["service_time_ms"] = nullptr;
         a["stream"] = nullptr;
         a["merge_note"] = "service time and stream figures need the per-side histograms of format 2";

@@ -348,3 +348,57 @@ TEST_CASE("merge reads the timeline seconds only one input has", "[unit][loadgen
     CHECK_FALSE(loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", b}}}, error));
     CHECK(error.find("timeline second 1000") != std::string::npos);
 }
+
+TEST_CASE("merge reads what only one side has so that a merged entry merges again",
+          "[unit][loadgen][results]")
+{
+    // Fields only the first input had were copied unread: the merge succeeded and its own output
+    // was then refused by the next merge (found by the results_merge fuzz target in CI).
+    loadgen::config c;
+    c.rate = 40;
+    auto a = loadgen::build_entry(synthetic(c, 4, 40, 1));
+    auto b = loadgen::build_entry(synthetic(c, 4, 40, 2));
+    for (auto& second : b["timeline"])
+        second["t_s"] = second["t_s"].get<std::uint64_t>() + 1000; // no second in common
+    std::string error;
+    auto merge = [&](const json& x, const json& y) {
+        error.clear();
+        return loadgen::merge_results({json{{"bifrost", x}}, json{{"bifrost", y}}}, error);
+    };
+    auto refused = [&](const json& broken, const std::string& why) {
+        auto m = merge(broken, b);
+        INFO(why << ": " << error);
+        CHECK_FALSE(m);
+        CHECK(error.find(why) != std::string::npos);
+    };
+    auto broken = a;
+    broken["status_code_counts"]["299"] = "many"; // a status the other side never saw
+    refused(broken, "\"299\"");
+    broken = a;
+    broken["direct"]["drop_reasons"]["queue_full"] = -1;
+    refused(broken, "\"queue_full\"");
+    broken = a;
+    broken["timeline"].push_back(5);
+    refused(broken, "timeline second is not an object");
+    broken = a;
+    broken["timeline"][0]["errors"] = "x";
+    refused(broken, "\"errors\"");
+
+    // Per-side histograms on one side only describe half the requests: the merged entry has none,
+    // so a third merge cannot count the first side twice and skip the second.
+    REQUIRE(a.contains("histograms"));
+    auto without = b;
+    without.erase("histograms");
+    auto m = merge(a, without);
+    INFO(error);
+    REQUIRE(m);
+    const auto& e = (*m)["bifrost"];
+    CHECK_FALSE(e.contains("histograms"));
+    CHECK(e["service_time_ms"].is_null());
+    CHECK(merge(e, e));
+    auto garbled = a;
+    garbled["histograms"] = "garbled";
+    m = merge(garbled, without);
+    REQUIRE(m);
+    CHECK(merge((*m)["bifrost"], (*m)["bifrost"]));
+}
