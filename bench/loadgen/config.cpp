@@ -1,6 +1,7 @@
 // Command-line parsing for bench.
 #include "bench/loadgen/config.hpp"
 
+#include "bench/loadgen/overhead.hpp"
 #include "common/http_headers.hpp"
 #include "common/logging.hpp"
 #include "common/providers.hpp"
@@ -212,6 +213,8 @@ error check(config& c, const std::set<std::string>& seen)
         return "-prompt-file and -big-payload conflict: the file sets the prompt";
     if (c.ramp_up && c.ramp_up_duration >= c.duration)
         return "-ramp-up-duration must be shorter than -duration";
+    if (!seen.contains("window"))
+        c.window = default_window(c.duration);
     if (c.path.empty())
         c.path = c.kind == request_kind::chat ? "chat/completions" : "embeddings";
     if (c.debug && !seen.contains("log-level"))
@@ -220,6 +223,12 @@ error check(config& c, const std::set<std::string>& seen)
 }
 
 } // namespace
+
+std::chrono::nanoseconds default_window(std::chrono::nanoseconds duration)
+{
+    using namespace std::chrono_literals;
+    return std::clamp<std::chrono::nanoseconds>(duration / (2 * min_pairs_for_interval), 100ms, 1s);
+}
 
 std::variant<config, std::string> parse_args(const std::vector<std::string>& args)
 {
@@ -267,7 +276,8 @@ target:  -provider NAME (bifrost openrouter litellm braintrust portkey mock all;
          -ca-file F (HTTPS: CA certificates trusted besides the system store)
 load:    -rate R (open loop, req/s; default 100) | -users N (closed loop)  -duration 10s  -warmup 0
          -timeout 30s  -connections 256  -threads 1  -ramp-up [-ramp-up-duration 10s]  -cooldown 5s
-         -window 1s (overhead alternation)  -late-threshold 1ms (a send later than this is late)
+         -window D (overhead alternation; default -duration/20, within 100ms-1s)
+         -late-threshold 1ms (a send later than this is late)
 payload: -request-type chat|embedding  -model M  -big-payload  -prompt-file F  -stream
 search:  -find-max -slo MS  -seed N
 output:  -output results.json  -report FILE.html  -json  -quiet  -debug  -log-level L  -env-file .env

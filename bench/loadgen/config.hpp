@@ -39,9 +39,11 @@ struct config
     std::chrono::nanoseconds cooldown = std::chrono::seconds(5); // between providers with "all"
     bool ramp_up = false;
     std::chrono::nanoseconds ramp_up_duration = std::chrono::seconds(10);
-    unsigned connections = 256;                                // open loop: connection bound, per target
-    unsigned threads = 1;                                      // worker threads, one io_context each
-    std::chrono::nanoseconds window = std::chrono::seconds(1); // overhead mode alternation
+    unsigned connections = 256; // open loop: connection bound, per target
+    unsigned threads = 1;       // worker threads, one io_context each
+    // Overhead mode alternation; without -window, -duration / (2 * min_pairs_for_interval) within
+    // [100 ms, 1 s] (default_window).
+    std::chrono::nanoseconds window = std::chrono::seconds(1);
     std::chrono::nanoseconds late_threshold = std::chrono::milliseconds(1); // open loop: a send later is late
 
     // Payload.
@@ -70,6 +72,10 @@ struct config
 
 // Returns the config or one line describing the first problem. Never exits, never reads files.
 std::variant<config, std::string> parse_args(const std::vector<std::string>& args);
+
+// The -window a run of `duration` gets when none is given: min_pairs_for_interval window pairs,
+// each window between 100 ms (a few requests at low rates) and 1 s.
+std::chrono::nanoseconds default_window(std::chrono::nanoseconds duration);
 
 std::string usage();
 

@@ -24,6 +24,11 @@ struct overhead_estimate
     std::size_t windows = 0; // window pairs used
 };
 
+// The fewest window pairs whose bootstrap gives an interval worth its name. With n pairs a
+// resample is one of C(2n-1, n) multisets: 3 for two pairs, whose "95% interval" is then just
+// the span of the pairs, and often excludes 0 by chance. bench's default -window gives this many.
+constexpr std::size_t min_pairs_for_interval = 10;
+
 struct window_pair
 {
     const common::histogram* proxy;

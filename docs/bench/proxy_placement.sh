@@ -54,7 +54,7 @@ for r in $(seq "$rounds"); do
         args=(-provider "$target" -host 127.0.0.1)
       fi
       out="$tmp/r.json"; rm -f "$out"
-      taskset -c 1 "$bench" "${args[@]}" -rate "$rate" -duration "$dur" -warmup 1 -quiet -output "$out" \
+      taskset -c 1 "$bench" "${args[@]}" -rate "$rate" -duration "$dur" -window 1s -warmup 1 -quiet -output "$out" \
         >/dev/null 2>"$tmp/bench.err" || true
       [[ -s $out ]] || { echo "round $r $target proxy on CPU $cpu: bench wrote nothing: $(tail -1 "$tmp/bench.err")"; continue; }
       /usr/bin/python3 - "$out" "$r" "$target" "$cpu" <<'PY'

@@ -158,3 +158,18 @@ TEST_CASE("late threshold flag: default 1 ms, any duration, zero allowed", "[uni
     CHECK(ok({"-late-threshold", "0"}).late_threshold == 0ms);
     CHECK(bad({"-late-threshold", "soon"}).find("-late-threshold") != std::string::npos);
 }
+
+TEST_CASE("window: ten pairs per run by default, within 100 ms and 1 s, or as given",
+          "[unit][loadgen][config]")
+{
+    // A 5 s run in 1 s windows had two window pairs, whose "95% interval" is only their span: the
+    // quick start printed +134 ms [+101, +134] of overhead for a proxy whose own time was 0.013 ms.
+    CHECK(ok({}).window == 500ms); // the default 10 s
+    CHECK(ok({"-duration", "5s"}).window == 250ms);
+    CHECK(ok({"-duration", "20s"}).window == 1s);
+    CHECK(ok({"-duration", "300s"}).window == 1s);
+    CHECK(ok({"-duration", "1s"}).window == 100ms);
+    CHECK(ok({"-duration", "5s", "-window", "1s"}).window == 1s);
+    CHECK(ok({"-window", "50ms", "-duration", "5s"}).window == 50ms); // in either order
+    CHECK(loadgen::default_window(2s) / 100ms == 1);
+}
