@@ -402,3 +402,61 @@ TEST_CASE("merge reads what only one side has so that a merged entry merges agai
     REQUIRE(m);
     CHECK(merge((*m)["bifrost"], (*m)["bifrost"]));
 }
+
+TEST_CASE("the table says when the overhead interval is too thin or not the proxy's",
+          "[unit][loadgen][results]")
+{
+    loadgen::config c;
+    c.rate = 40;
+    auto thin = loadgen::build_entry(synthetic(c, 4, 40, 1));
+    REQUIRE(thin["overhead"]["windows"] == 2);
+    CHECK_THAT(loadgen::format_table("bifrost", thin),
+               Catch::Contains("note: 2 window pairs are too few for a 95% interval (it needs 10)"));
+    auto e = loadgen::build_entry(synthetic(c, 20, 40, 1));
+    REQUIRE(e["overhead"]["windows"] == 10);
+    e["proxy_server_timing_ms"] = {{"mean", 0.02}, {"p50", 0.013}, {"p90", 0.02}, {"p99", 0.065}};
+    auto table = loadgen::format_table("bifrost", e);
+    CHECK_THAT(table, !Catch::Contains("note:")); // the synthetic proxy adds 1 ms: within the slack
+
+    // The quick start's real LiteLLM past its capacity: +134 ms [+101, +134] of p50 "overhead".
+    e["overhead"]["p50_ms"] = {{"value", 134.463}, {"ci_low", 100.762}, {"ci_high", 134.463}};
+    table = loadgen::format_table("bifrost", e);
+    CHECK_THAT(table, Catch::Contains("note: the overhead p50 (+134.463 ms) is not the proxy's own time "
+                                      "(Server-Timing p50 0.013 ms, p99 0.065 ms)"));
+    e["overhead"]["p50_ms"] = {{"value", -53.0}, {"ci_low", -171.2}, {"ci_high", -8.4}};
+    CHECK_THAT(loadgen::format_table("bifrost", e), Catch::Contains("overhead p50 (-53.000 ms) is not"));
+    e["overhead"]["p50_ms"] = {{"value", -53.0}, {"ci_low", -171.2}, {"ci_high", 0.5}};
+    CHECK_THAT(loadgen::format_table("bifrost", e), !Catch::Contains("note:")); // the interval holds 0
+    e.erase("proxy_server_timing_ms"); // another proxy than this project's: no own time to compare
+    e["overhead"]["p50_ms"] = {{"value", 134.463}, {"ci_low", 100.762}, {"ci_high", 134.463}};
+    CHECK_THAT(loadgen::format_table("bifrost", e), !Catch::Contains("note:"));
+}
+
+TEST_CASE("the table says when a server looks past its capacity", "[unit][loadgen][results]")
+{
+    loadgen::config c;
+    c.rate = 40;
+    auto e = loadgen::build_entry(synthetic(c, 20, 40, 1));
+    CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("past its capacity"));
+    // The quick start's LiteLLM at 50 req/s: one Python worker at a whole core, p50 far above
+    // its fastest answer.
+    auto& d = e["direct"];
+    d["server_pid"] = 11667;
+    d["server_cpu_percent"] = {{"avg", 96.349}, {"peak", 105.075}};
+    d["p50_latency_ms"] = 621.281;
+    d["min_latency_ms"] = 14.2;
+    CHECK_THAT(
+        loadgen::format_table("litellm", e),
+        Catch::Contains("note: the direct target (pid 11667) used 96% of a CPU core on average while its "
+                        "p50 (621.281 ms) was far above its fastest answer (14.200 ms)"));
+    d["server_cpu_percent"]["avg"] = 60.0; // a busy server that keeps up
+    CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("past its capacity"));
+    d["server_cpu_percent"]["avg"] = 150.0; // a multi-threaded one at a core and a half, latency steady
+    d["p50_latency_ms"] = 20.0;
+    CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("past its capacity"));
+    e["server_pid"] = 4242; // the candidate itself, measured alone or in front of the direct target
+    e["server_cpu_percent"] = {{"avg", 99.0}, {"peak", 100.0}};
+    e["p50_latency_ms"] = 300.0;
+    e["min_latency_ms"] = 2.0;
+    CHECK_THAT(loadgen::format_table("litellm", e), Catch::Contains("note: the server (pid 4242) used 99%"));
+}
