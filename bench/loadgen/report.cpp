@@ -1,7 +1,7 @@
 // results.json entries, file update, merge and the table.
 #include "bench/loadgen/report.hpp"
 
-#include "bench/loadgen/overhead.hpp"
+#include "bench/loadgen/result_notes.hpp"
 
 #include <cmath>
 #include <ctime>
@@ -255,77 +255,6 @@ bool write_results(const std::string& path, const std::string& key, const json& 
     return true;
 }
 
-namespace {
-
-// j[k] as a number; 0 when `j` is not an object or k is absent or not a number.
-double number_at(const json& j, const char* k)
-{
-    auto v = j.value(k, json());
-    return v.is_number() ? v.get<double>() : 0.0;
-}
-
-// A server that used a whole core while its median latency rose far above its fastest answer is
-// most likely past its capacity: its latency here is mostly time in its own queue. Single-threaded
-// servers (LiteLLM's Python worker, Portkey's Node) reach this at rates a Go or C++ one does not:
-// on this project's two-core machine, LiteLLM in front of mock-llm at 50 req/s (the quick start).
-std::string saturation_note(const json& side, const char* what)
-{
-    if (!side.is_object())
-        return {};
-    auto cpu = side.value("server_cpu_percent", json());
-    if (!cpu.is_object())
-        return {};
-    double busy = number_at(cpu, "avg"), p50 = number_at(side, "p50_latency_ms"),
-           fastest = number_at(side, "min_latency_ms");
-    if (busy < 90.0 || p50 <= 1.5 * fastest + 1.0)
-        return {};
-    return fmt::format(
-        "note: the {} (pid {}) used {:.0f}% of a CPU core on average while its p50 ({:.3f} ms) "
-        "was far above its fastest answer ({:.3f} ms): it is likely past its capacity at this rate, "
-        "and its latency here is mostly its queue; a lower -rate measures it unloaded\n",
-        what, side.value("server_pid", 0), busy, p50, fastest);
-}
-
-// What the overhead line cannot say by itself, so that nobody takes a chance difference for the
-// proxy's cost:
-//  - an interval from fewer than min_pairs_for_interval window pairs;
-//  - a p50 difference that the proxy's own time (its Server-Timing, known when the candidate is
-//    this project's proxy) is far from explaining: the rest happened outside the proxy, most
-//    often an upstream whose latency changed between windows (one past its capacity queues).
-std::string overhead_notes(const json& e)
-{
-    std::string out;
-    auto o = e.value("overhead", json());
-    if (!o.is_object())
-        return out;
-    auto pairs = o.value("windows", std::size_t{0});
-    if (pairs < min_pairs_for_interval)
-        out +=
-            fmt::format("note: {} window pairs are too few for a 95% interval (it needs {}): run longer, or "
-                        "give a shorter -window\n",
-                        pairs, min_pairs_for_interval);
-    auto timing = e.value("proxy_server_timing_ms", json());
-    auto p50 = o.value("p50_ms", json());
-    if (!timing.is_object() || !p50.is_object())
-        return out;
-    // A loopback hop and the scheduling of one more process on a shared machine stay well below this.
-    constexpr double slack_ms = 1.0;
-    double own = number_at(timing, "p99"), low = number_at(p50, "ci_low"), high = number_at(p50, "ci_high");
-    if (low > own + slack_ms || high < -slack_ms) {
-        auto direct = e.value("direct", json());
-        out += fmt::format(
-            "note: the overhead p50 ({:+.3f} ms) is not the proxy's own time (Server-Timing p50 "
-            "{:.3f} ms, p99 {:.3f} ms): the difference arose outside the proxy, most often in an "
-            "upstream whose latency changed between windows (direct p50 {:.3f} ms, p99 {:.3f} ms; "
-            "one past its capacity queues); a lower -rate or a longer run tells them apart\n",
-            number_at(p50, "value"), number_at(timing, "p50"), own, number_at(direct, "p50_latency_ms"),
-            number_at(direct, "p99_latency_ms"));
-    }
-    return out;
-}
-
-} // namespace
-
 std::string format_table(const std::string& key, const json& e)
 {
     auto num = [](const json& v) { return v.is_number() ? v.get<double>() : 0.0; };
@@ -394,7 +323,6 @@ std::string format_table(const std::string& key, const json& e)
     if (e.contains("proxy_server_timing_ms") && e["proxy_server_timing_ms"].is_object())
         out += fmt::format("proxy Server-Timing: p50 {:.3f} ms p99 {:.3f} ms\n",
                            num(e["proxy_server_timing_ms"]["p50"]), num(e["proxy_server_timing_ms"]["p99"]));
-    out += overhead_notes(e);
     if (e.contains("find_max"))
         out += fmt::format(
             "find-max: highest rate within p99 <= {} ms and < 0.1% errors: {:g} req/s ({} trials)\n",
@@ -403,8 +331,8 @@ std::string format_table(const std::string& key, const json& e)
         out += fmt::format("server (pid {}): RSS peak {:.1f} MiB avg {:.1f} MiB, CPU avg {:.1f}%\n",
                            e.value("server_pid", 0), num(e["server_peak_memory_mb"]),
                            num(e["server_avg_memory_mb"]), num(e["server_cpu_percent"]["avg"]));
-    out += saturation_note(e, "server");
-    out += saturation_note(e.value("direct", json()), "direct target");
+    for (const auto& note : result_notes(e))
+        out += "note: " + note + "\n";
     return out;
 }
 

@@ -51,11 +51,11 @@ std::vector<std::string> svgs(const std::string& page)
 void check_markup_whitelist(const std::string& page)
 {
     static const std::set<std::string> tags = {
-        "!doctype", "html", "head",    "meta",   "title",      "style",   "body",   "header",
-        "h1",       "h2",   "h3",      "p",      "details",    "summary", "dl",     "dt",
-        "dd",       "main", "div",     "table",  "thead",      "tbody",   "tr",     "th",
-        "td",       "a",    "section", "figure", "figcaption", "svg",     "rect",   "line",
-        "text",     "g",    "path",    "circle", "code",       "caption", "footer", "span"};
+        "!doctype", "html",       "head",   "meta",    "title",   "style", "body", "header", "h1",
+        "h2",       "h3",         "p",      "details", "summary", "dl",    "dt",   "dd",     "main",
+        "div",      "table",      "thead",  "tbody",   "tr",      "th",    "td",   "a",      "section",
+        "figure",   "figcaption", "svg",    "rect",    "line",    "text",  "g",    "path",   "circle",
+        "code",     "caption",    "footer", "span",    "ul",      "li"};
     static const std::set<std::string> attrs = {"lang",
                                                 "charset",
                                                 "name",
@@ -186,7 +186,7 @@ TEST_CASE("report: two providers with direct and overhead", "[unit][report]")
     CHECK(page.find("0.041") != std::string::npos);       // proxy Server-Timing p50
     CHECK(page.find("2026-11-25T20:14:03Z to 2026-11-25T20:14:41Z") != std::string::npos);
     CHECK(page.find("Streaming") != std::string::npos);
-    CHECK(page.find("20 alternating windows") != std::string::npos);
+    CHECK(page.find("20 pairs of alternating windows") != std::string::npos);
 }
 
 TEST_CASE("report: nulls and missing fields are shown as absent", "[unit][report]")
@@ -415,4 +415,22 @@ TEST_CASE("report: each side's throughput, non-2xx latency, why the overhead is 
     CHECK(page.find(
               "No overhead chart: overhead not recomputed: an input has no per-window data &lt;v1&gt;.") !=
           std::string::npos);
+}
+
+TEST_CASE("report: what a figure cannot say by itself is written above the charts", "[unit][report]")
+{
+    auto results = load_fixture("report_two_providers.json");
+    CHECK(loadgen::render_html_report(results).find("class=\"caveats\"") == std::string::npos);
+    auto& e = results.begin().value();
+    REQUIRE(e["overhead"].is_object());
+    e["overhead"]["windows"] = 2;
+    e["direct"]["server_cpu_percent"] = {{"avg", 96.0}, {"peak", 105.0}};
+    e["direct"]["server_pid"] = 11667;
+    e["direct"]["p50_latency_ms"] = 621.281;
+    e["direct"]["min_latency_ms"] = 14.2;
+    const std::string page = loadgen::render_html_report(results);
+    check_markup_whitelist(page);
+    CHECK(count(page, "<ul class=\"caveats\">") == 1);
+    CHECK(page.find("<li>2 window pairs are too few for a 95% interval (it needs 10)") != std::string::npos);
+    CHECK(page.find("<li>the direct target (pid 11667) used 96% of a CPU core") != std::string::npos);
 }

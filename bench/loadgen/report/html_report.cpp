@@ -40,6 +40,7 @@ dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;overflow-wrap:anywhere;font-we
 figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 10px;background:var(--bg)}
 figcaption{font-weight:600;margin-bottom:4px}
 .note{color:var(--muted);font-size:.9em;margin:.3em 0}
+.caveats{border-left:4px solid #b26b00;background:#fff6e5;margin:.3em 0 .9em;padding:6px 10px 6px 26px}
 .tables{display:flex;flex-wrap:wrap;gap:24px}
 table.config td{text-align:left;overflow-wrap:anywhere;max-width:60ch;white-space:normal}
 td.none{white-space:normal}

@@ -4,6 +4,7 @@
 
 #include "bench/loadgen/report/html_util.hpp"
 #include "bench/loadgen/report/svg_chart.hpp"
+#include "bench/loadgen/result_notes.hpp"
 
 #include <cmath>
 #include <limits>
@@ -194,7 +195,7 @@ std::string overhead_charts(const json& r, const json* direct)
                          svg::color_proxy, overhead_bars(*overhead, false)};
     std::string note = "Bars: proxy latency minus direct latency at each percentile; whiskers: 95% "
                        "bootstrap interval over " +
-                       number(get_number(*overhead, "windows"), 0) + " alternating windows.";
+                       number(get_number(*overhead, "windows"), 0) + " pairs of alternating windows.";
     if (const auto* st = html::get_object(r, "proxy_server_timing_ms"))
         note += " The proxy's own Server-Timing: p50 " + number(get_number(*st, "p50"), 3) + " ms, p99 " +
                 number(get_number(*st, "p99"), 3) + " ms, mean " + number(get_number(*st, "mean"), 3) +
@@ -212,10 +213,10 @@ std::string overhead_charts(const json& r, const json* direct)
             tc.bars.push_back({"TTFT", *single.value, single.low.value_or(0), single.high.value_or(0),
                                single.has_interval()});
         std::string windows = number(get_number(*ttft, "windows"), 0);
-        out +=
-            figure(tc.title, svg::render(tc),
-                   "TTFT through the proxy minus TTFT direct; whiskers: 95% bootstrap interval" +
-                       (windows == "n/a" ? std::string(".") : " over " + windows + " alternating windows."));
+        out += figure(tc.title, svg::render(tc),
+                      "TTFT through the proxy minus TTFT direct; whiskers: 95% bootstrap interval" +
+                          (windows == "n/a" ? std::string(".")
+                                            : " over " + windows + " pairs of alternating windows."));
     } else if (html::get_object(r, "stream")) {
         out +=
             figure(ttft_title, "",
@@ -312,6 +313,18 @@ std::string meta(const json& r, const json* direct)
     return out + "</dl>";
 }
 
+// What the figures below cannot say by themselves (bench prints the same notes under its table).
+std::string caveats(const json& r)
+{
+    auto notes = result_notes(r);
+    if (notes.empty())
+        return {};
+    std::string out = "<ul class=\"caveats\">";
+    for (const auto& n : notes)
+        out += "<li>" + escape(n) + "</li>";
+    return out + "</ul>";
+}
+
 } // namespace
 
 std::string provider_section(const std::string& name, const json& r, const std::string& anchor)
@@ -322,7 +335,7 @@ std::string provider_section(const std::string& name, const json& r, const std::
         return out +
                "<p class=\"note\">No results for this provider (the entry is not an object).</p></section>";
     const json* direct = html::get_object(r, "direct");
-    out += meta(r, direct) + "<div class=\"charts\">" + percentile_chart(r, direct) +
+    out += meta(r, direct) + caveats(r) + "<div class=\"charts\">" + percentile_chart(r, direct) +
            latency_timeline_chart(r, direct) + throughput_timeline_chart(r, direct) +
            overhead_charts(r, direct) + "</div>" + stream_table(r, direct) + config_details(r);
     return out + "</section>";
