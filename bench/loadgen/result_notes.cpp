@@ -64,6 +64,8 @@ void overhead_notes(const json& e, std::vector<std::string>& out)
 // most likely past its capacity: its latency here is mostly time in its own queue. Single-threaded
 // servers (LiteLLM's Python worker, Portkey's Node) reach this at rates a Go or C++ one does not:
 // on this project's two-core machine, LiteLLM in front of mock-llm at 50 req/s (the quick start).
+// 80%, not 100%: a saturated single-threaded server that shares its core with another busy process
+// gets less than the whole core (LiteLLM, saturated, 89% beside a fuzzing run).
 void saturation_note(const json& side, const char* what, std::vector<std::string>& out)
 {
     auto cpu = member(side, "server_cpu_percent");
@@ -71,7 +73,7 @@ void saturation_note(const json& side, const char* what, std::vector<std::string
         return;
     double busy = number_at(cpu, "avg"), p50 = number_at(side, "p50_latency_ms"),
            fastest = number_at(side, "min_latency_ms");
-    if (busy < 90.0 || p50 <= 1.5 * fastest + 1.0)
+    if (busy < 80.0 || p50 <= 1.5 * fastest + 1.0)
         return;
     out.push_back(
         fmt::format("the {} (pid {:.0f}) used {:.0f}% of a CPU core on average while its p50 ({:.3f} ms) "

@@ -449,6 +449,8 @@ TEST_CASE("the table says when a server looks past its capacity", "[unit][loadge
         loadgen::format_table("litellm", e),
         Catch::Contains("note: the direct target (pid 11667) used 96% of a CPU core on average while its "
                         "p50 (621.281 ms) was far above its fastest answer (14.200 ms)"));
+    d["server_cpu_percent"]["avg"] = 88.7; // saturated beside another busy process on its core
+    CHECK_THAT(loadgen::format_table("litellm", e), Catch::Contains("used 89% of a CPU core"));
     d["server_cpu_percent"]["avg"] = 60.0; // a busy server that keeps up
     CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("past its capacity"));
     d["server_cpu_percent"]["avg"] = 150.0; // a multi-threaded one at a core and a half, latency steady
