@@ -421,6 +421,9 @@ for k, e in d.items():
     print(f"{k:<11} {e.get('success_rate', 0):>6.2f} {f(dr.get('p50_latency_ms')):>10} {f(e.get('p50_latency_ms')):>10} "
           f"{f(dr.get('p99_latency_ms')):>10} {f(e.get('p99_latency_ms')):>10}  {ov(e, 'p50_ms'):<28} {ov(e, 'p99_ms'):<28}")
 print("latencies in ms; 'direct' = the upstream without the proxy")
+for k, e in d.items():
+    for n in e.get("notes") or []:
+        print(f"note ({k}): {n}")
 PY
   fi
   if has_flag output; then

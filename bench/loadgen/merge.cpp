@@ -7,6 +7,7 @@
 
 #include "bench/loadgen/histogram_codec.hpp"
 #include "bench/loadgen/result_blocks.hpp"
+#include "bench/loadgen/result_notes.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -274,6 +275,7 @@ std::optional<json> merge_entries(json a, const json& b, std::string& error)
     }
     out.erase("find_max"); // a search's trials belong to one run
     out["merged_from"] = count(a, "merged_from", 1) + count(b, "merged_from", 1);
+    out["notes"] = result_notes(out); // of the union: two thin intervals may make one that is not
     return out;
 }
 

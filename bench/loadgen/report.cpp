@@ -211,6 +211,7 @@ json build_entry(const run_summary& s)
                               {"avg_memory_mb", round3(s.server->avg_rss_mb)},
                               {"cpu_percent_avg", round3(s.server->cpu_percent_avg)}};
     e["config"] = config_json(s);
+    e["notes"] = result_notes(e);
     return e;
 }
 

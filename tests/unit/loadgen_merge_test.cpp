@@ -462,3 +462,23 @@ TEST_CASE("the table says when a server looks past its capacity", "[unit][loadge
     e["min_latency_ms"] = 2.0;
     CHECK_THAT(loadgen::format_table("litellm", e), Catch::Contains("note: the server (pid 4242) used 99%"));
 }
+
+TEST_CASE("results entries carry their notes and a merge writes those of the union",
+          "[unit][loadgen][results]")
+{
+    loadgen::config c;
+    c.rate = 40;
+    auto a = loadgen::build_entry(synthetic(c, 10, 40, 1));
+    auto b = loadgen::build_entry(synthetic(c, 10, 40, 2));
+    REQUIRE(a["notes"].is_array());
+    REQUIRE(a["notes"].size() == 1);
+    CHECK(a["notes"][0].get<std::string>().starts_with("5 window pairs are too few"));
+    std::string error;
+    auto m = loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", b}}}, error);
+    INFO(error);
+    REQUIRE(m);
+    const auto& e = (*m)["bifrost"];
+    CHECK(e["overhead"]["windows"] == 10);
+    CHECK(e["notes"] == json::array()); // two thin runs, one interval from enough pairs
+    CHECK(loadgen::build_entry(synthetic(c, 20, 40, 1))["notes"] == json::array());
+}
