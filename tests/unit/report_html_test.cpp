@@ -433,4 +433,5 @@ TEST_CASE("report: what a figure cannot say by itself is written above the chart
     CHECK(count(page, "<ul class=\"caveats\">") == 1);
     CHECK(page.find("<li>2 window pairs are too few for a 95% interval (it needs 10)") != std::string::npos);
     CHECK(page.find("<li>the direct target (pid 11667) used 96% of a CPU core") != std::string::npos);
+    CHECK(count(page, "<span class=\"ci\">2 notes</span>") == 1); // in the comparison table's row
 }

@@ -4,6 +4,7 @@
 
 #include "bench/loadgen/report/html_util.hpp"
 #include "bench/loadgen/report/provider_section.hpp"
+#include "bench/loadgen/result_notes.hpp"
 
 #include <algorithm>
 #include <map>
@@ -110,8 +111,11 @@ std::string latency_pair(const json& r, const char* p50, const char* p99)
 
 std::string comparison_row(const std::string& name, const std::string& anchor, const json& r)
 {
-    std::string row =
-        "<tr><td class=\"name\"><a href=\"#" + escape(anchor) + "\">" + escape(name) + "</a></td>";
+    std::string row = "<tr><td class=\"name\"><a href=\"#" + escape(anchor) + "\">" + escape(name) + "</a>";
+    // Its figures come with a caveat, written in its section: say so where the rows are compared.
+    if (auto n = result_notes(r).size())
+        row += "<span class=\"ci\">" + std::to_string(n) + (n == 1 ? " note" : " notes") + "</span>";
+    row += "</td>";
     if (!r.is_object())
         return row + "<td class=\"none\" colspan=\"10\">no results (the entry is not an object)</td></tr>";
     const json* direct = html::get_object(r, "direct");
