@@ -43,6 +43,15 @@ cmake --build build-fuzz -j "$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 mkdir -p build-fuzz/artifacts
+# Fixed runs without address randomization, where the kernel allows it (a container may not).
+fixed_layout=()
+if [[ $mode == fixed ]]; then
+  if setarch "$(uname -m)" -R true 2>/dev/null; then
+    fixed_layout=(setarch "$(uname -m)" -R)
+  else
+    echo "(setarch -R refused: address randomization stays on, and a fixed run may not repeat itself)"
+  fi
+fi
 for t in "${targets[@]}"; do
   # proxy_session_kept_open is proxy_session's binary and seeds in the mode where every input's
   # upstream keeps its connections open and most clients send well-framed requests: a live pooled
@@ -68,18 +77,33 @@ for t in "${targets[@]}"; do
     [[ $t == proxy_session_kept_open ]] && runs=10000
     [[ $t == results_merge ]] && runs=30000
     args+=(-seed=1 -runs=$runs)
-    # A fixed run must not depend on what earlier campaigns left: only the committed seeds.
+    # A fixed run must not depend on what earlier campaigns left: only the committed seeds. They
+    # are named in sorted order (-seed_inputs), not read from a directory: libFuzzer orders its
+    # seeds by size alone, so same-sized ones kept the directory's order, which differs between
+    # filesystems, and CI's "fixed" run reached inputs this machine's did not. The corpus
+    # directory starts empty and takes what the run finds.
     corpus=$(mktemp -d)
-    cp tests/fuzz/corpus/"$seeds"/* "$corpus"/
+    seed_files=$(printf '%s\n' "$root"/tests/fuzz/corpus/"$seeds"/* | LC_ALL=C sort | paste -sd, -)
+    # No reload of the corpus directory (a timer), and (below) no address randomization: pointer
+    # values reach libFuzzer's comparison tables. With both, two fixed runs of a target make the
+    # same inputs (proxy_session's still depend on timing: real sockets and a thread).
+    args+=(-seed_inputs="$seed_files" -reload=0)
   else
     args+=(-max_total_time="$seconds")
     corpus=$work
   fi
   echo "== fuzz $t ($mode${seconds:+, ${seconds} s})"
   log=build-fuzz/$t.log
-  if ! build-fuzz/"${binary}_fuzz" "${args[@]}" "$corpus" >"$log" 2>&1; then
-    grep -a -E 'fuzz invariant broken|ERROR:|SUMMARY|runtime error|Test unit written' "$log" >&2 || tail -n 30 "$log" >&2
+  if ! "${fixed_layout[@]}" build-fuzz/"${binary}_fuzz" "${args[@]}" "$corpus" >"$log" 2>&1; then
+    grep -a -B 3 -E 'fuzz invariant broken|ERROR:|SUMMARY|runtime error|Test unit written' "$log" >&2 || tail -n 30 "$log" >&2
     echo "fuzz target $t failed; full log in $log" >&2
+    # The input itself, so that a failure on another machine (CI) can be replayed here.
+    input=$(grep -a -o 'Test unit written to [^ ]*' "$log" | tail -n 1 | sed 's/^Test unit written to //')
+    if [[ -n $input && -f $input && $(stat -c %s "$input") -le 32768 ]]; then
+      echo "the input, base64 (replay: base64 -d > in; build-fuzz/${binary}_fuzz in):" >&2
+      base64 -w0 "$input" >&2
+      echo >&2
+    fi
     if [[ $mode == fixed ]]; then rm -rf "$corpus"; fi
     exit 1
   fi
