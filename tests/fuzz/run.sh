@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (tests/fuzz/CMakeLists.txt, clang, in build-fuzz/) and runs them.
 #
 #   tests/fuzz/run.sh                  every target: the seed corpus, then 300,000 mutated inputs
-#                                      from a fixed seed (deterministic; CI runs this, ~2 min);
+#                                      from a fixed seed (repeatable: see docs/HARDENING.md; CI runs
+#                                      this, about 5 min on two cores);
 #                                      proxy_session, whose inputs go through real sockets and a
 #                                      worker thread, 20,000; results_merge (whole results files,
 #                                      a bootstrap per merge) 30,000; proxy_session_kept_open
