@@ -50,6 +50,14 @@ loadgen::run_summary synthetic(const loadgen::config& c, std::uint32_t windows, 
     return s;
 }
 
+// An overhead-mode entry of `windows` windows at 40 req/s, as bench builds it.
+json entry_at_40(std::uint32_t windows, std::uint64_t jitter_seed)
+{
+    loadgen::config c;
+    c.rate = 40;
+    return loadgen::build_entry(synthetic(c, windows, 40, jitter_seed));
+}
+
 } // namespace
 
 TEST_CASE("target_seconds counts each side's windows inside the measured phase", "[unit][loadgen][results]")
@@ -354,10 +362,8 @@ TEST_CASE("merge reads what only one side has so that a merged entry merges agai
 {
     // Fields only the first input had were copied unread: the merge succeeded and its own output
     // was then refused by the next merge (found by the results_merge fuzz target in CI).
-    loadgen::config c;
-    c.rate = 40;
-    auto a = loadgen::build_entry(synthetic(c, 4, 40, 1));
-    auto b = loadgen::build_entry(synthetic(c, 4, 40, 2));
+    auto a = entry_at_40(4, 1);
+    auto b = entry_at_40(4, 2);
     for (auto& second : b["timeline"])
         second["t_s"] = second["t_s"].get<std::uint64_t>() + 1000; // no second in common
     std::string error;
@@ -406,13 +412,11 @@ TEST_CASE("merge reads what only one side has so that a merged entry merges agai
 TEST_CASE("the table says when the overhead interval is too thin or not the proxy's",
           "[unit][loadgen][results]")
 {
-    loadgen::config c;
-    c.rate = 40;
-    auto thin = loadgen::build_entry(synthetic(c, 4, 40, 1));
+    auto thin = entry_at_40(4, 1);
     REQUIRE(thin["overhead"]["windows"] == 2);
     CHECK_THAT(loadgen::format_table("bifrost", thin),
                Catch::Contains("note: 2 window pairs are too few for a 95% interval (it needs 10)"));
-    auto e = loadgen::build_entry(synthetic(c, 20, 40, 1));
+    auto e = entry_at_40(20, 1);
     REQUIRE(e["overhead"]["windows"] == 10);
     e["proxy_server_timing_ms"] = {{"mean", 0.02}, {"p50", 0.013}, {"p90", 0.02}, {"p99", 0.065}};
     auto table = loadgen::format_table("bifrost", e);
@@ -434,9 +438,7 @@ TEST_CASE("the table says when the overhead interval is too thin or not the prox
 
 TEST_CASE("the table says when a server looks past its capacity", "[unit][loadgen][results]")
 {
-    loadgen::config c;
-    c.rate = 40;
-    auto e = loadgen::build_entry(synthetic(c, 20, 40, 1));
+    auto e = entry_at_40(20, 1);
     CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("past its capacity"));
     // The quick start's LiteLLM at 50 req/s: one Python worker at a whole core, p50 far above
     // its fastest answer.
@@ -466,10 +468,8 @@ TEST_CASE("the table says when a server looks past its capacity", "[unit][loadge
 TEST_CASE("results entries carry their notes and a merge writes those of the union",
           "[unit][loadgen][results]")
 {
-    loadgen::config c;
-    c.rate = 40;
-    auto a = loadgen::build_entry(synthetic(c, 10, 40, 1));
-    auto b = loadgen::build_entry(synthetic(c, 10, 40, 2));
+    auto a = entry_at_40(10, 1);
+    auto b = entry_at_40(10, 2);
     REQUIRE(a["notes"].is_array());
     REQUIRE(a["notes"].size() == 1);
     CHECK(a["notes"][0].get<std::string>().starts_with("5 window pairs are too few"));
@@ -480,5 +480,5 @@ TEST_CASE("results entries carry their notes and a merge writes those of the uni
     const auto& e = (*m)["bifrost"];
     CHECK(e["overhead"]["windows"] == 10);
     CHECK(e["notes"] == json::array()); // two thin runs, one interval from enough pairs
-    CHECK(loadgen::build_entry(synthetic(c, 20, 40, 1))["notes"] == json::array());
+    CHECK(entry_at_40(20, 1)["notes"] == json::array());
 }
