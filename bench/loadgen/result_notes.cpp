@@ -19,18 +19,19 @@ double number_at(const json& j, const char* k)
     return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
 }
 
-// j[k] when `j` is an object that has k; null otherwise.
-json member(const json& j, const char* k)
+// j[k] when `j` is an object that has k; null otherwise. A reference: blocks hold histograms.
+const json& member(const json& j, const char* k)
 {
+    static const json absent;
     if (!j.is_object())
-        return nullptr;
+        return absent;
     auto it = j.find(k);
-    return it == j.end() ? json(nullptr) : *it;
+    return it == j.end() ? absent : *it;
 }
 
 void overhead_notes(const json& e, std::vector<std::string>& out)
 {
-    auto o = member(e, "overhead");
+    const auto& o = member(e, "overhead");
     if (!o.is_object())
         return;
     auto pairs = number_at(o, "windows");
@@ -39,8 +40,8 @@ void overhead_notes(const json& e, std::vector<std::string>& out)
             fmt::format("{:.0f} window pairs are too few for a 95% interval (it needs {}): run longer, "
                         "or give a shorter -window",
                         pairs, min_pairs_for_interval));
-    auto timing = member(e, "proxy_server_timing_ms");
-    auto p50 = member(o, "p50_ms");
+    const auto& timing = member(e, "proxy_server_timing_ms");
+    const auto& p50 = member(o, "p50_ms");
     if (!timing.is_object() || !p50.is_object())
         return;
     // A loopback hop and the scheduling of one more process on a shared machine stay well below this.
@@ -48,16 +49,15 @@ void overhead_notes(const json& e, std::vector<std::string>& out)
     double own = number_at(timing, "p99");
     if (number_at(p50, "ci_low") <= own + slack_ms && number_at(p50, "ci_high") >= -slack_ms)
         return;
-    auto direct = member(e, "direct");
-    out.push_back(fmt::format(
-        "the overhead p50 ({:+.3f} ms) is not the proxy's own time (Server-Timing p50 {:.3f} ms, p99 {:.3f} "
-        "ms): "
-        "the difference arose outside the proxy, most often in an upstream whose latency changed between "
-        "windows (direct p50 {:.3f} ms, p99 {:.3f} ms; one past its capacity queues); a lower -rate or a "
-        "longer "
-        "run tells them apart",
-        number_at(p50, "value"), number_at(timing, "p50"), own, number_at(direct, "p50_latency_ms"),
-        number_at(direct, "p99_latency_ms")));
+    const auto& direct = member(e, "direct");
+    out.push_back(
+        fmt::format("the overhead p50 ({:+.3f} ms) is not the proxy's own time (Server-Timing p50 "
+                    "{:.3f} ms, p99 {:.3f} ms): the difference arose outside the proxy, most often in "
+                    "an upstream whose latency changed between windows (direct p50 {:.3f} ms, p99 "
+                    "{:.3f} ms; one past its capacity queues); a lower -rate or a longer run tells "
+                    "them apart",
+                    number_at(p50, "value"), number_at(timing, "p50"), own,
+                    number_at(direct, "p50_latency_ms"), number_at(direct, "p99_latency_ms")));
 }
 
 // A server that used a whole core while its median latency rose far above its fastest answer is
@@ -68,7 +68,7 @@ void overhead_notes(const json& e, std::vector<std::string>& out)
 // gets less than the whole core (LiteLLM, saturated, 89% beside a fuzzing run).
 void saturation_note(const json& side, const char* what, std::vector<std::string>& out)
 {
-    auto cpu = member(side, "server_cpu_percent");
+    const auto& cpu = member(side, "server_cpu_percent");
     if (!cpu.is_object())
         return;
     double busy = number_at(cpu, "avg"), p50 = number_at(side, "p50_latency_ms"),
