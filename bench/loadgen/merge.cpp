@@ -6,6 +6,7 @@
 #include "bench/loadgen/merge.hpp"
 
 #include "bench/loadgen/histogram_codec.hpp"
+#include "bench/loadgen/json_fields.hpp"
 #include "bench/loadgen/result_blocks.hpp"
 #include "bench/loadgen/result_notes.hpp"
 
@@ -17,22 +18,6 @@ namespace loadgen {
 namespace {
 
 using nlohmann::json;
-
-// j[k] for a const `j`: null when `j` is not an object or has no `k`. nlohmann's const operator[]
-// is undefined behaviour for a missing key, and a hand-edited or foreign file may lack any field.
-const json& field(const json& j, const char* k)
-{
-    static const json absent;
-    if (!j.is_object())
-        return absent;
-    auto it = j.find(k);
-    return it == j.end() ? absent : *it;
-}
-
-double num(const json& j, const char* k)
-{
-    return j.is_object() && j.contains(k) && j[k].is_number() ? j[k].get<double>() : 0.0;
-}
 
 // A malformed results file found mid-merge: merge_results turns it into its error.
 struct malformed_field : std::runtime_error
@@ -92,13 +77,13 @@ std::optional<json> merge_timeline(const json& a, const json& b, std::string& er
                 slot = p;
                 continue;
             }
-            slot["rps"] = round3(num(slot, "rps") + num(p, "rps"));
+            slot["rps"] = round3(number_field(slot, "rps") + number_field(p, "rps"));
             slot["errors"] = count(slot, "errors") + count(p, "errors");
             bool exact = slot.contains("latency") && !slot["latency"].is_null() && p.contains("latency") &&
                          !p["latency"].is_null();
             if (!exact) {
-                slot["p50_ms"] = std::max(num(slot, "p50_ms"), num(p, "p50_ms"));
-                slot["p99_ms"] = std::max(num(slot, "p99_ms"), num(p, "p99_ms"));
+                slot["p50_ms"] = std::max(number_field(slot, "p50_ms"), number_field(p, "p50_ms"));
+                slot["p99_ms"] = std::max(number_field(slot, "p99_ms"), number_field(p, "p99_ms"));
                 slot["latency"] = nullptr;
                 continue;
             }
@@ -125,7 +110,7 @@ std::pair<std::uint64_t, double> stream_chunks(const json& s)
     auto chunks = count(s, "chunks");
     if (s.contains("chunk_span_s") && s["chunk_span_s"].is_number())
         return {chunks, s["chunk_span_s"].get<double>()};
-    double cps = num(s, "chunks_per_second");
+    double cps = number_field(s, "chunks_per_second");
     return {chunks, cps > 0 ? static_cast<double>(chunks) / cps : 0.0};
 }
 
@@ -173,9 +158,10 @@ std::optional<json> merge_block(json a, const json& b, const json& ha, const jso
     merged_hist = x->to_json();
     auto requests = count(a, "requests") + count(b, "requests");
     auto ok_of = [](const json& j) {
-        return j.contains("succeeded") ? count(j, "succeeded")
-                                       : static_cast<std::uint64_t>(std::llround(num(j, "success_rate") *
-                                                                                 num(j, "requests") / 100.0));
+        return j.contains("succeeded")
+                   ? count(j, "succeeded")
+                   : static_cast<std::uint64_t>(
+                         std::llround(number_field(j, "success_rate") * number_field(j, "requests") / 100.0));
     };
     auto ok = ok_of(a) + ok_of(b);
     a.update(latency_fields(*x));
@@ -186,9 +172,9 @@ std::optional<json> merge_block(json a, const json& b, const json& ha, const jso
                  : 0.0;
     // The inputs ran side by side (several machines): their rates add up.
     for (auto k : {"throughput_rps", "achieved_rate"})
-        a[k] = round3(num(a, k) + num(b, k));
+        a[k] = round3(number_field(a, k) + number_field(b, k));
     if (a.contains("measured_s"))
-        a["measured_s"] = std::max(num(a, "measured_s"), num(b, "measured_s"));
+        a["measured_s"] = std::max(number_field(a, "measured_s"), number_field(b, "measured_s"));
     a["late_sends"] = count(a, "late_sends") + count(b, "late_sends");
     a["status_code_counts"] = add_counts(a["status_code_counts"], field(b, "status_code_counts"));
     a["drop_reasons"] = add_counts(a["drop_reasons"], field(b, "drop_reasons"));
@@ -247,9 +233,10 @@ std::optional<json> merge_entries(json a, const json& b, std::string& error)
     json out = *m;
     out["histogram"] = hist;
     for (auto k : {"rate", "target_rate"})
-        out[k] = num(a, k) + num(b, k);
+        out[k] = number_field(a, k) + number_field(b, k);
     out["timestamp"] = std::max(a.value("timestamp", ""), b.value("timestamp", ""));
-    out["server_peak_memory_mb"] = std::max(num(a, "server_peak_memory_mb"), num(b, "server_peak_memory_mb"));
+    out["server_peak_memory_mb"] =
+        std::max(number_field(a, "server_peak_memory_mb"), number_field(b, "server_peak_memory_mb"));
     if (a["direct"].is_object() && field(b, "direct").is_object() && a["direct_histogram"].is_object() &&
         field(b, "direct_histogram").is_object()) {
         json dh;

@@ -1,6 +1,7 @@
 // Notes on a results entry: thin intervals, differences outside the proxy, saturated servers.
 #include "bench/loadgen/result_notes.hpp"
 
+#include "bench/loadgen/json_fields.hpp"
 #include "bench/loadgen/overhead.hpp"
 
 #include <fmt/format.h>
@@ -10,54 +11,35 @@ namespace {
 
 using nlohmann::json;
 
-// j[k] as a number; 0 when `j` is not an object or k is absent or not a number.
-double number_at(const json& j, const char* k)
-{
-    if (!j.is_object())
-        return 0.0;
-    auto it = j.find(k);
-    return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
-}
-
-// j[k] when `j` is an object that has k; null otherwise. A reference: blocks hold histograms.
-const json& member(const json& j, const char* k)
-{
-    static const json absent;
-    if (!j.is_object())
-        return absent;
-    auto it = j.find(k);
-    return it == j.end() ? absent : *it;
-}
-
 void overhead_notes(const json& e, std::vector<std::string>& out)
 {
-    const auto& o = member(e, "overhead");
+    const auto& o = field(e, "overhead");
     if (!o.is_object())
         return;
-    auto pairs = number_at(o, "windows");
+    auto pairs = number_field(o, "windows");
     if (pairs < static_cast<double>(min_pairs_for_interval))
         out.push_back(
             fmt::format("{:.0f} window pairs are too few for a 95% interval (it needs {}): run longer, "
                         "or give a shorter -window",
                         pairs, min_pairs_for_interval));
-    const auto& timing = member(e, "proxy_server_timing_ms");
-    const auto& p50 = member(o, "p50_ms");
+    const auto& timing = field(e, "proxy_server_timing_ms");
+    const auto& p50 = field(o, "p50_ms");
     if (!timing.is_object() || !p50.is_object())
         return;
     // A loopback hop and the scheduling of one more process on a shared machine stay well below this.
     constexpr double slack_ms = 1.0;
-    double own = number_at(timing, "p99");
-    if (number_at(p50, "ci_low") <= own + slack_ms && number_at(p50, "ci_high") >= -slack_ms)
+    double own = number_field(timing, "p99");
+    if (number_field(p50, "ci_low") <= own + slack_ms && number_field(p50, "ci_high") >= -slack_ms)
         return;
-    const auto& direct = member(e, "direct");
+    const auto& direct = field(e, "direct");
     out.push_back(
         fmt::format("the overhead p50 ({:+.3f} ms) is not the proxy's own time (Server-Timing p50 "
                     "{:.3f} ms, p99 {:.3f} ms): the difference arose outside the proxy, most often in "
                     "an upstream whose latency changed between windows (direct p50 {:.3f} ms, p99 "
                     "{:.3f} ms; one past its capacity queues); a lower -rate or a longer run tells "
                     "them apart",
-                    number_at(p50, "value"), number_at(timing, "p50"), own,
-                    number_at(direct, "p50_latency_ms"), number_at(direct, "p99_latency_ms")));
+                    number_field(p50, "value"), number_field(timing, "p50"), own,
+                    number_field(direct, "p50_latency_ms"), number_field(direct, "p99_latency_ms")));
 }
 
 // A server that used a whole core while its median latency rose far above its fastest answer is
@@ -68,11 +50,11 @@ void overhead_notes(const json& e, std::vector<std::string>& out)
 // gets less than the whole core (LiteLLM, saturated, 89% beside a fuzzing run).
 void saturation_note(const json& side, const char* what, std::vector<std::string>& out)
 {
-    const auto& cpu = member(side, "server_cpu_percent");
+    const auto& cpu = field(side, "server_cpu_percent");
     if (!cpu.is_object())
         return;
-    double busy = number_at(cpu, "avg"), p50 = number_at(side, "p50_latency_ms"),
-           fastest = number_at(side, "min_latency_ms");
+    double busy = number_field(cpu, "avg"), p50 = number_field(side, "p50_latency_ms"),
+           fastest = number_field(side, "min_latency_ms");
     if (busy < 80.0 || p50 <= 1.5 * fastest + 1.0)
         return;
     out.push_back(
@@ -80,7 +62,7 @@ void saturation_note(const json& side, const char* what, std::vector<std::string
                     "was far above its fastest answer ({:.3f} ms): it is likely past its capacity at "
                     "this rate, and its latency here is mostly its queue; a lower -rate measures it "
                     "unloaded",
-                    what, number_at(side, "server_pid"), busy, p50, fastest));
+                    what, number_field(side, "server_pid"), busy, p50, fastest));
 }
 
 } // namespace
@@ -90,7 +72,7 @@ std::vector<std::string> result_notes(const json& entry)
     std::vector<std::string> out;
     overhead_notes(entry, out);
     saturation_note(entry, "server", out);
-    saturation_note(member(entry, "direct"), "direct target", out);
+    saturation_note(field(entry, "direct"), "direct target", out);
     return out;
 }
 
