@@ -125,6 +125,12 @@ task<exchange_result> exchange(request_state& rs, upstream_connection& up, std::
         pending_head = {};
         if (body_done)
             break;
+        // The rest is streamed: what was held cannot be sent twice any more, and the next
+        // pieces need no more than an ordinary piece.
+        if (rs.held_for_retry > 0) {
+            rs.give_back_held();
+            rs.ensure_piece();
+        }
         len = 0;
         auto rej = take_buffered_body(rs, len);
         if (!rej && !rs.req_body_done && len < rs.piece_cap)
@@ -380,6 +386,7 @@ task<bool> forward(request_state& rs, std::size_t first_len)
         }
         break;
     }
+    rs.give_back_held(); // past the response head, nothing is sent again
 
     const auto& res = rs.s->res;
     const bool upstream_keep_alive = res.keep_alive() && r.framing.kind != http1::framing::until_close;

@@ -132,6 +132,15 @@ struct request_state
     void install_held(std::size_t size, std::size_t keep, std::uint64_t from_budget);
     // Frees the piece after a request and gives back what it took from the budget.
     void release_piece();
+    // Once the body can no longer be sent again (its rest is streamed, or the response head has
+    // come), a held buffer is freed and its bytes go back to the budget: a long generation
+    // behind a large prompt must not keep them from other requests for minutes. The next
+    // ensure_piece() makes an ordinary piece.
+    void give_back_held()
+    {
+        if (held_for_retry > 0)
+            release_piece();
+    }
 };
 
 // Starts watching the client socket for a close while the upstream works (see client_watch). The

@@ -84,6 +84,31 @@ std::string chunked_post(std::size_t size)
     return req + "0\r\n\r\n";
 }
 
+void send_whole(int fd, const std::string& bytes)
+{
+    for (std::size_t at = 0; at < bytes.size();) {
+        auto n = ::send(fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+        REQUIRE(n > 0);
+        at += static_cast<std::size_t>(n);
+    }
+}
+
+// Reads from fd until `marker` has arrived, the peer closes, or 3 s pass; returns what came.
+std::string read_until(int fd, const std::string& marker)
+{
+    std::string got;
+    timeval tv{3, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[4096];
+    while (got.find(marker) == std::string::npos) {
+        auto n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0)
+            break;
+        got.append(buf, static_cast<std::size_t>(n));
+    }
+    return got;
+}
+
 // After one request retried on a fresh connection: two upstream connections, one retry
 // counted, and nothing left held for a retry.
 void check_retried_once(const proxy_proc& p, const raw_upstream& up)
@@ -186,7 +211,7 @@ TEST_CASE("a chunked body is held by growing its buffer up to --retry-body-max, 
 }
 
 TEST_CASE("a body held for a retry counts in proxy_retry_body_bytes until its request ends, however "
-          "it ends",
+          "it ends, when no response head came",
           "[integration][proxy]")
 {
     silent_upstream up;
@@ -197,11 +222,7 @@ TEST_CASE("a body held for a retry counts in proxy_retry_body_bytes until its re
     std::string req =
         "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
         "\r\n\r\n" + body;
-    for (std::size_t at = 0; at < req.size();) {
-        auto n = ::send(fd, req.data() + at, req.size() - at, MSG_NOSIGNAL);
-        REQUIRE(n > 0);
-        at += static_cast<std::size_t>(n);
-    }
+    send_whole(fd, req);
     std::string held;
     for (int i = 0; i < 200 && held != "proxy_retry_body_bytes 300000"; ++i) {
         std::this_thread::sleep_for(10ms);
@@ -215,6 +236,59 @@ TEST_CASE("a body held for a retry counts in proxy_retry_body_bytes until its re
         held = metric_line(p.admin, "proxy_retry_body_bytes ");
     }
     CHECK(held == "proxy_retry_body_bytes 0");
+}
+
+TEST_CASE("a held body goes back to the budget once it cannot be sent again: when the response head "
+          "comes, and when a chunked body outgrows --retry-body-max and its rest is streamed",
+          "[integration][proxy]")
+{
+    // A long generation behind a large prompt must not keep the prompt's bytes from other
+    // requests: the old code held them until the response ended.
+    SECTION("a held body, while its response streams")
+    {
+        std::atomic<bool> finish{false};
+        raw_upstream up([&](int fd, int) {
+            raw_upstream::read_request(fd);
+            raw_upstream::send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n");
+            for (int i = 0; i < 500 && !finish; ++i)
+                std::this_thread::sleep_for(10ms);
+            raw_upstream::send_all(fd, "4\r\nlast\r\n0\r\n\r\n");
+        });
+        proxy_proc p("bifrost", up.url());
+        int fd = connect_to(p.port);
+        REQUIRE(fd >= 0);
+        send_whole(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                       "Content-Length: 300000\r\n\r\n" +
+                           std::string(300'000, 'x'));
+        auto so_far = read_until(fd, "first");
+        REQUIRE(so_far.find("first") != std::string::npos); // the response streams, unfinished
+        CHECK(metric_line(p.admin, "proxy_retry_body_bytes ") == "proxy_retry_body_bytes 0");
+        finish = true;
+        auto rest = read_until(fd, "0\r\n\r\n");
+        CHECK((so_far + rest).find("last") != std::string::npos);
+        ::close(fd);
+    }
+    SECTION("a chunked body past --retry-body-max 200000, while its rest is streamed")
+    {
+        std::atomic<std::size_t> received{0};
+        raw_upstream up([&](int fd, int) {
+            char buf[16384];
+            timeval tv{3, 0};
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+                received += static_cast<std::size_t>(n);
+        });
+        proxy_proc p("bifrost", up.url(), {"--retry-body-max", "200000"});
+        int fd = connect_to(p.port);
+        REQUIRE(fd >= 0);
+        auto whole = chunked_post(400'000);
+        send_whole(fd, whole.substr(0, whole.size() - 5)); // all but the last chunk: the body goes on
+        for (int i = 0; i < 300 && received < 350'000; ++i)
+            std::this_thread::sleep_for(10ms);
+        REQUIRE(received >= 350'000); // past the held 200,000 bytes: streamed
+        CHECK(metric_line(p.admin, "proxy_retry_body_bytes ") == "proxy_retry_body_bytes 0");
+        ::close(fd);
+    }
 }
 
 TEST_CASE("a request too large to retry is never sent on a pooled connection the upstream has closed",
