@@ -19,10 +19,11 @@ using error = std::string;
 const std::set<std::string, std::less<>> bool_flags = {"ramp-up",  "big-payload", "debug", "stream",
                                                        "find-max", "json",        "quiet"};
 const std::set<std::string, std::less<>> value_flags = {
-    "rate",   "users",    "duration",    "timeout",     "output",       "cooldown",       "provider",
-    "model",  "suffix",   "prompt-file", "path",        "request-type", "host",           "ramp-up-duration",
-    "direct", "url",      "header",      "connections", "warmup",       "report",         "slo",
-    "seed",   "env-file", "log-level",   "threads",     "window",       "late-threshold", "ca-file"};
+    "rate",    "users",    "duration",    "timeout",     "output",       "cooldown",       "provider",
+    "model",   "suffix",   "prompt-file", "path",        "request-type", "host",           "ramp-up-duration",
+    "direct",  "url",      "header",      "connections", "warmup",       "report",         "slo",
+    "seed",    "env-file", "log-level",   "threads",     "window",       "late-threshold", "ca-file",
+    "baseline"};
 
 std::optional<bool> parse_bool(std::string_view v)
 {
@@ -94,7 +95,13 @@ error apply(config& c, const std::string& name, const std::string& v, std::set<s
         c.rate = *n;
     } else if (name == "users")
         return count(c.users);
-    else if (name == "connections")
+    else if (name == "baseline") {
+        auto n = parse_uint(v);
+        if (!n || *n > max_baseline_requests)
+            return "-baseline: '" + v + "' is not a whole number between 0 and " +
+                   std::to_string(max_baseline_requests);
+        c.baseline = static_cast<unsigned>(*n);
+    } else if (name == "connections")
         return count(c.connections);
     else if (name == "threads")
         return count(c.threads);
@@ -278,6 +285,7 @@ load:    -rate R (open loop, req/s; default 100) | -users N (closed loop)  -dura
          -timeout 30s  -connections 256  -threads 1  -ramp-up [-ramp-up-duration 10s]  -cooldown 5s
          -window D (overhead alternation; default -duration/20, within 100ms-1s)
          -late-threshold 1ms (a send later than this is late)
+         -baseline 10 (sequential requests to each target before the load: its latency alone; 0 = none)
 payload: -request-type chat|embedding  -model M  -big-payload  -prompt-file F  -stream
 search:  -find-max -slo MS  -seed N
 output:  -output results.json  -report FILE.html  -json  -quiet  -debug  -log-level L  -env-file .env

@@ -45,6 +45,9 @@ struct config
     // [100 ms, 1 s] (default_window).
     std::chrono::nanoseconds window = std::chrono::seconds(1);
     std::chrono::nanoseconds late_threshold = std::chrono::milliseconds(1); // open loop: a send later is late
+    // Sequential requests to each target before the load (0 = none): each target's latency
+    // alone, against which its latency under load shows queueing (result_notes).
+    unsigned baseline = 10;
 
     // Payload.
     request_kind kind = request_kind::chat;
@@ -69,6 +72,8 @@ struct config
 
     bool open_loop() const { return users == 0; }
 };
+
+inline constexpr unsigned max_baseline_requests = 1000;
 
 // Returns the config or one line describing the first problem. Never exits, never reads files.
 std::variant<config, std::string> parse_args(const std::vector<std::string>& args);

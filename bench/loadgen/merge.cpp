@@ -146,6 +146,27 @@ bool merge_side_histograms(json& a, const json& b, const common::histogram& late
     return true;
 }
 
+// The "baseline" blocks of one side in two runs: their histograms merge, so the merged p50 is that
+// of all the sequential requests. When one run has none (-baseline 0, older files) the merged side
+// has none either: one run's baseline does not stand for the union.
+std::optional<json> merge_baseline(const json& a, const json& b, std::string& error)
+{
+    for (const auto* side : {&a, &b})
+        if (!side->is_null() && !side->is_object())
+            throw malformed_field("\"baseline\" is not an object");
+    if (!a.is_object() || !b.is_object())
+        return json(nullptr);
+    auto x = from_compact_json(field(a, "latency"), error);
+    auto y = from_compact_json(field(b, "latency"), error);
+    if (!x || !y) {
+        error = "baseline: " + error;
+        return std::nullopt;
+    }
+    x->merge(*y);
+    auto requests = count(a, "requests") + count(b, "requests");
+    return baseline_json(std::max(requests, x->count()), x->count(), *x);
+}
+
 // Merges the counting and latency fields of two target blocks; `ha`/`hb` are their histograms.
 std::optional<json> merge_block(json a, const json& b, const json& ha, const json& hb, json& merged_hist,
                                 std::string& error)
@@ -182,6 +203,10 @@ std::optional<json> merge_block(json a, const json& b, const json& ha, const jso
     if (!timeline)
         return std::nullopt;
     a["timeline"] = std::move(*timeline);
+    auto baseline = merge_baseline(field(a, "baseline"), field(b, "baseline"), error);
+    if (!baseline)
+        return std::nullopt;
+    a["baseline"] = std::move(*baseline);
     if (!merge_side_histograms(a, b, *x, error))
         return std::nullopt;
     return a;

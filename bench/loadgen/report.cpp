@@ -156,6 +156,7 @@ json config_json(const run_summary& s)
             {"threads", c.threads},
             {"window_s", std::chrono::duration<double>(c.window).count()},
             {"late_threshold_ms", std::chrono::duration<double, std::milli>(c.late_threshold).count()},
+            {"baseline_requests", c.baseline},
             {"request_type", c.kind == request_kind::chat ? "chat" : "embedding"},
             {"model", s.effective_model},
             {"big_payload", c.big_payload},
@@ -186,6 +187,8 @@ json build_entry(const run_summary& s)
     e["target"] = s.targets[0].url;
     e["timestamp"] = now_rfc3339();
     e.update(memory_fields(s.server));
+    auto baseline = [&s](std::size_t t) { return t < s.baselines.size() ? s.baselines[t] : json(nullptr); };
+    e["baseline"] = baseline(0);
     e["histogram"] = main.latency.to_json();
     e["direct"] = nullptr;
     e["direct_histogram"] = nullptr;
@@ -196,6 +199,7 @@ json build_entry(const run_summary& s)
         json dj = target_fields(s, 1);
         dj["target"] = s.targets[1].url;
         dj.update(memory_fields(s.direct_server));
+        dj["baseline"] = baseline(1);
         e["direct"] = dj;
         e["direct_histogram"] = d.latency.to_json();
         auto pairs = window_pairs(s);
@@ -306,6 +310,19 @@ std::string format_table(const std::string& key, const json& e)
     drop_row(key, e);
     if (e.contains("direct") && e["direct"].is_object())
         drop_row("  direct", e["direct"]);
+    // Each side's latency alone, the reference its p50 under load is read against.
+    auto baseline_row = [&](const std::string& name, const json& j) {
+        if (!j.contains("baseline") || !j["baseline"].is_object())
+            return;
+        const auto& b = j["baseline"];
+        out +=
+            fmt::format("{:<10} alone: p50 {:.3f} ms (min {:.3f}, max {:.3f}) over {} sequential requests "
+                        "before the load\n",
+                        name, num(b["p50_ms"]), num(b["min_ms"]), num(b["max_ms"]), b.value("succeeded", 0));
+    };
+    baseline_row(key, e);
+    if (e.contains("direct") && e["direct"].is_object())
+        baseline_row("  direct", e["direct"]);
     if (e.contains("overhead") && e["overhead"].is_object()) {
         const auto& o = e["overhead"];
         out += fmt::format("overhead (proxy - direct, 95% CI over {} window pairs):", o.value("windows", 0));

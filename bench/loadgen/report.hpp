@@ -22,6 +22,7 @@ struct run_summary
     run_output out;
     std::optional<common::process_usage> server;        // listening on the target port
     std::optional<common::process_usage> direct_server; // listening on the direct port
+    std::vector<nlohmann::json> baselines;              // per target: baseline_json, or null (-baseline 0)
     bool proxied = false; // the target is the proxy (a provider, not mock or -url)
     std::string effective_model;
 };

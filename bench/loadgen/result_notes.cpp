@@ -4,6 +4,7 @@
 #include "bench/loadgen/json_fields.hpp"
 #include "bench/loadgen/overhead.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace loadgen {
@@ -42,14 +43,41 @@ void overhead_notes(const json& e, std::vector<std::string>& out)
                     number_field(direct, "p50_latency_ms"), number_field(direct, "p99_latency_ms")));
 }
 
-// A server that used a whole core while its median latency rose far above its fastest answer is
-// most likely past its capacity: its latency here is mostly time in its own queue. Single-threaded
-// servers (LiteLLM's Python worker, Portkey's Node) reach this at rates a Go or C++ one does not:
-// on this project's two-core machine, LiteLLM in front of mock-llm at 50 req/s (the quick start).
-// 80%, not 100%: a saturated single-threaded server that shares its core with another busy process
-// gets less than the whole core (LiteLLM, saturated, 89% beside a fuzzing run).
+// A side whose median under load rose far above its median alone (the "baseline": sequential
+// requests before the load) waited in a queue for most of it: its latency here says how loaded it
+// was, not what a request costs, and an overhead taken against it mostly measures how that queue
+// moved between windows. Twice, plus 1 ms: far beyond what ten samples of a steady server vary by.
+// Whatever queued (a single-threaded server at its core's limit, a pool of workers, a rate limiter),
+// the comparison with itself alone shows it.
+void queue_note(const json& side, const json& baseline, const char* what, std::vector<std::string>& out)
+{
+    double p50 = number_field(side, "p50_latency_ms"), alone = number_field(baseline, "p50_ms");
+    if (p50 <= 2.0 * alone + 1.0)
+        return;
+    const auto& cpu = field(side, "server_cpu_percent");
+    std::string busy = cpu.is_object()
+                           ? fmt::format(", its process (pid {:.0f}) using {:.0f}% of a CPU core",
+                                         number_field(side, "server_pid"), number_field(cpu, "avg"))
+                           : std::string();
+    out.push_back(fmt::format(
+        "the {}'s p50 under load ({:.3f} ms) was {:.1f}x its p50 alone ({:.3f} ms over "
+        "{:.0f} sequential requests before the load){}: at this rate it queues, and its "
+        "latency here is mostly waiting; a lower -rate measures it closer to unloaded",
+        what, p50, p50 / std::max(alone, 0.001), alone, number_field(baseline, "succeeded"), busy));
+}
+
+// Without a baseline (-baseline 0, or files from before it): a server that used a whole core while
+// its median latency rose far above its fastest answer is most likely past its capacity.
+// Single-threaded servers (LiteLLM's Python worker, Portkey's Node) reach this at rates a Go or
+// C++ one does not: on this project's two-core machine, LiteLLM in front of mock-llm at 50 req/s
+// (the quick start). 80%, not 100%: a saturated single-threaded server that shares its core with
+// another busy process gets less than the whole core (LiteLLM, saturated, 89% beside a fuzzing run).
 void saturation_note(const json& side, const char* what, std::vector<std::string>& out)
 {
+    if (const auto& baseline = field(side, "baseline"); baseline.is_object()) {
+        queue_note(side, baseline, what, out);
+        return;
+    }
     const auto& cpu = field(side, "server_cpu_percent");
     if (!cpu.is_object())
         return;

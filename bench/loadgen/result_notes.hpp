@@ -14,8 +14,9 @@ namespace loadgen {
 //  - the overhead interval comes from fewer than min_pairs_for_interval window pairs;
 //  - the overhead p50 interval lies over 1 ms away from the proxy's own time (its Server-Timing,
 //    present when the candidate is this project's proxy), so the difference arose elsewhere;
-//  - the candidate's, then the direct target's, sampled process used at least 80% of a core while
-//    its p50 was over 1.5x its fastest answer (plus 1 ms): likely past its capacity.
+//  - the candidate's, then the direct target's, p50 under load was over twice its p50 alone (its
+//    "baseline", plus 1 ms): it queued. Without a baseline: its sampled process used at least 80%
+//    of a core while its p50 was over 1.5x its fastest answer (plus 1 ms): likely past its capacity.
 // Fields absent, null or of the wrong type (a hand-edited or merged file) give no note.
 std::vector<std::string> result_notes(const nlohmann::json& entry);
 

@@ -106,6 +106,44 @@ private:
     bool stop_ = false;
 };
 
+// Each target's latency alone: -baseline requests one after another on one connection, before
+// the load, bounded by baseline_time_limit (and each by -timeout). A hosted model answering in
+// seconds gets fewer; a figure from fewer than 3 successes says too little and is left out.
+constexpr auto baseline_time_limit = std::chrono::seconds(5);
+constexpr std::uint64_t min_baseline_successes = 3;
+
+std::vector<json> measure_baselines(const config& c, const resolved_run& r)
+{
+    std::vector<json> out(r.targets.size(), json(nullptr));
+    if (c.baseline == 0)
+        return out;
+    for (std::size_t t = 0; t < r.targets.size(); ++t) {
+        run_plan p;
+        p.targets = {r.targets[t]};
+        p.open_loop = false;
+        p.users = 1;
+        p.requests_per_user = c.baseline;
+        p.connections = 1;
+        p.threads = 1;
+        p.duration = baseline_time_limit;
+        p.timeout = c.timeout;
+        p.window = baseline_time_limit;
+        p.stream = c.stream;
+        p.seed = c.seed;
+        auto run = run_load(p, nullptr);
+        const auto& st = run.rec.target(0);
+        if (st.ok < min_baseline_successes) {
+            spdlog::info("{}: baseline: {} of {} sequential requests succeeded; no baseline for it",
+                         r.targets[t].label, st.ok, st.sent);
+            continue;
+        }
+        out[t] = baseline_json(st.sent, st.ok, st.latency);
+        spdlog::info("{}: baseline p50 {:.3f} ms over {} sequential requests", r.targets[t].label,
+                     out[t]["p50_ms"].get<double>(), st.ok);
+    }
+    return out;
+}
+
 struct measured
 {
     run_summary summary;
@@ -113,7 +151,7 @@ struct measured
 };
 
 // One load run against resolved targets, with the servers sampled meanwhile.
-measured measure(const config& c, const resolved_run& r)
+measured measure(const config& c, const resolved_run& r, const std::vector<json>& baselines)
 {
     std::vector<std::unique_ptr<common::process_sampler>> samplers;
     for (std::size_t i = 0; i < r.targets.size(); ++i) {
@@ -138,6 +176,7 @@ measured measure(const config& c, const resolved_run& r)
     m.summary.targets = r.targets;
     m.summary.out = std::move(out);
     m.summary.proxied = r.proxied;
+    m.summary.baselines = baselines;
     m.summary.effective_model = r.model;
     for (std::size_t i = 0; i < samplers.size(); ++i) {
         if (!samplers[i])
@@ -164,7 +203,7 @@ bool meets_slo(const config& c, const json& e)
 }
 
 // -find-max: doubles the rate from -rate until the SLO breaks, then bisects (6 steps).
-measured find_max(const config& base, const resolved_run& r, json& trials)
+measured find_max(const config& base, const resolved_run& r, const std::vector<json>& baselines, json& trials)
 {
     config c = base;
     std::optional<measured> best;
@@ -178,7 +217,7 @@ measured find_max(const config& base, const resolved_run& r, json& trials)
         if (step > 0 && base.cooldown.count())
             std::this_thread::sleep_for(
                 std::min<std::chrono::nanoseconds>(base.cooldown, std::chrono::seconds(1)));
-        auto m = measure(c, r);
+        auto m = measure(c, r, baselines);
         bool ok = meets_slo(base, m.entry);
         trials.push_back({{"rate", c.rate},
                           {"achieved_rate", m.entry["achieved_rate"]},
@@ -294,7 +333,8 @@ session_result run_session(const config& c, const common::env_lookup& env, const
                      std::chrono::duration<double>(c.duration).count(), r.targets[0].url,
                      r.targets.size() > 1 ? " alternating with direct " + r.targets[1].url : "");
         json trials = json::array();
-        auto m = c.find_max ? find_max(c, r, trials) : measure(c, r);
+        auto baselines = measure_baselines(c, r);
+        auto m = c.find_max ? find_max(c, r, baselines, trials) : measure(c, r, baselines);
         if (c.find_max && m.entry.is_null() && any_success(trials)) {
             std::fprintf(stderr,
                          "bench: %s: find-max: no rate meets the SLO (p99 <= %g ms, < 0.1%% errors, rate "

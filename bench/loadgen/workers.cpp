@@ -208,21 +208,21 @@ private:
         give_back(t, conn);
     }
 
-    // Closed loop: user u starts after its ramp-up offset, then sends back to back until the end.
+    // Closed loop: user u starts at the run's start plus its ramp-up offset, then sends back to
+    // back until the end (or its -baseline count). Not before the start: a request sent in the
+    // lead time would be counted as warm-up, and a short run could record nothing.
     task<void> user(unsigned u)
     {
         net::steady_timer timer(ioc_);
-        if (plan_.ramp_up.count() > 0) {
-            timer.expires_at(start_ + plan_.ramp_up * u / std::max(1u, plan_.users));
-            co_await timer.async_wait(use_nothrow);
-        }
+        timer.expires_at(start_ + plan_.ramp_up * u / std::max(1u, plan_.users));
+        co_await timer.async_wait(use_nothrow);
         std::vector<connection*> conns;
         for (std::size_t t = 0; t < plan_.targets.size(); ++t)
             conns.push_back(take_connection(t));
         request_buffer request;
         for (std::uint64_t n = 0;; ++n) {
             auto before = clock::now();
-            if (before >= end_)
+            if (before >= end_ || (plan_.requests_per_user > 0 && n >= plan_.requests_per_user))
                 break;
             auto t = target_at(before);
             plan_.targets[t].builder->build((std::uint64_t{u} << 32) | n, unix_ms(), request);

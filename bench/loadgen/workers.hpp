@@ -32,7 +32,8 @@ struct run_plan
     bool open_loop = true;
     double rate = 0;
     unsigned users = 0;
-    std::chrono::nanoseconds ramp_up{}; // 0 = none
+    std::uint64_t requests_per_user = 0; // closed loop: each user stops after this many (0 = at the end)
+    std::chrono::nanoseconds ramp_up{};  // 0 = none
     std::chrono::nanoseconds warmup{};
     std::chrono::nanoseconds duration{};
     std::chrono::nanoseconds timeout{};

@@ -100,6 +100,39 @@ TEST_CASE("overhead mode finds the latency one target adds", "[integration][load
     CHECK(e["direct"]["requests"].get<int>() > 100);
     CHECK(e["requests"].get<int>() > 100);
     CHECK(e["direct"]["server_pid"] == fast.proc.pid());
+    // Each side alone first (-baseline, 10 by default): the "proxy" mock's 5 ms, the direct one's
+    // fraction of a millisecond; neither queues at 200 req/s, so no note.
+    REQUIRE(e["baseline"].is_object());
+    CHECK(e["baseline"]["requests"] == 10);
+    CHECK(e["baseline"]["succeeded"] == 10);
+    CHECK(e["baseline"]["p50_ms"].get<double>() == Approx(5.0).margin(1.5));
+    REQUIRE(e["direct"]["baseline"].is_object());
+    CHECK(e["direct"]["baseline"]["p50_ms"].get<double>() < 2.0);
+    for (const auto& note : e["notes"]) // only the thin interval of this short run
+        CHECK_THAT(note.get<std::string>(), Catch::StartsWith("4 window pairs are too few"));
+    std::remove(out.c_str());
+}
+
+TEST_CASE("a target whose latency under load is far above its latency alone gets a note",
+          "[integration][loadgen]")
+{
+    // Answers in 20 ms on 2 connections (100 req/s at most) and is offered 150: its queue grows
+    // for the whole second, up to about 100 ms. Alone, one request after another, it takes 20 ms.
+    auto mock = start_mock({"--latency", "20ms"});
+    auto out = temp_file("queue.json");
+    auto r = run_bench({"-provider", "mock", "-rate", "150", "-duration", "1", "-connections", "2",
+                        "-baseline", "5", "-output", out, "-log-level", "warn"},
+                       {{"MOCK_PORT", std::to_string(mock.port)}});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto e = read_json(out)["mock"];
+    CHECK(e["baseline"]["requests"] == 5);
+    CHECK(e["baseline"]["p50_ms"].get<double>() < 30.0);
+    CHECK(e["p50_latency_ms"].get<double>() > 41.0);
+    CHECK(r.output.find("note: the server's p50 under load (") != std::string::npos);
+    CHECK(r.output.find("over 5 sequential requests before the load), its process (pid " +
+                        std::to_string(mock.proc.pid())) != std::string::npos);
+    REQUIRE(e["notes"].size() == 1);
     std::remove(out.c_str());
 }
 
@@ -107,12 +140,14 @@ TEST_CASE("closed loop with users", "[integration][loadgen]")
 {
     auto mock = start_mock({"--latency", "2ms"});
     auto out = temp_file("closed.json");
-    auto r = run_bench({"-provider", "mock", "-users", "4", "-duration", "1", "-output", out, "-quiet"},
-                       {{"MOCK_PORT", std::to_string(mock.port)}});
+    auto r = run_bench(
+        {"-provider", "mock", "-users", "4", "-duration", "1", "-baseline", "0", "-output", out, "-quiet"},
+        {{"MOCK_PORT", std::to_string(mock.port)}});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     auto e = read_json(out)["mock"];
     CHECK(e["mode"] == "closed");
+    CHECK(e["baseline"].is_null()); // -baseline 0
     CHECK(e["rate"] == 0.0);
     // 4 users, ~2 ms per request: up to ~2000 in one second, at least a few hundred on a busy box.
     CHECK(e["requests"].get<int>() > 200);

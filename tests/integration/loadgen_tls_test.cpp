@@ -126,8 +126,9 @@ TEST_CASE("bench drives an HTTPS target verified with -ca-file or SSL_CERT_FILE"
     CHECK(e["success_rate"] == 100.0);
     CHECK(e["target"].get<std::string>().starts_with("https://127.0.0.1:"));
     CHECK(e["config"]["ca_file"] == p.ca);
+    CHECK(e["baseline"]["succeeded"] == 10); // over TLS too, before the load
     auto stats = tls_stats(mock.m.port);
-    CHECK(stats["requests"]["chat/completions"]["200"] == 50);
+    CHECK(stats["requests"]["chat/completions"]["200"] == 50 + 10);
 
     // The system store as OpenSSL finds it: SSL_CERT_FILE names the CA instead of -ca-file.
     std::remove(out.c_str());
@@ -139,10 +140,11 @@ TEST_CASE("bench drives an HTTPS target verified with -ca-file or SSL_CERT_FILE"
     e = read_json(out)["url"];
     CHECK(e["success_rate"] == 100.0);
     CHECK(e["requests"].get<int>() > 50);
-    // Keep-alive: the probe's connection, one per user whatever the request count, this /stats.
+    // Keep-alive: the probe's connection, the baseline's one, one per user whatever the request
+    // count, this /stats.
     auto before = stats["accepted_connections"].get<int>();
     stats = tls_stats(mock.m.port);
-    CHECK(stats["accepted_connections"].get<int>() - before == 1 + 2 + 1);
+    CHECK(stats["accepted_connections"].get<int>() - before == 1 + 1 + 2 + 1);
     std::remove(out.c_str());
 }
 
@@ -176,10 +178,14 @@ TEST_CASE("overhead mode with an HTTPS upstream: proxy vs direct (-direct auto)"
     CHECK(e["success_rate"] == 100.0);
     REQUIRE(e["overhead"].is_object());
     CHECK(e["overhead"]["windows"].get<int>() >= 2);
-    // Every request reached the mock: the proxy's (relayed over TLS) and bench's direct ones.
+    // Every request reached the mock: the proxy's (relayed over TLS) and bench's direct ones, each
+    // side's ten sequential baseline requests included.
+    REQUIRE(e["baseline"].is_object());
+    REQUIRE(e["direct"]["baseline"].is_object());
     auto stats = tls_stats(mock.m.port);
     CHECK(stats["requests"]["chat/completions"]["200"] ==
-          e["requests"].get<int>() + e["direct"]["requests"].get<int>());
+          e["requests"].get<int>() + e["direct"]["requests"].get<int>() +
+              e["baseline"]["requests"].get<int>() + e["direct"]["baseline"]["requests"].get<int>());
     std::remove(out.c_str());
 }
 

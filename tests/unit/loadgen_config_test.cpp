@@ -173,3 +173,15 @@ TEST_CASE("window: ten pairs per run by default, within 100 ms and 1 s, or as gi
     CHECK(ok({"-window", "50ms", "-duration", "5s"}).window == 50ms); // in either order
     CHECK(loadgen::default_window(2s) / 100ms == 1);
 }
+
+TEST_CASE("baseline: ten sequential requests by default, 0 turns it off, bad counts refused",
+          "[unit][loadgen][config]")
+{
+    CHECK(ok({}).baseline == 10);
+    CHECK(ok({"-baseline", "0"}).baseline == 0);
+    CHECK(ok({"--baseline=25"}).baseline == 25);
+    CHECK(ok({"-baseline", "1000"}).baseline == 1000);
+    CHECK(bad({"-baseline", "1001"}) == "-baseline: '1001' is not a whole number between 0 and 1000");
+    CHECK(bad({"-baseline", "-1"}).find("-baseline") != std::string::npos);
+    CHECK(bad({"-baseline", "ten"}).find("-baseline") != std::string::npos);
+}

@@ -4,6 +4,7 @@
 #include "bench/loadgen/histogram_codec.hpp"
 #include "bench/loadgen/merge.hpp"
 #include "bench/loadgen/report.hpp"
+#include "bench/loadgen/result_blocks.hpp"
 
 #include <catch2/catch.hpp>
 #include <random>
@@ -56,6 +57,14 @@ json entry_at_40(std::uint32_t windows, std::uint64_t jitter_seed)
     loadgen::config c;
     c.rate = 40;
     return loadgen::build_entry(synthetic(c, windows, 40, jitter_seed));
+}
+
+// A baseline block of `n` sequential successes taking `ms` milliseconds each.
+json baseline_of(std::uint64_t n, double ms)
+{
+    common::histogram h;
+    h.record(static_cast<std::uint64_t>(ms * 1e6), n);
+    return loadgen::baseline_json(n, n, h);
 }
 
 } // namespace
@@ -481,4 +490,85 @@ TEST_CASE("results entries carry their notes and a merge writes those of the uni
     CHECK(e["overhead"]["windows"] == 10);
     CHECK(e["notes"] == json::array()); // two thin runs, one interval from enough pairs
     CHECK(entry_at_40(20, 1)["notes"] == json::array());
+}
+
+TEST_CASE("with a baseline, the table says when a side's p50 under load is far above its p50 alone",
+          "[unit][loadgen][results]")
+{
+    auto e = entry_at_40(20, 1);
+    auto& d = e["direct"];
+    d["baseline"] = baseline_of(10, 12.0);
+    CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("note:"));
+    CHECK_THAT(loadgen::format_table("litellm", e), Catch::Contains("  direct   alone: p50 12.0") &&
+                                                        Catch::Contains("over 10 sequential requests"));
+    // The quick start's LiteLLM at 50 req/s: p50 75 ms under load, about 12 ms alone.
+    d["p50_latency_ms"] = 75.0;
+    d["server_pid"] = 11667;
+    d["server_cpu_percent"] = {{"avg", 91.2}, {"peak", 101.0}};
+    auto table = loadgen::format_table("litellm", e);
+    CHECK_THAT(table, Catch::Contains("note: the direct target's p50 under load (75.000 ms) was 6.2x its p50 "
+                                      "alone (12.0"));
+    CHECK_THAT(table, Catch::Contains("over 10 sequential requests before the load), its process (pid 11667) "
+                                      "using 91% of a CPU core: at this rate it queues"));
+    CHECK_THAT(table, !Catch::Contains("past its capacity")); // the baseline replaces the CPU heuristic
+    // A server on several cores, or one not sampled (remote): the queue shows all the same.
+    d["server_cpu_percent"] = nullptr;
+    CHECK_THAT(loadgen::format_table("litellm", e),
+               Catch::Contains("before the load): at this rate it queues"));
+    // Within twice its p50 alone plus 1 ms: no note, although a whole core was busy and the p50 is
+    // far above the fastest answer (the heuristic used without a baseline would have spoken).
+    d["p50_latency_ms"] = 24.9;
+    d["min_latency_ms"] = 2.0;
+    d["server_cpu_percent"] = {{"avg", 96.0}, {"peak", 100.0}};
+    CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("note:"));
+    d["baseline"] = nullptr; // -baseline 0: the heuristic again
+    CHECK_THAT(loadgen::format_table("litellm", e), Catch::Contains("past its capacity"));
+    // The candidate's own baseline, named "server".
+    e["baseline"] = baseline_of(10, 1.0);
+    e["p50_latency_ms"] = 40.0;
+    CHECK_THAT(loadgen::format_table("litellm", e),
+               Catch::Contains("note: the server's p50 under load (40.000 ms)"));
+}
+
+TEST_CASE("merge: baselines merge their histograms, and one run without one leaves none",
+          "[unit][loadgen][results]")
+{
+    auto a = entry_at_40(10, 1);
+    auto b = entry_at_40(10, 2);
+    a["baseline"] = baseline_of(10, 1.0);
+    b["baseline"] = baseline_of(30, 2.0);
+    a["direct"]["baseline"] = baseline_of(10, 0.5);
+    b["direct"]["baseline"] = baseline_of(10, 0.5);
+    std::string error;
+    auto merge = [&](const json& x, const json& y) {
+        error.clear();
+        return loadgen::merge_results({json{{"bifrost", x}}, json{{"bifrost", y}}}, error);
+    };
+    auto m = merge(a, b);
+    INFO(error);
+    REQUIRE(m);
+    const auto& e = (*m)["bifrost"];
+    CHECK(e["baseline"]["requests"] == 40);
+    CHECK(e["baseline"]["succeeded"] == 40);
+    CHECK(e["baseline"]["p50_ms"].get<double>() == Approx(2.0).epsilon(0.01)); // 30 of the 40 took 2 ms
+    CHECK(e["baseline"]["min_ms"].get<double>() == Approx(1.0).epsilon(0.01));
+    CHECK(e["direct"]["baseline"]["succeeded"] == 20);
+    CHECK(merge(e, e)); // a merged entry merges again
+
+    auto without = b;
+    without["baseline"] = nullptr;       // -baseline 0
+    without["direct"].erase("baseline"); // older files
+    m = merge(a, without);
+    REQUIRE(m);
+    CHECK((*m)["bifrost"]["baseline"].is_null());
+    CHECK((*m)["bifrost"]["direct"]["baseline"].is_null());
+
+    auto broken = a;
+    broken["baseline"] = "fast";
+    CHECK_FALSE(merge(broken, b));
+    CHECK(error.find("\"baseline\" is not an object") != std::string::npos);
+    broken = a;
+    broken["direct"]["baseline"]["latency"] = "garbled";
+    CHECK_FALSE(merge(broken, b));
+    CHECK(error.find("baseline: ") != std::string::npos);
 }

@@ -92,6 +92,7 @@ TEST_CASE("an entry has every field of the agreed schema", "[unit][loadgen][resu
                    "proxy_process",
                    "histogram",
                    "direct_histogram",
+                   "baseline",
                    "config"})
         CHECK(e.contains(k));
     CHECK(e["format_version"] == 2);
@@ -111,8 +112,11 @@ TEST_CASE("an entry has every field of the agreed schema", "[unit][loadgen][resu
     CHECK(e["timeline"][0].contains("errors"));
     CHECK(e["stream"].is_null());
     REQUIRE(e["direct"].is_object());
-    for (auto k : {"p50_latency_ms", "percentiles", "timeline", "target", "server_peak_memory_mb"})
+    for (auto k :
+         {"p50_latency_ms", "percentiles", "timeline", "target", "server_peak_memory_mb", "baseline"})
         CHECK(e["direct"].contains(k));
+    CHECK(e["baseline"].is_null()); // no baseline measured (-baseline 0)
+    CHECK(e["config"]["baseline_requests"] == 10);
     REQUIRE(e["overhead"].is_object());
     CHECK(e["overhead"]["windows"] == 2);
     CHECK(e["overhead"]["p50_ms"]["value"].get<double>() == Approx(1.0).margin(0.05));

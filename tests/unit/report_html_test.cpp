@@ -435,3 +435,20 @@ TEST_CASE("report: what a figure cannot say by itself is written above the chart
     CHECK(page.find("<li>the direct target (pid 11667) used 96% of a CPU core") != std::string::npos);
     CHECK(count(page, "<span class=\"ci\">2 notes</span>") == 1); // in the comparison table's row
 }
+
+TEST_CASE("report: each side's latency alone, and the queue it shows", "[unit][report]")
+{
+    auto results = load_fixture("report_two_providers.json");
+    auto& e = results.begin().value();
+    REQUIRE(e["direct"].is_object());
+    CHECK(loadgen::render_html_report(results).find("not measured") != std::string::npos); // no baseline
+    e["direct"]["baseline"] = {{"requests", 10}, {"succeeded", 10}, {"p50_ms", 12.0},
+                               {"min_ms", 11.8}, {"max_ms", 12.6},  {"latency", nullptr}};
+    e["direct"]["p50_latency_ms"] = 75.0;
+    const std::string page = loadgen::render_html_report(results);
+    check_markup_whitelist(page);
+    CHECK(page.find("(direct: p50 12.0") != std::string::npos);
+    CHECK(page.find("ms over 10 sequential requests)") != std::string::npos);
+    CHECK(page.find("<li>the direct target&#39;s p50 under load (75.000 ms) was 6.2x its p50 alone") !=
+          std::string::npos);
+}

@@ -288,6 +288,17 @@ std::string error_latency(const json& side)
            number(get_number(*x, "max_ms"), 3) + " ms";
 }
 
+// The latency alone (-baseline: sequential requests before the load), against which the latency
+// under load shows queueing; "not measured" without one.
+std::string latency_alone(const json& side)
+{
+    const json* b = html::get_object(side, "baseline");
+    if (!b)
+        return "not measured";
+    return "p50 " + number(get_number(*b, "p50_ms"), 3) + " ms over " +
+           number(get_number(*b, "succeeded"), 0) + " sequential requests";
+}
+
 std::string meta(const json& r, const json* direct)
 {
     auto str = [](const json& o, const char* k) { return escape(html::get_string(o, k).value_or("n/a")); };
@@ -309,6 +320,8 @@ std::string meta(const json& r, const json* direct)
            html::term("drops", counts(r, "drop_reasons")) +
            html::term("non-2xx latency",
                       error_latency(r) + (direct ? " (direct: " + error_latency(*direct) + ")" : "")) +
+           html::term("latency alone",
+                      latency_alone(r) + (direct ? " (direct: " + latency_alone(*direct) + ")" : "")) +
            html::term("timestamp", str(r, "timestamp"));
     return out + "</dl>";
 }
