@@ -5,6 +5,7 @@
 #include "bench/loadgen/targets.hpp"
 #include "common/providers.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <fmt/format.h>
@@ -107,8 +108,10 @@ private:
 };
 
 // Each target's latency alone: -baseline requests one after another on one connection, before
-// the load, bounded by baseline_time_limit (and each by -timeout). A hosted model answering in
-// seconds gets fewer; a figure from fewer than 3 successes says too little and is left out.
+// the load. None starts after baseline_time_limit, and each is given at most that long (or
+// -timeout when shorter), so a target that hangs delays the run by 10 s at most. A hosted model
+// answering in seconds gets fewer; a figure from fewer than 3 successes says too little and is
+// left out.
 constexpr auto baseline_time_limit = std::chrono::seconds(5);
 constexpr std::uint64_t min_baseline_successes = 3;
 
@@ -126,15 +129,16 @@ std::vector<json> measure_baselines(const config& c, const resolved_run& r)
         p.connections = 1;
         p.threads = 1;
         p.duration = baseline_time_limit;
-        p.timeout = c.timeout;
+        p.timeout = std::min<std::chrono::nanoseconds>(c.timeout, baseline_time_limit);
         p.window = baseline_time_limit;
         p.stream = c.stream;
         p.seed = c.seed;
         auto run = run_load(p, nullptr);
         const auto& st = run.rec.target(0);
         if (st.ok < min_baseline_successes) {
-            spdlog::info("{}: baseline: {} of {} sequential requests succeeded; no baseline for it",
-                         r.targets[t].label, st.ok, st.sent);
+            spdlog::info("{}: baseline: {} of {} sequential requests succeeded, fewer than {}: no baseline "
+                         "for it",
+                         r.targets[t].label, st.ok, st.sent, min_baseline_successes);
             continue;
         }
         out[t] = baseline_json(st.sent, st.ok, st.latency);

@@ -136,6 +136,25 @@ TEST_CASE("a target whose latency under load is far above its latency alone gets
     std::remove(out.c_str());
 }
 
+TEST_CASE("a baseline of fewer than 3 successes is not written, and the run goes on",
+          "[integration][loadgen]")
+{
+    auto mock = start_mock();
+    auto out = temp_file("thin_baseline.json");
+    auto r = run_bench(
+        {"-provider", "mock", "-rate", "50", "-duration", "0.5", "-baseline", "2", "-output", out, "-quiet"},
+        {{"MOCK_PORT", std::to_string(mock.port)}});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find(
+              "mock: baseline: 2 of 2 sequential requests succeeded, fewer than 3: no baseline for it") !=
+          std::string::npos);
+    auto e = read_json(out)["mock"];
+    CHECK(e["baseline"].is_null());
+    CHECK(e["requests"] == 25);
+    std::remove(out.c_str());
+}
+
 TEST_CASE("closed loop with users", "[integration][loadgen]")
 {
     auto mock = start_mock({"--latency", "2ms"});
