@@ -49,21 +49,33 @@ void overhead_notes(const json& e, std::vector<std::string>& out)
 // moved between windows. Twice, plus 1 ms: far beyond what ten samples of a steady server vary by.
 // Whatever queued (a single-threaded server at its core's limit, a pool of workers, a rate limiter),
 // the comparison with itself alone shows it.
-void queue_note(const json& side, const json& baseline, const char* what, std::vector<std::string>& out)
+bool queued(const json& side)
 {
+    const auto& baseline = field(side, "baseline");
+    return baseline.is_object() &&
+           number_field(side, "p50_latency_ms") > 2.0 * number_field(baseline, "p50_ms") + 1.0;
+}
+
+// The direct target of an overhead run is the candidate's upstream: the candidate's requests wait
+// in its queue too, so its note speaks for both sides. The candidate's process may be idle meanwhile
+// (a proxy in front of a saturated LiteLLM used 1% of a core), and the CPU figure shows where the
+// queue is not.
+void queue_note(const json& side, const char* what, bool upstream, std::vector<std::string>& out)
+{
+    const auto& baseline = field(side, "baseline");
     double p50 = number_field(side, "p50_latency_ms"), alone = number_field(baseline, "p50_ms");
-    if (p50 <= 2.0 * alone + 1.0)
-        return;
     const auto& cpu = field(side, "server_cpu_percent");
     std::string busy = cpu.is_object()
                            ? fmt::format(", its process (pid {:.0f}) using {:.0f}% of a CPU core",
                                          number_field(side, "server_pid"), number_field(cpu, "avg"))
                            : std::string();
     out.push_back(fmt::format(
-        "the {}'s p50 under load ({:.3f} ms) was {:.1f}x its p50 alone ({:.3f} ms over "
-        "{:.0f} sequential requests before the load){}: at this rate it queues, and its "
-        "latency here is mostly waiting; a lower -rate measures it closer to unloaded",
-        what, p50, p50 / std::max(alone, 0.001), alone, number_field(baseline, "succeeded"), busy));
+        "the {}'s p50 under load ({:.3f} ms) was {:.1f}x its p50 alone ({:.3f} ms over {:.0f} sequential "
+        "requests before the load){}: at this rate {}; a lower -rate measures it closer to unloaded",
+        what, p50, p50 / std::max(alone, 0.001), alone, number_field(baseline, "succeeded"), busy,
+        upstream ? "requests queue there, and the latencies of both sides here are mostly waiting (the "
+                   "candidate's requests reach it too)"
+                 : "its requests queue (in it or behind it), and its latency here is mostly waiting"));
 }
 
 // Without a baseline (-baseline 0, or files from before it): a server that used a whole core while
@@ -74,10 +86,6 @@ void queue_note(const json& side, const json& baseline, const char* what, std::v
 // another busy process gets less than the whole core (LiteLLM, saturated, 89% beside a fuzzing run).
 void saturation_note(const json& side, const char* what, std::vector<std::string>& out)
 {
-    if (const auto& baseline = field(side, "baseline"); baseline.is_object()) {
-        queue_note(side, baseline, what, out);
-        return;
-    }
     const auto& cpu = field(side, "server_cpu_percent");
     if (!cpu.is_object())
         return;
@@ -99,8 +107,18 @@ std::vector<std::string> result_notes(const json& entry)
 {
     std::vector<std::string> out;
     overhead_notes(entry, out);
-    saturation_note(entry, "server", out);
-    saturation_note(field(entry, "direct"), "direct target", out);
+    // One note per side that queued or looks saturated. A queue at the direct target (the
+    // candidate's upstream) explains the candidate's latency too: its note says so, alone.
+    const auto& direct = field(entry, "direct");
+    const bool upstream_queued = direct.is_object() && queued(direct);
+    if (queued(entry) && !upstream_queued)
+        queue_note(entry, "server", false, out);
+    else if (!field(entry, "baseline").is_object() && !upstream_queued)
+        saturation_note(entry, "server", out);
+    if (upstream_queued)
+        queue_note(direct, "direct target", true, out);
+    else if (!field(direct, "baseline").is_object())
+        saturation_note(direct, "direct target", out);
     return out;
 }
 

@@ -15,8 +15,10 @@ namespace loadgen {
 //  - the overhead p50 interval lies over 1 ms away from the proxy's own time (its Server-Timing,
 //    present when the candidate is this project's proxy), so the difference arose elsewhere;
 //  - the candidate's, then the direct target's, p50 under load was over twice its p50 alone (its
-//    "baseline", plus 1 ms): it queued. Without a baseline: its sampled process used at least 80%
-//    of a core while its p50 was over 1.5x its fastest answer (plus 1 ms): likely past its capacity.
+//    "baseline", plus 1 ms): it queued. A queue at the direct target (the candidate's upstream)
+//    gives one note, on the direct target, for both sides. Without a baseline: its sampled process
+//    used at least 80% of a core while its p50 was over 1.5x its fastest answer (plus 1 ms):
+//    likely past its capacity.
 // Fields absent, null or of the wrong type (a hand-edited or merged file) give no note.
 std::vector<std::string> result_notes(const nlohmann::json& entry);
 

@@ -5,6 +5,7 @@
 #include "bench/loadgen/merge.hpp"
 #include "bench/loadgen/report.hpp"
 #include "bench/loadgen/result_blocks.hpp"
+#include "bench/loadgen/result_notes.hpp"
 
 #include <catch2/catch.hpp>
 #include <random>
@@ -509,12 +510,24 @@ TEST_CASE("with a baseline, the table says when a side's p50 under load is far a
     CHECK_THAT(table, Catch::Contains("note: the direct target's p50 under load (75.000 ms) was 6.2x its p50 "
                                       "alone (12.0"));
     CHECK_THAT(table, Catch::Contains("over 10 sequential requests before the load), its process (pid 11667) "
-                                      "using 91% of a CPU core: at this rate it queues"));
+                                      "using 91% of a CPU core: at this rate requests queue there, and the "
+                                      "latencies of both sides here are mostly waiting"));
     CHECK_THAT(table, !Catch::Contains("past its capacity")); // the baseline replaces the CPU heuristic
     // A server on several cores, or one not sampled (remote): the queue shows all the same.
     d["server_cpu_percent"] = nullptr;
     CHECK_THAT(loadgen::format_table("litellm", e),
-               Catch::Contains("before the load): at this rate it queues"));
+               Catch::Contains("before the load): at this rate requests queue there"));
+    // The candidate behind it queues too (a proxy in front of the saturated LiteLLM, its own process
+    // idle): one note, the direct target's, for both sides.
+    e["baseline"] = baseline_of(10, 13.0);
+    e["p50_latency_ms"] = 80.0;
+    e["server_cpu_percent"] = {{"avg", 1.0}, {"peak", 2.0}};
+    CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("the server's"));
+    CHECK(loadgen::result_notes(e).size() == 1);
+    e["baseline"] = nullptr;
+    e["server_cpu_percent"] = {{"avg", 99.0}, {"peak", 100.0}}; // nor the heuristic's
+    CHECK(loadgen::result_notes(e).size() == 1);
+    e["server_cpu_percent"] = nullptr;
     // Within twice its p50 alone plus 1 ms: no note, although a whole core was busy and the p50 is
     // far above the fastest answer (the heuristic used without a baseline would have spoken).
     d["p50_latency_ms"] = 24.9;
@@ -526,8 +539,9 @@ TEST_CASE("with a baseline, the table says when a side's p50 under load is far a
     // The candidate's own baseline, named "server".
     e["baseline"] = baseline_of(10, 1.0);
     e["p50_latency_ms"] = 40.0;
-    CHECK_THAT(loadgen::format_table("litellm", e),
-               Catch::Contains("note: the server's p50 under load (40.000 ms)"));
+    auto own = loadgen::format_table("litellm", e);
+    CHECK_THAT(own, Catch::Contains("note: the server's p50 under load (40.000 ms)"));
+    CHECK_THAT(own, Catch::Contains("its requests queue (in it or behind it)"));
 }
 
 TEST_CASE("merge: baselines merge their histograms, and one run without one leaves none",
