@@ -164,7 +164,7 @@ std::optional<json> merge_baseline(const json& a, const json& b, std::string& er
     }
     x->merge(*y);
     auto requests = count(a, "requests") + count(b, "requests");
-    return baseline_json(std::max(requests, x->count()), x->count(), *x);
+    return baseline_json(std::max(requests, x->count()), *x);
 }
 
 // Merges the counting and latency fields of two target blocks; `ha`/`hb` are their histograms.

@@ -266,6 +266,12 @@ std::string format_table(const std::string& key, const json& e)
     std::string out =
         fmt::format("{:<10} {:<7} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}\n", "target", "mode",
                     "requests", "ok%", "rps", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "late");
+    // A row for the target, then one for the direct target in overhead mode.
+    auto each_side = [&](const auto& row) {
+        row(key, e);
+        if (e.contains("direct") && e["direct"].is_object())
+            row("  direct", e["direct"]);
+    };
     auto row = [&](const std::string& name, const json& j) {
         out += fmt::format(
             "{:<10} {:<7} {:>8} {:>8.2f} {:>9.1f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>6}\n", name,
@@ -273,9 +279,7 @@ std::string format_table(const std::string& key, const json& e)
             num(j["p50_latency_ms"]), num(j["p90_latency_ms"]), num(j["p99_latency_ms"]),
             num(j["p999_latency_ms"]), num(j["max_latency_ms"]), j.value("late_sends", 0));
     };
-    row(key, e);
-    if (e.contains("direct") && e["direct"].is_object())
-        row("  direct", e["direct"]);
+    each_side(row);
     // Latency columns are those of 2xx responses; non-2xx responses are timed apart.
     auto error_row = [&](const std::string& name, const json& j) {
         if (!j.contains("error_latency") || !j["error_latency"].is_object())
@@ -287,9 +291,7 @@ std::string format_table(const std::string& key, const json& e)
                         name, x.value("count", 0), num(x["p50_ms"]), num(x["p90_ms"]), num(x["p99_ms"]),
                         num(x["mean_ms"]), num(x["max_ms"]));
     };
-    error_row(key, e);
-    if (e.contains("direct") && e["direct"].is_object())
-        error_row("  direct", e["direct"]);
+    each_side(error_row);
     // Requests without a response, by reason, so that a low ok% says why.
     auto drop_row = [&](const std::string& name, const json& j) {
         if (!j.contains("drop_reasons") || !j["drop_reasons"].is_object() || j["drop_reasons"].empty())
@@ -307,9 +309,7 @@ std::string format_table(const std::string& key, const json& e)
                             "target is past its capacity (lower -rate or raise -connections)\n",
                             "");
     };
-    drop_row(key, e);
-    if (e.contains("direct") && e["direct"].is_object())
-        drop_row("  direct", e["direct"]);
+    each_side(drop_row);
     // Each side's latency alone, the reference its p50 under load is read against.
     auto baseline_row = [&](const std::string& name, const json& j) {
         if (!j.contains("baseline") || !j["baseline"].is_object())
@@ -320,9 +320,7 @@ std::string format_table(const std::string& key, const json& e)
                         "before the load\n",
                         name, num(b["p50_ms"]), num(b["min_ms"]), num(b["max_ms"]), b.value("succeeded", 0));
     };
-    baseline_row(key, e);
-    if (e.contains("direct") && e["direct"].is_object())
-        baseline_row("  direct", e["direct"]);
+    each_side(baseline_row);
     if (e.contains("overhead") && e["overhead"].is_object()) {
         const auto& o = e["overhead"];
         out += fmt::format("overhead (proxy - direct, 95% CI over {} window pairs):", o.value("windows", 0));

@@ -50,10 +50,10 @@ nlohmann::json stream_json(const common::histogram& ttft, const common::histogra
                            const common::histogram& total, std::uint64_t chunks, double chunk_span_s);
 
 // The "baseline" block of one side: its latency alone, from -baseline sequential requests on one
-// connection before the load. {"requests", "succeeded", "p50_ms", "min_ms", "max_ms", "latency"
-// (compact histogram of the successes, which `bench merge` merges)}; null when no request
-// succeeded, so that no figure stands for nothing.
-nlohmann::json baseline_json(std::uint64_t requests, std::uint64_t succeeded, const common::histogram& ok);
+// connection before the load. {"requests", "succeeded" (ok's count), "p50_ms", "min_ms", "max_ms",
+// "latency" (ok, compact: `bench merge` merges it)}, where `ok` holds the successes' latencies;
+// null when no request succeeded, so that no figure stands for nothing.
+nlohmann::json baseline_json(std::uint64_t requests, const common::histogram& ok);
 
 // One alternation window pair (proxy window and direct window) as the bootstrap needs it.
 struct window_pair_data

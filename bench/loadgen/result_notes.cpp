@@ -101,24 +101,30 @@ void saturation_note(const json& side, const char* what, std::vector<std::string
                     what, number_field(side, "server_pid"), busy, p50, fastest));
 }
 
+// A side with a baseline is judged by it alone; one without falls back on the CPU heuristic.
+void load_note(const json& side, const char* what, std::vector<std::string>& out)
+{
+    if (!field(side, "baseline").is_object())
+        saturation_note(side, what, out);
+    else if (queued(side))
+        queue_note(side, what, false, out);
+}
+
 } // namespace
 
 std::vector<std::string> result_notes(const json& entry)
 {
     std::vector<std::string> out;
     overhead_notes(entry, out);
-    // One note per side that queued or looks saturated. A queue at the direct target (the
-    // candidate's upstream) explains the candidate's latency too: its note says so, alone.
+    // A queue at the direct target (the candidate's upstream) explains the candidate's latency
+    // too: its note says so, alone. Otherwise one note per side that queued or looks saturated.
     const auto& direct = field(entry, "direct");
-    const bool upstream_queued = direct.is_object() && queued(direct);
-    if (queued(entry) && !upstream_queued)
-        queue_note(entry, "server", false, out);
-    else if (!field(entry, "baseline").is_object() && !upstream_queued)
-        saturation_note(entry, "server", out);
-    if (upstream_queued)
+    if (direct.is_object() && queued(direct)) {
         queue_note(direct, "direct target", true, out);
-    else if (!field(direct, "baseline").is_object())
-        saturation_note(direct, "direct target", out);
+        return out;
+    }
+    load_note(entry, "server", out);
+    load_note(direct, "direct target", out);
     return out;
 }
 

@@ -65,7 +65,7 @@ json baseline_of(std::uint64_t n, double ms)
 {
     common::histogram h;
     h.record(static_cast<std::uint64_t>(ms * 1e6), n);
-    return loadgen::baseline_json(n, n, h);
+    return loadgen::baseline_json(n, h);
 }
 
 } // namespace
