@@ -128,7 +128,7 @@ task<exchange_result> exchange(request_state& rs, upstream_connection& up, std::
         // The rest is streamed: what was held cannot be sent twice any more, and the next
         // pieces need no more than an ordinary piece.
         if (rs.held_for_retry > 0) {
-            rs.give_back_held();
+            rs.release_piece();
             rs.ensure_piece();
         }
         len = 0;
