@@ -1,6 +1,7 @@
 // proxy operations: stale pooled connection retried, client disconnect cancels the upstream,
 // TLS upstream with a test CA, graceful shutdown drain, admin endpoints.
 #include "tests/integration/proxy_stack.hpp"
+#include "tests/integration/raw_peer.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 using namespace proxy_test;
@@ -84,29 +86,10 @@ std::string chunked_post(std::size_t size)
     return req + "0\r\n\r\n";
 }
 
-void send_whole(int fd, const std::string& bytes)
+// Reads until `marker` has arrived, the peer closes, or 3 s pass; returns what came.
+std::string read_until(raw_peer::client& c, const std::string& marker)
 {
-    for (std::size_t at = 0; at < bytes.size();) {
-        auto n = ::send(fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
-        REQUIRE(n > 0);
-        at += static_cast<std::size_t>(n);
-    }
-}
-
-// Reads from fd until `marker` has arrived, the peer closes, or 3 s pass; returns what came.
-std::string read_until(int fd, const std::string& marker)
-{
-    std::string got;
-    timeval tv{3, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char buf[4096];
-    while (got.find(marker) == std::string::npos) {
-        auto n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0)
-            break;
-        got.append(buf, static_cast<std::size_t>(n));
-    }
-    return got;
+    return c.read(3s, [&](const std::string& got) { return got.find(marker) != std::string::npos; });
 }
 
 // After one request retried on a fresh connection: two upstream connections, one retry
@@ -217,19 +200,16 @@ TEST_CASE("a body held for a retry counts in proxy_retry_body_bytes until its re
     silent_upstream up;
     proxy_proc p("bifrost", up.server.url());
     const std::string body(300'000, 'x');
-    int fd = connect_to(p.port);
-    REQUIRE(fd >= 0);
-    std::string req =
-        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
-        "\r\n\r\n" + body;
-    send_whole(fd, req);
+    auto client = std::make_optional<raw_peer::client>(p.port);
+    REQUIRE(client->send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body));
     std::string held;
     for (int i = 0; i < 200 && held != "proxy_retry_body_bytes 300000"; ++i) {
         std::this_thread::sleep_for(10ms);
         held = metric_line(p.admin, "proxy_retry_body_bytes ");
     }
     CHECK(held == "proxy_retry_body_bytes 300000");
-    ::close(fd); // the client goes away while the upstream works
+    client.reset(); // the client goes away while the upstream works
     CHECK(up.close_seen_ms() >= 0);
     for (int i = 0; i < 200 && held != "proxy_retry_body_bytes 0"; ++i) {
         std::this_thread::sleep_for(10ms);
@@ -255,18 +235,16 @@ TEST_CASE("a held body goes back to the budget once it cannot be sent again: whe
             raw_upstream::send_all(fd, "4\r\nlast\r\n0\r\n\r\n");
         });
         proxy_proc p("bifrost", up.url());
-        int fd = connect_to(p.port);
-        REQUIRE(fd >= 0);
-        send_whole(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                       "Content-Length: 300000\r\n\r\n" +
-                           std::string(300'000, 'x'));
-        auto so_far = read_until(fd, "first");
+        raw_peer::client client(p.port);
+        REQUIRE(client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                            "Content-Length: 300000\r\n\r\n" +
+                            std::string(300'000, 'x')));
+        auto so_far = read_until(client, "first");
         REQUIRE(so_far.find("first") != std::string::npos); // the response streams, unfinished
         CHECK(metric_line(p.admin, "proxy_retry_body_bytes ") == "proxy_retry_body_bytes 0");
         finish = true;
-        auto rest = read_until(fd, "0\r\n\r\n");
+        auto rest = read_until(client, "0\r\n\r\n");
         CHECK((so_far + rest).find("last") != std::string::npos);
-        ::close(fd);
     }
     SECTION("a chunked body past --retry-body-max 200000, while its rest is streamed")
     {
@@ -279,15 +257,13 @@ TEST_CASE("a held body goes back to the budget once it cannot be sent again: whe
                 received += static_cast<std::size_t>(n);
         });
         proxy_proc p("bifrost", up.url(), {"--retry-body-max", "200000"});
-        int fd = connect_to(p.port);
-        REQUIRE(fd >= 0);
+        raw_peer::client client(p.port);
         auto whole = chunked_post(400'000);
-        send_whole(fd, whole.substr(0, whole.size() - 5)); // all but the last chunk: the body goes on
+        REQUIRE(client.send(whole.substr(0, whole.size() - 5))); // all but the last chunk: the body goes on
         for (int i = 0; i < 300 && received < 350'000; ++i)
             std::this_thread::sleep_for(10ms);
         REQUIRE(received >= 350'000); // past the held 200,000 bytes: streamed
         CHECK(metric_line(p.admin, "proxy_retry_body_bytes ") == "proxy_retry_body_bytes 0");
-        ::close(fd);
     }
 }
 
