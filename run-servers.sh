@@ -411,19 +411,31 @@ if [[ $bench -eq 1 ]]; then
 import json, sys
 d = json.load(open(sys.argv[1]))
 def f(x): return "-" if x is None else f"{x:.3f}"
+# A p99 with fewer than 10 requests beyond it (bench's rule, result_notes) is one of the slowest
+# few: marked '*', with one legend line instead of each provider's note repeating it.
+def thin_side(s): return isinstance(s.get("succeeded"), int) and s["succeeded"] * 10 // 1000 < 10
+def p99(s): return f(s.get("p99_latency_ms")) + ("*" if s and thin_side(s) else "")
 def ov(e, k):
     o = (e.get("overhead") or {}).get(k)
-    return "-" if not o else f"{o['value']:+.3f} [{o['ci_low']:+.3f}, {o['ci_high']:+.3f}]"
+    if not o: return "-"
+    thin = isinstance(o.get("tail_samples"), int) and o["tail_samples"] < 10
+    return f"{o['value']:+.3f} [{o['ci_low']:+.3f}, {o['ci_high']:+.3f}]" + ("*" if thin else "")
+rows = [(k, e, e.get("direct") or {}) for k, e in d.items()]
 print()
-print(f"{'provider':<11} {'ok%':>6} {'direct p50':>10} {'proxy p50':>10} {'direct p99':>10} {'proxy p99':>10}  {'overhead p50 ms [95% CI]':<28} {'overhead p99 ms [95% CI]':<28}")
-for k, e in d.items():
-    dr = e.get("direct") or {}
+print(f"{'provider':<11} {'ok%':>6} {'direct p50':>10} {'proxy p50':>10} {'direct p99':>11} {'proxy p99':>11}  {'overhead p50 ms [95% CI]':<28} {'overhead p99 ms [95% CI]':<28}")
+for k, e, dr in rows:
     print(f"{k:<11} {e.get('success_rate', 0):>6.2f} {f(dr.get('p50_latency_ms')):>10} {f(e.get('p50_latency_ms')):>10} "
-          f"{f(dr.get('p99_latency_ms')):>10} {f(e.get('p99_latency_ms')):>10}  {ov(e, 'p50_ms'):<28} {ov(e, 'p99_ms'):<28}")
+          f"{p99(dr):>11} {p99(e):>11}  {ov(e, 'p50_ms'):<28} {ov(e, 'p99_ms'):<28}")
 print("latencies in ms; 'direct' = the upstream without the proxy")
-for k, e in d.items():
+tail = ("rest on too few requests", "rests on too few requests")
+marked = [k for k, e, dr in rows if "*" in p99(dr) + p99(e) + ov(e, "p99_ms")]
+if marked:
+    print("* from fewer than 1,000 requests a side: p99 is among the slowest few, not a steady figure; "
+          "a longer -duration or a higher -rate gives one")
+for k, e, dr in rows:
     for n in e.get("notes") or []:
-        print(f"note ({k}): {n}")
+        if not (k in marked and any(t in n.split(":")[0] for t in tail)):
+            print(f"note ({k}): {n}")
 PY
   fi
   if has_flag output; then

@@ -96,6 +96,7 @@ std::optional<overhead_estimate> bootstrap_overhead(const std::vector<window_pai
     for (std::size_t i = 0; i < chosen.size(); ++i)
         chosen[i] = i;
     auto point = diffs(chosen);
+    const auto smaller_side = std::min(a.total, b.total);
 
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<std::size_t> pick(0, pairs.size() - 1);
@@ -110,7 +111,7 @@ std::optional<overhead_estimate> bootstrap_overhead(const std::vector<window_pai
     auto make = [&](std::size_t k) {
         return interval{point[k], quantile(samples[k], 2.5), quantile(samples[k], 97.5)};
     };
-    return overhead_estimate{make(0), make(1), make(2), make(3), make(4), pairs.size()};
+    return overhead_estimate{make(0), make(1), make(2), make(3), make(4), pairs.size(), smaller_side};
 }
 
 } // namespace loadgen

@@ -21,8 +21,22 @@ struct interval
 struct overhead_estimate
 {
     interval p50, p90, p99, p999, mean;
-    std::size_t windows = 0; // window pairs used
+    std::size_t windows = 0;        // window pairs used
+    std::uint64_t smaller_side = 0; // successes of the side with fewer, over those pairs
 };
+
+// A percentile is read from the requests around it: with few beyond it, it is one of the slowest
+// few, and resampling them gives intervals that are only their spread (the bootstrap is known to
+// fail for extreme order statistics). Ten beyond it is the rule bench flags percentiles by: 100
+// requests for p90, 1,000 for p99, 10,000 for p99.9.
+constexpr std::uint64_t min_tail_samples = 10;
+
+// How many of n samples lie beyond the percentile whose share beyond it is per_mille/1000
+// (p90: 100, p99: 10, p99.9: 1), rounded down.
+constexpr std::uint64_t tail_samples(std::uint64_t n, std::uint64_t per_mille)
+{
+    return n / 1000 * per_mille + n % 1000 * per_mille / 1000;
+}
 
 // The fewest window pairs whose bootstrap gives an interval worth its name. With n pairs a
 // resample is one of C(2n-1, n) multisets: 3 for two pairs, whose "95% interval" is then just

@@ -29,11 +29,25 @@ json interval_json(const interval& i)
     return {{"value", round3(i.value)}, {"ci_low", round3(i.ci_low)}, {"ci_high", round3(i.ci_high)}};
 }
 
+// A percentile's estimate also says how many requests of the smaller side lie beyond it: under
+// min_tail_samples, it is one of the slowest few (overhead.hpp).
+json percentile_json(const interval& i, std::uint64_t smaller_side, std::uint64_t per_mille)
+{
+    auto j = interval_json(i);
+    j["tail_samples"] = tail_samples(smaller_side, per_mille);
+    return j;
+}
+
 json overhead_json(const overhead_estimate& e)
 {
-    return {{"p50_ms", interval_json(e.p50)},   {"p90_ms", interval_json(e.p90)},
-            {"p99_ms", interval_json(e.p99)},   {"p999_ms", interval_json(e.p999)},
-            {"mean_ms", interval_json(e.mean)}, {"windows", e.windows}};
+    auto n = e.smaller_side;
+    return {{"p50_ms", percentile_json(e.p50, n, 500)},
+            {"p90_ms", percentile_json(e.p90, n, 100)},
+            {"p99_ms", percentile_json(e.p99, n, 10)},
+            {"p999_ms", percentile_json(e.p999, n, 1)},
+            {"mean_ms", interval_json(e.mean)},
+            {"windows", e.windows},
+            {"smaller_side", n}};
 }
 
 constexpr const char* side_keys[] = {"service", "error_latency", "ttft", "gap", "server_timing"};

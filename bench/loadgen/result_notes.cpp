@@ -43,6 +43,61 @@ void overhead_notes(const json& e, std::vector<std::string>& out)
                     number_field(direct, "p50_latency_ms"), number_field(direct, "p99_latency_ms")));
 }
 
+// Tail percentiles of too few requests: with fewer than min_tail_samples beyond it, a percentile
+// is one of the slowest few requests and its interval only their spread. The count is the
+// overhead's smaller side over its window pairs (a last window without its pair is not in it), or,
+// without an overhead (or in a file from before it had one), the smaller side's successes.
+void tail_note(const json& e, std::vector<std::string>& out)
+{
+    const auto& o = field(e, "overhead");
+    const auto& direct = field(e, "direct");
+    const bool overhead = field(o, "smaller_side").is_number();
+    double n = overhead ? number_field(o, "smaller_side") : number_field(e, "succeeded");
+    if (!overhead && direct.is_object())
+        n = std::min(n, number_field(direct, "succeeded"));
+    // Past 10,000 nothing is thin; the bound also keeps a hand-edited count inside uint64_t.
+    if (!(n >= 1) || n >= 1e9)
+        return;
+    struct level
+    {
+        const char* name;
+        std::uint64_t per_mille;
+        const char* needs;
+    };
+    static constexpr level levels[] = {{"p90", 100, "100"}, {"p99", 10, "1,000"}, {"p99.9", 1, "10,000"}};
+    auto count = static_cast<std::uint64_t>(n);
+    std::vector<std::string> names, beyond, needs;
+    for (const auto& l : levels) {
+        auto k = tail_samples(count, l.per_mille);
+        if (k >= min_tail_samples)
+            continue;
+        names.push_back(l.name);
+        beyond.push_back(fmt::format("{} beyond {}", k, l.name));
+        needs.push_back(fmt::format("{} requests for {}", l.needs, l.name));
+    }
+    if (names.empty())
+        return;
+    auto join = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (std::size_t i = 0; i < v.size(); ++i)
+            s += (i == 0 ? "" : i + 1 == v.size() ? " and " : ", ") + v[i];
+        return s;
+    };
+    const bool one = names.size() == 1;
+    std::string what = one ? "that figure" : "these figures";
+    if (overhead)
+        what += one ? " and its interval" : " and their intervals";
+    what += one && !overhead ? " shows" : " show";
+    out.push_back(fmt::format("{} {} on too few requests: {} successes{} leave {}, and a steady percentile "
+                              "needs about {} beyond it ({}); {} the slowest few requests: run longer "
+                              "or at a higher -rate",
+                              join(names), one ? "rests" : "rest", count,
+                              overhead             ? " (the smaller side, over the window pairs)"
+                              : direct.is_object() ? " (the smaller side)"
+                                                   : "",
+                              join(beyond), min_tail_samples, join(needs), what));
+}
+
 // A side whose median under load rose far above its median alone (the "baseline": sequential
 // requests before the load) waited in a queue for most of it: its latency here says how loaded it
 // was, not what a request costs, and an overhead taken against it mostly measures how that queue
@@ -116,6 +171,7 @@ std::vector<std::string> result_notes(const json& entry)
 {
     std::vector<std::string> out;
     overhead_notes(entry, out);
+    tail_note(entry, out);
     // A queue at the direct target (the candidate's upstream) explains the candidate's latency
     // too: its note says so, alone. Otherwise one note per side that queued or looks saturated.
     const auto& direct = field(entry, "direct");

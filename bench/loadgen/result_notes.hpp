@@ -14,6 +14,8 @@ namespace loadgen {
 //  - the overhead interval comes from fewer than min_pairs_for_interval window pairs;
 //  - the overhead p50 interval lies over 1 ms away from the proxy's own time (its Server-Timing,
 //    present when the candidate is this project's proxy), so the difference arose elsewhere;
+//  - p90, p99 or p99.9 has fewer than min_tail_samples requests beyond it (of the overhead's
+//    smaller side over its window pairs, or of the sides' successes without an overhead);
 //  - the candidate's, then the direct target's, p50 under load was over twice its p50 alone (its
 //    "baseline", plus 1 ms): it queued. A queue at the direct target (the candidate's upstream)
 //    gives one note, on the direct target, for both sides. Without a baseline: its sampled process

@@ -23,6 +23,14 @@ for p in ["bifrost", "openrouter", "litellm", "braintrust", "portkey"]:
         assert direct["success_rate"] == 100, f"{p} direct: success_rate {direct['success_rate']}"
     print(f"ok: {p}: {e['requests']} requests, {e['success_rate']}% success, p50 {e['p50_latency_ms']:.2f} ms")
 PY
+# 2 s at 20 req/s leave about 20 requests a side: every p99 in the summary is starred, once
+# explained, and the providers' notes on it are not repeated under the summary.
+summary=$(sed -n '/^provider  *ok%/,$p' "$TMP/bench.out")
+[[ $(grep -c '^[a-z]* .*[0-9]\*  .*\]\*' <<<"$summary") -eq 5 ]] || fail "summary rows without starred p99s"
+grep -q '^\* from fewer than 1,000 requests a side: p99 is among the slowest few' <<<"$summary" ||
+  fail "no legend for the starred p99s"
+grep -q 'rest on too few requests' <<<"$summary" && fail "the tail notes are repeated under the summary"
+ok "thin p99s starred in the summary"
 if grep -a -q 'has no HTML report library' "$LGB_BIN_DIR/bench"; then
   echo "note: this bench was built without its HTML report library; report.html not checked"
 else

@@ -32,6 +32,7 @@ TEST_CASE("a constant 1 ms overhead is found with a tight interval around it", "
     auto e = bootstrap_overhead(pairs, 1, 500);
     REQUIRE(e);
     CHECK(e->windows == 20);
+    CHECK(e->smaller_side == 40'000);
     for (auto* i : {&e->p50, &e->p90, &e->mean}) {
         CHECK(i->value == Approx(1.0).margin(0.05));
         CHECK(i->ci_low <= i->value);
@@ -64,7 +65,21 @@ TEST_CASE("no overhead gives an interval around zero, and empty pairs are skippe
     auto e = bootstrap_overhead(pairs, 5, 400);
     REQUIRE(e);
     CHECK(e->windows == 10);
+    CHECK(e->smaller_side == 30'000); // the pair with an empty side is not counted
     CHECK(e->p50.ci_low < 0.0);
     CHECK(e->p50.ci_high > 0.0);
     CHECK_FALSE(bootstrap_overhead({{&empty, &empty}}, 1));
+}
+
+TEST_CASE("tail_samples counts the samples beyond a percentile, rounded down", "[unit][loadgen][bootstrap]")
+{
+    using loadgen::tail_samples;
+    CHECK(tail_samples(123, 10) == 1); // p99 of 123
+    CHECK(tail_samples(123, 1) == 0);  // p99.9 of 123: its slowest
+    CHECK(tail_samples(999, 10) == 9);
+    CHECK(tail_samples(1000, 10) == 10);
+    CHECK(tail_samples(9999, 1) == 9);
+    CHECK(tail_samples(10000, 1) == 10);
+    CHECK(tail_samples(0, 500) == 0);
+    CHECK(tail_samples(UINT64_MAX, 500) == UINT64_MAX / 2); // no overflow
 }

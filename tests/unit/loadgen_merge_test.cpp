@@ -52,12 +52,24 @@ loadgen::run_summary synthetic(const loadgen::config& c, std::uint32_t windows, 
     return s;
 }
 
-// An overhead-mode entry of `windows` windows at 40 req/s, as bench builds it.
-json entry_at_40(std::uint32_t windows, std::uint64_t jitter_seed)
+// An overhead-mode entry of `windows` windows at `rate` req/s, as bench builds it.
+json entry_at(int rate, std::uint32_t windows, std::uint64_t jitter_seed)
 {
     loadgen::config c;
-    c.rate = 40;
-    return loadgen::build_entry(synthetic(c, windows, 40, jitter_seed));
+    c.rate = rate;
+    return loadgen::build_entry(synthetic(c, windows, rate, jitter_seed));
+}
+
+json entry_at_40(std::uint32_t windows, std::uint64_t jitter_seed)
+{
+    return entry_at(40, windows, jitter_seed);
+}
+
+// Enough requests that no percentile rests on too few (over 10,000 successes a side from five
+// windows of the proxy, which fails one request in ten): the notes about other things alone.
+json steady_entry(std::uint32_t windows, std::uint64_t jitter_seed)
+{
+    return entry_at(2500, windows, jitter_seed);
 }
 
 // A baseline block of `n` sequential successes taking `ms` milliseconds each.
@@ -422,11 +434,11 @@ TEST_CASE("merge reads what only one side has so that a merged entry merges agai
 TEST_CASE("the table says when the overhead interval is too thin or not the proxy's",
           "[unit][loadgen][results]")
 {
-    auto thin = entry_at_40(4, 1);
+    auto thin = steady_entry(4, 1);
     REQUIRE(thin["overhead"]["windows"] == 2);
     CHECK_THAT(loadgen::format_table("bifrost", thin),
                Catch::Contains("note: 2 window pairs are too few for a 95% interval (it needs 10)"));
-    auto e = entry_at_40(20, 1);
+    auto e = steady_entry(20, 1);
     REQUIRE(e["overhead"]["windows"] == 10);
     e["proxy_server_timing_ms"] = {{"mean", 0.02}, {"p50", 0.013}, {"p90", 0.02}, {"p99", 0.065}};
     auto table = loadgen::format_table("bifrost", e);
@@ -448,7 +460,7 @@ TEST_CASE("the table says when the overhead interval is too thin or not the prox
 
 TEST_CASE("the table says when a server looks past its capacity", "[unit][loadgen][results]")
 {
-    auto e = entry_at_40(20, 1);
+    auto e = steady_entry(20, 1);
     CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("past its capacity"));
     // The quick start's LiteLLM at 50 req/s: one Python worker at a whole core, p50 far above
     // its fastest answer.
@@ -478,8 +490,8 @@ TEST_CASE("the table says when a server looks past its capacity", "[unit][loadge
 TEST_CASE("results entries carry their notes and a merge writes those of the union",
           "[unit][loadgen][results]")
 {
-    auto a = entry_at_40(10, 1);
-    auto b = entry_at_40(10, 2);
+    auto a = steady_entry(10, 1);
+    auto b = steady_entry(10, 2);
     REQUIRE(a["notes"].is_array());
     REQUIRE(a["notes"].size() == 1);
     CHECK(a["notes"][0].get<std::string>().starts_with("5 window pairs are too few"));
@@ -490,13 +502,13 @@ TEST_CASE("results entries carry their notes and a merge writes those of the uni
     const auto& e = (*m)["bifrost"];
     CHECK(e["overhead"]["windows"] == 10);
     CHECK(e["notes"] == json::array()); // two thin runs, one interval from enough pairs
-    CHECK(entry_at_40(20, 1)["notes"] == json::array());
+    CHECK(steady_entry(20, 1)["notes"] == json::array());
 }
 
 TEST_CASE("with a baseline, the table says when a side's p50 under load is far above its p50 alone",
           "[unit][loadgen][results]")
 {
-    auto e = entry_at_40(20, 1);
+    auto e = steady_entry(20, 1);
     auto& d = e["direct"];
     d["baseline"] = baseline_of(10, 12.0);
     CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("note:"));
@@ -542,6 +554,75 @@ TEST_CASE("with a baseline, the table says when a side's p50 under load is far a
     auto own = loadgen::format_table("litellm", e);
     CHECK_THAT(own, Catch::Contains("note: the server's p50 under load (40.000 ms)"));
     CHECK_THAT(own, Catch::Contains("its requests queue (in it or behind it)"));
+}
+
+TEST_CASE("the table says which tail percentiles rest on too few requests", "[unit][loadgen][results]")
+{
+    // 10 pairs at 40 req/s: 400 requests a side, of which the proxy's 360 succeed.
+    auto e = entry_at_40(20, 1);
+    const auto& o = e["overhead"];
+    CHECK(o["smaller_side"] == 360);
+    CHECK(o["p50_ms"]["tail_samples"] == 180);
+    CHECK(o["p90_ms"]["tail_samples"] == 36);
+    CHECK(o["p99_ms"]["tail_samples"] == 3);
+    CHECK(o["p999_ms"]["tail_samples"] == 0);
+    CHECK_FALSE(o["mean_ms"].contains("tail_samples"));
+    auto table = loadgen::format_table("bifrost", e);
+    CHECK_THAT(table, Catch::Contains("note: p99 and p99.9 rest on too few requests: 360 successes (the "
+                                      "smaller side, over the window pairs) leave 3 beyond p99 and 0 beyond "
+                                      "p99.9, and a steady percentile needs about 10 beyond it (1,000 "
+                                      "requests for p99 and 10,000 requests for p99.9); these figures and "
+                                      "their intervals show the slowest few requests"));
+    CHECK(e["notes"].size() == 1);
+
+    // Two pairs: 72 successes of the proxy put p90 among the slowest few too.
+    auto tiny = entry_at_40(4, 1);
+    CHECK_THAT(loadgen::format_table("bifrost", tiny),
+               Catch::Contains("p90, p99 and p99.9 rest on too few requests: 72 successes") &&
+                   Catch::Contains("leave 7 beyond p90, 0 beyond p99 and 0 beyond p99.9"));
+
+    // One percentile: 5,000 successes leave 50 beyond p99 and 5 beyond p99.9.
+    e["overhead"]["smaller_side"] = 5000;
+    CHECK_THAT(loadgen::format_table("bifrost", e),
+               Catch::Contains("note: p99.9 rests on too few requests: 5000 successes (the smaller side, "
+                               "over the window pairs) leave 5 beyond p99.9") &&
+                   Catch::Contains("(10,000 requests for p99.9); that figure and its interval"));
+    e["overhead"]["smaller_side"] = 10000;
+    CHECK(loadgen::result_notes(e).empty());
+
+    // Without an overhead, the sides' own successes: the smaller of the two.
+    e["overhead"] = nullptr;
+    e["succeeded"] = 2000;
+    e["direct"]["succeeded"] = 500;
+    CHECK_THAT(loadgen::format_table("bifrost", e),
+               Catch::Contains("note: p99 and p99.9 rest on too few requests: 500 successes (the smaller "
+                               "side) leave 5 beyond p99"));
+    e["direct"] = nullptr;
+    CHECK_THAT(loadgen::format_table("bifrost", e),
+               Catch::Contains("note: p99.9 rests on too few requests: 2000 successes leave 2 beyond p99.9, "
+                               "and a steady percentile needs about 10 beyond it (10,000 requests for "
+                               "p99.9); that figure shows"));
+
+    // Hand-edited counts: none, negative, not a number, past uint64_t: no note, nothing undefined.
+    for (json n : {json(0), json(-5), json("many"), json(1e300), json(nullptr)}) {
+        e["succeeded"] = n;
+        CHECK(loadgen::result_notes(e).empty());
+    }
+}
+
+TEST_CASE("merge: the tail counts are those of the pooled window pairs", "[unit][loadgen][results]")
+{
+    std::string error;
+    auto m = loadgen::merge_results(
+        {json{{"bifrost", entry_at_40(20, 1)}}, json{{"bifrost", entry_at_40(20, 2)}}}, error);
+    INFO(error);
+    REQUIRE(m);
+    const auto& o = (*m)["bifrost"]["overhead"];
+    CHECK(o["smaller_side"] == 720);
+    CHECK(o["p99_ms"]["tail_samples"] == 7);
+    CHECK(o["p999_ms"]["tail_samples"] == 0);
+    CHECK_THAT((*m)["bifrost"]["notes"][0].get<std::string>(),
+               Catch::StartsWith("p99 and p99.9 rest on too few"));
 }
 
 TEST_CASE("merge: baselines merge their histograms, and one run without one leaves none",

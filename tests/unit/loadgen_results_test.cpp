@@ -124,6 +124,8 @@ TEST_CASE("an entry has every field of the agreed schema", "[unit][loadgen][resu
         CHECK(e["overhead"][k].contains("ci_low"));
         CHECK(e["overhead"][k].contains("ci_high"));
     }
+    CHECK(e["overhead"]["smaller_side"] == 198); // 99 successes in each of the proxy's two windows
+    CHECK(e["overhead"]["p99_ms"]["tail_samples"] == 1);
     CHECK(e["proxy_server_timing_ms"]["p50"].get<double>() == Approx(0.05).epsilon(0.01));
     CHECK(e["proxy_process"]["pid"] == 42);
     CHECK(e["server_cpu_percent"]["avg"] == 12);

@@ -452,3 +452,29 @@ TEST_CASE("report: each side's latency alone, and the queue it shows", "[unit][r
     CHECK(page.find("<li>the direct target&#39;s p50 under load (75.000 ms) was 6.2x its p50 alone") !=
           std::string::npos);
 }
+
+TEST_CASE("report: a percentile with few requests beyond it is starred", "[unit][report]")
+{
+    auto results = load_fixture("report_two_providers.json");
+    const std::string plain = loadgen::render_html_report(results);
+    CHECK(plain.find("Fewer than 10 requests beyond") == std::string::npos); // no counts: no mark
+    auto& e = results.begin().value();
+    REQUIRE(e["overhead"]["p99_ms"].is_object());
+    e["overhead"]["p50_ms"]["tail_samples"] = 180;
+    e["overhead"]["p99_ms"]["tail_samples"] = 3;
+    e["overhead"]["p999_ms"]["tail_samples"] = 0;
+    const std::string page = loadgen::render_html_report(results);
+    check_markup_whitelist(page);
+    // The comparison table: the p99 cell, and its footnote once.
+    CHECK(count(page, " ms*<span class=\"ci\">") == 1);
+    CHECK(count(page, "* Fewer than 10 requests beyond that percentile on the smaller side (a p99 from") ==
+          1);
+    // The overhead chart: p99 and p99.9 starred, p50 not, and its caption says why.
+    CHECK(page.find(">p99*<") != std::string::npos);
+    CHECK(page.find(">p99.9*<") != std::string::npos);
+    CHECK(page.find(">p50*<") == std::string::npos);
+    CHECK(page.find("the bar is one of the slowest few requests") != std::string::npos);
+    e["overhead"]["p99_ms"]["tail_samples"] = "few"; // not a number: no mark
+    e["overhead"]["p999_ms"]["tail_samples"] = 10;
+    CHECK(loadgen::render_html_report(results).find("Fewer than 10 requests beyond") == std::string::npos);
+}

@@ -109,7 +109,11 @@ std::string latency_pair(const json& r, const char* p50, const char* p99)
     return number(get_number(r, p50)) + " / " + number(get_number(r, p99));
 }
 
-std::string comparison_row(const std::string& name, const std::string& anchor, const json& r)
+// The mark of an overhead percentile with fewer than min_tail_samples requests beyond it; the
+// table's footnote says what it means.
+constexpr const char* few_beyond_mark = "*";
+
+std::string comparison_row(const std::string& name, const std::string& anchor, const json& r, bool& marked)
 {
     std::string row = "<tr><td class=\"name\"><a href=\"#" + escape(anchor) + "\">" + escape(name) + "</a>";
     // Its figures come with a caveat, written in its section: say so where the rows are compared.
@@ -128,6 +132,10 @@ std::string comparison_row(const std::string& name, const std::string& anchor, c
         if (!e.value)
             return std::string("n/a");
         std::string out = html::signed_number(e.value, 2) + " ms";
+        if (e.few_beyond) {
+            out += few_beyond_mark;
+            marked = true;
+        }
         if (e.has_interval())
             out += "<span class=\"ci\">[" + html::signed_number(e.low, 2) + ", " +
                    html::signed_number(e.high, 2) + "]</span>";
@@ -160,11 +168,18 @@ std::string comparison_table(const json& results, const std::vector<std::string>
         "<th scope=\"col\">requests</th><th scope=\"col\">server memory peak / avg (MB)</th>"
         "<th scope=\"col\">server CPU avg / peak (%)</th></tr></thead><tbody>";
     std::size_t i = 0;
+    bool marked = false;
     for (const auto& [name, r] : results.items())
-        out += comparison_row(name, anchors[i++], r);
-    return out + "</tbody></table></div><p class=\"note\">Overhead = latency through the proxy minus "
-                 "latency direct to the upstream, measured in alternating windows; n/a where a run had no "
-                 "direct baseline. Server figures are for the process listening on the target port.</p>";
+        out += comparison_row(name, anchors[i++], r, marked);
+    return out +
+           "</tbody></table></div><p class=\"note\">Overhead = latency through the proxy minus "
+           "latency direct to the upstream, measured in alternating windows; n/a where a run had no "
+           "direct baseline. Server figures are for the process listening on the target port." +
+           (marked ? " * Fewer than 10 requests beyond that percentile on the smaller side (a p99 from under "
+                     "1,000 requests a side): it is one of the slowest few requests and its interval their "
+                     "spread, not a steady figure; a longer run or a higher rate gives one."
+                   : "") +
+           "</p>";
 }
 
 } // namespace

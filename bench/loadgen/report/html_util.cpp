@@ -1,6 +1,8 @@
 // HTML report helpers: escaping, number formatting and tolerant access to results.json fields.
 #include "bench/loadgen/report/html_util.hpp"
 
+#include "bench/loadgen/overhead.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -144,6 +146,8 @@ estimate get_estimate(const nlohmann::json& obj, std::string_view key)
         e.value = get_number(*o, "value");
         e.low = get_number(*o, "ci_low");
         e.high = get_number(*o, "ci_high");
+        auto beyond = get_number(*o, "tail_samples");
+        e.few_beyond = beyond && *beyond < static_cast<double>(min_tail_samples);
     }
     return e;
 }

@@ -42,6 +42,9 @@ struct estimate
     std::optional<double> value;
     std::optional<double> low;
     std::optional<double> high;
+    // Fewer than min_tail_samples requests lie beyond this percentile on the smaller side
+    // ("tail_samples"): it is one of the slowest few, its interval their spread.
+    bool few_beyond = false;
     bool has_interval() const { return value && low && high; }
 };
 estimate get_estimate(const nlohmann::json& obj, std::string_view key);

@@ -172,9 +172,21 @@ std::vector<svg::interval_bar> overhead_bars(const json& obj, bool nested)
         auto e = html::get_estimate(obj, key);
         if (!e.value)
             continue;
-        bars.push_back({label, *e.value, e.low.value_or(0), e.high.value_or(0), e.has_interval()});
+        bars.push_back({e.few_beyond ? std::string(label) + "*" : std::string(label), *e.value,
+                        e.low.value_or(0), e.high.value_or(0), e.has_interval()});
     }
     return bars;
+}
+
+// What a starred bar (overhead_bars) means, when the chart has one.
+std::string few_beyond_caption(const std::vector<svg::interval_bar>& bars)
+{
+    for (const auto& b : bars)
+        if (b.label.ends_with('*'))
+            return " * Fewer than 10 requests beyond that percentile on the smaller side: the bar is one of "
+                   "the slowest few requests and its whiskers only their spread, not a steady figure; a "
+                   "longer run or a higher rate gives one.";
+    return "";
 }
 
 std::string overhead_charts(const json& r, const json* direct)
@@ -200,6 +212,7 @@ std::string overhead_charts(const json& r, const json* direct)
         note += " The proxy's own Server-Timing: p50 " + number(get_number(*st, "p50"), 3) + " ms, p99 " +
                 number(get_number(*st, "p99"), 3) + " ms, mean " + number(get_number(*st, "mean"), 3) +
                 " ms.";
+    note += few_beyond_caption(chart.bars);
     std::string out = figure(chart.title, svg::render(chart), note);
     const char* ttft_title = "Streaming: added time to first token";
     if (const auto* ttft = html::get_object(*overhead, "ttft_ms")) {
@@ -216,7 +229,8 @@ std::string overhead_charts(const json& r, const json* direct)
         out += figure(tc.title, svg::render(tc),
                       "TTFT through the proxy minus TTFT direct; whiskers: 95% bootstrap interval" +
                           (windows == "n/a" ? std::string(".")
-                                            : " over " + windows + " pairs of alternating windows."));
+                                            : " over " + windows + " pairs of alternating windows.") +
+                          few_beyond_caption(tc.bars));
     } else if (html::get_object(r, "stream")) {
         out +=
             figure(ttft_title, "",
