@@ -395,15 +395,20 @@ if [[ $bench -eq 1 ]]; then
   else
     runs=("${providers[@]}")
   fi
+  # A bench built without its HTML report library says so in its binary; no page then.
+  page=0
+  ! has_flag report && ! grep -a -q 'has no HTML report library' "$bin/bench" && page=1
   for p in "${runs[@]}"; do
     report=()
-    # A bench built without its HTML report library says so in its binary; skip -report then.
-    [[ ${#runs[@]} -eq 1 ]] && ! has_flag report && ! grep -a -q 'has no HTML report library' "$bin/bench" &&
-      report=(-report "$run_dir/report.html")
+    [[ ${#runs[@]} -eq 1 && $page -eq 1 ]] && report=(-report "$run_dir/report.html")
     say "bench -provider $p ${common_flags[*]} ${bench_args[*]}"
     "$bin/bench" -provider "$p" "${common_flags[@]}" "${report[@]}" "${bench_args[@]}" \
       2> >(tee -a "$run_dir/bench.log" >&2) | tee -a "$run_dir/bench.out" || rc=1
   done
+  # Several --server runs wrote into one results.json: one page for all of them.
+  if [[ ${#runs[@]} -gt 1 && $page -eq 1 && -f "$results" ]]; then
+    "$bin/bench" report "$results" -report "$run_dir/report.html" >/dev/null 2>>"$run_dir/bench.log" || rc=1
+  fi
   # The comparison table, from results.json: direct vs through the proxy, and the overhead with
   # its 95% interval (bench's alternating windows).
   if [[ -f "$results" ]] && command -v python3 >/dev/null; then

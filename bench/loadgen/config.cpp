@@ -277,7 +277,8 @@ std::variant<config, std::string> parse_args(const std::vector<std::string>& arg
 std::string usage()
 {
     return R"(usage: bench [flags]            load one provider (or all) and write results.json
-       bench merge A.json B.json... -output OUT.json   merge runs exactly (histograms add)
+       bench merge A.json B.json... -output OUT.json [-report OUT.html]   merge runs exactly (histograms add)
+       bench report results.json [-report OUT.html]   print a results file's tables (and write its page)
 target:  -provider NAME (bifrost openrouter litellm braintrust portkey mock all; default mock)
          -url URL  -host H  -suffix v1  -path chat/completions  -direct auto|off|URL  -header 'K: V'
          -ca-file F (HTTPS: CA certificates trusted besides the system store)

@@ -1,8 +1,9 @@
 // bench: the load generator. Parses the command line, sets up logging, runs the session (or the
-// merge subcommand), writes the HTML report when asked.
+// merge and report subcommands), writes the HTML report when asked.
 #include "bench/loadgen/config.hpp"
 #include "bench/loadgen/merge.hpp"
 #include "bench/loadgen/report.hpp"
+#include "bench/loadgen/result_table.hpp"
 #include "bench/loadgen/runner.hpp"
 #include "common/dotenv.hpp"
 #include "common/logging.hpp"
@@ -12,6 +13,7 @@
 #endif
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -34,49 +36,6 @@ std::optional<std::string> read_file(const std::string& path)
     return s.str();
 }
 
-// bench merge A.json B.json... -output OUT.json
-int merge_main(const std::vector<std::string>& args)
-{
-    std::vector<std::string> inputs;
-    std::string output;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const auto& a = args[i];
-        if (a == "-output" || a == "--output") {
-            if (i + 1 >= args.size())
-                return fail("merge: -output needs a file name");
-            output = args[++i];
-        } else if (a.starts_with("-output=") || a.starts_with("--output=")) {
-            output = a.substr(a.find('=') + 1);
-        } else if (a.starts_with("-")) {
-            return fail("merge: unknown flag '" + a +
-                        "' (usage: bench merge A.json B.json -output OUT.json)");
-        } else {
-            inputs.push_back(a);
-        }
-    }
-    if (inputs.size() < 2 || output.empty())
-        return fail("merge: usage: bench merge A.json B.json... -output OUT.json");
-    std::vector<nlohmann::json> files;
-    for (const auto& path : inputs) {
-        auto text = read_file(path);
-        if (!text)
-            return fail("merge: cannot read " + path);
-        auto j = nlohmann::json::parse(*text, nullptr, false);
-        if (j.is_discarded() || !j.is_object())
-            return fail("merge: " + path + " is not a results.json object");
-        files.push_back(std::move(j));
-    }
-    std::string error;
-    auto merged = loadgen::merge_results(files, error);
-    if (!merged)
-        return fail("merge: " + error);
-    std::ofstream out(output, std::ios::trunc);
-    out << merged->dump(2) << '\n';
-    if (!out)
-        return fail("merge: cannot write " + output, 1);
-    return 0;
-}
-
 int write_report(const std::string& path, const nlohmann::json& entries)
 {
 #ifdef LGB_HAVE_HTML_REPORT
@@ -92,6 +51,109 @@ int write_report(const std::string& path, const nlohmann::json& entries)
 #endif
 }
 
+// The flags of the subcommands: "-NAME V", "--NAME V", "-NAME=V" or "--NAME=V". Returns false when
+// args[i] is not NAME; `error` is set when NAME has no value.
+bool take_flag(const std::vector<std::string>& args, std::size_t& i, const char* name, std::string& value,
+               std::string& error)
+{
+    const auto& a = args[i];
+    std::string_view rest = a;
+    if (!rest.starts_with('-'))
+        return false;
+    rest.remove_prefix(rest.starts_with("--") ? 2 : 1);
+    if (!rest.starts_with(name))
+        return false;
+    rest.remove_prefix(std::strlen(name));
+    if (rest.starts_with('=')) {
+        value = rest.substr(1);
+    } else if (!rest.empty()) {
+        return false;
+    } else if (i + 1 < args.size()) {
+        value = args[++i];
+    } else {
+        error = std::string("-") + name + " needs a file name";
+        return true;
+    }
+    if (value.empty())
+        error = std::string("-") + name + " needs a file name";
+    return true;
+}
+
+// bench merge A.json B.json... -output OUT.json [-report OUT.html]
+int merge_main(const std::vector<std::string>& args)
+{
+    const char* usage = "usage: bench merge A.json B.json... -output OUT.json [-report OUT.html]";
+    std::vector<std::string> inputs;
+    std::string output, report, error;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (take_flag(args, i, "output", output, error) || take_flag(args, i, "report", report, error)) {
+            if (!error.empty())
+                return fail("merge: " + error);
+        } else if (args[i].starts_with("-")) {
+            return fail("merge: unknown flag '" + args[i] + "' (" + usage + ")");
+        } else {
+            inputs.push_back(args[i]);
+        }
+    }
+    if (inputs.size() < 2 || output.empty())
+        return fail(std::string("merge: ") + usage);
+    std::vector<nlohmann::json> files;
+    for (const auto& path : inputs) {
+        auto text = read_file(path);
+        if (!text)
+            return fail("merge: cannot read " + path);
+        auto j = nlohmann::json::parse(*text, nullptr, false);
+        if (j.is_discarded() || !j.is_object())
+            return fail("merge: " + path + " is not a results.json object");
+        files.push_back(std::move(j));
+    }
+    auto merged = loadgen::merge_results(files, error);
+    if (!merged)
+        return fail("merge: " + error);
+    std::ofstream out(output, std::ios::trunc);
+    out << merged->dump(2) << '\n';
+    if (!out)
+        return fail("merge: cannot write " + output, 1);
+    return report.empty() ? 0 : write_report(report, *merged);
+}
+
+// bench report results.json [-report OUT.html]: each entry's table, as a run prints it, with the
+// notes of this bench (a file from an older one gets the newer notes), and the HTML page of the
+// whole file: one page for providers run one at a time into the same file, or for a merge.
+int report_main(const std::vector<std::string>& args)
+{
+    const char* usage = "usage: bench report results.json [-report OUT.html]";
+    std::string input, report, error;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (take_flag(args, i, "report", report, error)) {
+            if (!error.empty())
+                return fail("report: " + error);
+        } else if (args[i].starts_with("-") || !input.empty()) {
+            return fail("report: unexpected '" + args[i] + "' (" + usage + ")");
+        } else {
+            input = args[i];
+        }
+    }
+    if (input.empty())
+        return fail(std::string("report: ") + usage);
+    auto text = read_file(input);
+    if (!text)
+        return fail("report: cannot read " + input);
+    auto all = nlohmann::json::parse(*text, nullptr, false);
+    if (all.is_discarded() || !all.is_object())
+        return fail("report: " + input + " is not a results.json object");
+    if (all.empty())
+        return fail("report: " + input + " has no entries");
+    for (const auto& [key, entry] : all.items()) {
+        if (entry.is_object())
+            std::fputs(loadgen::format_table(key, entry).c_str(), stdout);
+        else
+            std::printf("%s: not a results entry (%s)\n", common::printable_line(key).c_str(),
+                        entry.type_name());
+    }
+    return report.empty() ? 0 : write_report(report, all);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -99,6 +161,8 @@ int main(int argc, char** argv)
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && args[0] == "merge")
         return merge_main({args.begin() + 1, args.end()});
+    if (!args.empty() && args[0] == "report")
+        return report_main({args.begin() + 1, args.end()});
 
     auto parsed = loadgen::parse_args(args);
     if (auto* e = std::get_if<std::string>(&parsed)) {

@@ -1,11 +1,10 @@
-// results.json entries, file update, merge and the table.
+// results.json entries and the file update.
 #include "bench/loadgen/report.hpp"
 
 #include "bench/loadgen/result_notes.hpp"
 
 #include <cmath>
 #include <ctime>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -258,98 +257,6 @@ bool write_results(const std::string& path, const std::string& key, const json& 
         return false;
     }
     return true;
-}
-
-std::string format_table(const std::string& key, const json& e)
-{
-    auto num = [](const json& v) { return v.is_number() ? v.get<double>() : 0.0; };
-    std::string out =
-        fmt::format("{:<10} {:<7} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}\n", "target", "mode",
-                    "requests", "ok%", "rps", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "late");
-    // A row for the target, then one for the direct target in overhead mode.
-    auto each_side = [&](const auto& row) {
-        row(key, e);
-        if (e.contains("direct") && e["direct"].is_object())
-            row("  direct", e["direct"]);
-    };
-    auto row = [&](const std::string& name, const json& j) {
-        out += fmt::format(
-            "{:<10} {:<7} {:>8} {:>8.2f} {:>9.1f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>6}\n", name,
-            e.value("mode", ""), j.value("requests", 0), num(j["success_rate"]), num(j["throughput_rps"]),
-            num(j["p50_latency_ms"]), num(j["p90_latency_ms"]), num(j["p99_latency_ms"]),
-            num(j["p999_latency_ms"]), num(j["max_latency_ms"]), j.value("late_sends", 0));
-    };
-    each_side(row);
-    // Latency columns are those of 2xx responses; non-2xx responses are timed apart.
-    auto error_row = [&](const std::string& name, const json& j) {
-        if (!j.contains("error_latency") || !j["error_latency"].is_object())
-            return;
-        const auto& x = j["error_latency"];
-        out +=
-            fmt::format("{:<10} non-2xx: {} responses, latency p50 {:.3f} p90 {:.3f} p99 {:.3f} mean {:.3f} "
-                        "max {:.3f} ms (not in the columns above)\n",
-                        name, x.value("count", 0), num(x["p50_ms"]), num(x["p90_ms"]), num(x["p99_ms"]),
-                        num(x["mean_ms"]), num(x["max_ms"]));
-    };
-    each_side(error_row);
-    // Requests without a response, by reason, so that a low ok% says why.
-    auto drop_row = [&](const std::string& name, const json& j) {
-        if (!j.contains("drop_reasons") || !j["drop_reasons"].is_object() || j["drop_reasons"].empty())
-            return;
-        std::uint64_t total = 0;
-        std::string reasons;
-        for (const auto& [reason, n] : j["drop_reasons"].items()) {
-            total += n.get<std::uint64_t>();
-            reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", reason, n.get<std::uint64_t>());
-        }
-        out += fmt::format("{:<10} no response: {} ({})\n", name, total, reasons);
-        if (j["drop_reasons"].contains("unsent"))
-            out +=
-                fmt::format("{:<10} unsent: every connection was busy past -timeout when these were due: the "
-                            "target is past its capacity (lower -rate or raise -connections)\n",
-                            "");
-    };
-    each_side(drop_row);
-    // Each side's latency alone, the reference its p50 under load is read against.
-    auto baseline_row = [&](const std::string& name, const json& j) {
-        if (!j.contains("baseline") || !j["baseline"].is_object())
-            return;
-        const auto& b = j["baseline"];
-        out +=
-            fmt::format("{:<10} alone: p50 {:.3f} ms (min {:.3f}, max {:.3f}) over {} sequential requests "
-                        "before the load\n",
-                        name, num(b["p50_ms"]), num(b["min_ms"]), num(b["max_ms"]), b.value("succeeded", 0));
-    };
-    each_side(baseline_row);
-    if (e.contains("overhead") && e["overhead"].is_object()) {
-        const auto& o = e["overhead"];
-        out += fmt::format("overhead (proxy - direct, 95% CI over {} window pairs):", o.value("windows", 0));
-        for (auto k : {"p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms"})
-            out += fmt::format(" {} {:.3f} [{:.3f}, {:.3f}]", k, num(o[k]["value"]), num(o[k]["ci_low"]),
-                               num(o[k]["ci_high"]));
-        out += "\n";
-    }
-    if (e.contains("stream") && e["stream"].is_object()) {
-        const auto& s = e["stream"];
-        out += fmt::format(
-            "stream: ttft p50 {:.3f} ms p99 {:.3f} ms, gap p50 {:.3f} ms p99 {:.3f} ms, {:.1f} chunks/s\n",
-            num(s["ttft_ms"]["p50"]), num(s["ttft_ms"]["p99"]), num(s["gap_ms"]["p50"]),
-            num(s["gap_ms"]["p99"]), num(s["chunks_per_second"]));
-    }
-    if (e.contains("proxy_server_timing_ms") && e["proxy_server_timing_ms"].is_object())
-        out += fmt::format("proxy Server-Timing: p50 {:.3f} ms p99 {:.3f} ms\n",
-                           num(e["proxy_server_timing_ms"]["p50"]), num(e["proxy_server_timing_ms"]["p99"]));
-    if (e.contains("find_max"))
-        out += fmt::format(
-            "find-max: highest rate within p99 <= {} ms and < 0.1% errors: {:g} req/s ({} trials)\n",
-            num(e["find_max"]["slo_ms"]), num(e["find_max"]["max_rate"]), e["find_max"]["trials"].size());
-    if (e["server_peak_memory_mb"].is_number())
-        out += fmt::format("server (pid {}): RSS peak {:.1f} MiB avg {:.1f} MiB, CPU avg {:.1f}%\n",
-                           e.value("server_pid", 0), num(e["server_peak_memory_mb"]),
-                           num(e["server_avg_memory_mb"]), num(e["server_cpu_percent"]["avg"]));
-    for (const auto& note : result_notes(e))
-        out += "note: " + note + "\n";
-    return out;
 }
 
 } // namespace loadgen

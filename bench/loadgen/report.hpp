@@ -1,5 +1,5 @@
-// results.json: building one provider's entry from a run, writing it (re-running one provider
-// rewrites only its key), merging files from several runs exactly, and the stdout table.
+// results.json: building one provider's entry from a run and writing it (re-running one provider
+// rewrites only its key). Merging is in merge.hpp, the stdout table in result_table.hpp.
 #pragma once
 
 #include "bench/loadgen/config.hpp"
@@ -32,9 +32,6 @@ nlohmann::json build_entry(const run_summary& s);
 // Reads `path` (a missing file is an empty object), sets `key`, writes it back.
 bool write_results(const std::string& path, const std::string& key, const nlohmann::json& entry,
                    std::string& error);
-
-// Human-readable summary of one entry.
-std::string format_table(const std::string& key, const nlohmann::json& entry);
 
 // RFC 3339 UTC, seconds precision.
 std::string now_rfc3339();

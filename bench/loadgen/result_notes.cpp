@@ -18,7 +18,7 @@ void overhead_notes(const json& e, std::vector<std::string>& out)
     if (!o.is_object())
         return;
     auto pairs = number_field(o, "windows");
-    if (pairs < static_cast<double>(min_pairs_for_interval))
+    if (field(o, "windows").is_number() && pairs < static_cast<double>(min_pairs_for_interval))
         out.push_back(
             fmt::format("{:.0f} window pairs are too few for a 95% interval (it needs {}): run longer, "
                         "or give a shorter -window",

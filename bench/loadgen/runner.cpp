@@ -2,6 +2,7 @@
 #include "bench/loadgen/runner.hpp"
 
 #include "bench/loadgen/report.hpp"
+#include "bench/loadgen/result_table.hpp"
 #include "bench/loadgen/targets.hpp"
 #include "common/providers.hpp"
 

@@ -6,8 +6,11 @@
 //  - merge_results never throws; a refusal has a one-line, non-empty error;
 //  - a merged file holds exactly the keys of its inputs: an entry found in one input only is kept
 //    as it is, and an entry found in both counts both (merged_from adds up, requests add up);
-//  - an entry merged from both inputs merges again with itself (it is a valid results entry).
+//  - an entry merged from both inputs merges again with itself (it is a valid results entry);
+//  - bench's table (`bench report`) prints every input entry and every merged one without
+//    throwing, whatever its fields hold.
 #include "bench/loadgen/merge.hpp"
+#include "bench/loadgen/result_table.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 #include <exception>
@@ -55,11 +58,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (a.is_discarded() || b.is_discarded())
         return 0;
 
+    auto table = [](const json& file) {
+        if (!file.is_object())
+            return;
+        for (const auto& [key, entry] : file.items()) {
+            try {
+                fuzz::require(loadgen::format_table(key, entry).starts_with("target "),
+                              "a table has its head");
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "%s\n", e.what());
+                fuzz::require(false, "the table of any entry never throws");
+            }
+        }
+    };
+    table(a);
+    table(b);
     std::string error;
     auto m = merged({a, b}, error);
     if (!m)
         return 0;
     fuzz::require(m->is_object() && a.is_object() && b.is_object(), "a merge of objects is an object");
+    table(*m);
     for (const auto& [key, entry] : m->items()) {
         const bool in_a = a.contains(key), in_b = b.contains(key);
         fuzz::require(in_a || in_b, "every merged key comes from an input");

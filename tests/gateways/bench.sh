@@ -41,3 +41,15 @@ while read -r name pid; do
   kill -0 "$pid" 2>/dev/null && fail "$name ($pid) still running after --bench"
 done < "$LGB_RUN_DIR/pids"
 ok "--bench stopped everything it started"
+
+# Several --server runs share one results.json: one page for all of them (bench report).
+if [[ $# -eq 0 ]]; then
+  timeout 120 "$REPO/run-servers.sh" --no-build "${ENV_FILE_ARGS[@]}" --server bifrost --server braintrust \
+    --bench -rate 20 -duration 1s -cooldown 0 -warmup 0 -baseline 0 >"$TMP/two.out" 2>"$TMP/two.err" ||
+    fail "run-servers.sh --server bifrost --server braintrust --bench exited non-zero"
+  if ! grep -a -q 'has no HTML report library' "$LGB_BIN_DIR/bench"; then
+    [[ $(grep -o 'id="provider-[0-9]*"' "$LGB_RUN_DIR/report.html" | sort -u | wc -l) -eq 2 ]] ||
+      fail "the page of two --server runs does not show both"
+    ok "two --server runs: one page with both providers"
+  fi
+fi

@@ -128,5 +128,42 @@ TEST_CASE("merge rejects missing and foreign files", "[integration][loadgen]")
     expect_rejected({"merge", "/nonexistent/a.json", good, "-output", temp_file("m.json")}, "cannot read");
     expect_rejected({"merge", good, good, "-output", temp_file("m.json")}, "no histogram");
     expect_rejected({"merge", good}, "usage");
+    expect_rejected({"merge", good, good, "-output", temp_file("m.json"), "-report"},
+                    "-report needs a file name");
     std::remove(good.c_str());
+}
+
+TEST_CASE("report rejects what is not a results file, and prints what it can of one",
+          "[integration][loadgen]")
+{
+    auto path = temp_file("shown.json");
+    auto write = [&](const char* text) {
+        std::ofstream f(path, std::ios::trunc);
+        f << text;
+    };
+    expect_rejected({"report"}, "usage: bench report results.json");
+    expect_rejected({"report", "/nonexistent/r.json"}, "cannot read /nonexistent/r.json");
+    write("[1, 2]");
+    expect_rejected({"report", path}, "is not a results.json object");
+    write("{\"bifrost\": ");
+    expect_rejected({"report", path}, "is not a results.json object");
+    write("{}");
+    expect_rejected({"report", path}, "has no entries");
+    expect_rejected({"report", path, path}, "unexpected");
+    expect_rejected({"report", path, "-bogus"}, "unexpected '-bogus'");
+    // A hand-edited file: an entry that is not one, another with fields of the wrong type. What is
+    // missing prints as "-", never as 0, and nothing is refused.
+    write(
+        R"({"a": 5, "b": {"requests": "x", "p50_latency_ms": [1], "direct": 3, "overhead": {"p50_ms": 7}}})");
+    auto r = run_bench({"report", path}, {}, std::chrono::seconds(10));
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("a: not a results entry (number)") != std::string::npos);
+    CHECK(r.output.find("p50_ms - [-, -]") != std::string::npos);
+    CHECK(r.output.find("0.000") == std::string::npos);
+    // A page that cannot be written: exit 1, after the tables.
+    r = run_bench({"report", path, "-report", "/nonexistent/r.html"}, {}, std::chrono::seconds(10));
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("bench: cannot write /nonexistent/r.html") != std::string::npos);
+    std::remove(path.c_str());
 }

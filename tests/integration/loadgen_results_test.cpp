@@ -155,10 +155,24 @@ TEST_CASE("merge of overhead runs keeps the overhead and the stream figures", "[
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
     }
-    auto r = run_bench({"merge", a, b, "-output", m});
+    auto html = temp_file("om.html");
+    auto r = run_bench({"merge", a, b, "-output", m, "-report", html});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     auto ja = read_json(a)["url"], jb = read_json(b)["url"], jm = read_json(m)["url"];
+    // The merged file's page, and its table printed again as a run prints its own.
+    auto page = slurp(html);
+    CHECK(page.find("<h2>Providers compared</h2>") != std::string::npos);
+    CHECK(page.find(jm["overhead"]["windows"].dump() + " pairs of alternating windows") != std::string::npos);
+    auto shown = run_bench({"report", m});
+    INFO(shown.output);
+    CHECK(shown.exit_code == 0);
+    CHECK(shown.output.find("overhead (proxy - direct, 95% CI over " + jm["overhead"]["windows"].dump() +
+                            " window pairs)") != std::string::npos);
+    CHECK(shown.output.find("url        open") != std::string::npos);
+    CHECK(shown.output.find("stream: ttft p50 ") != std::string::npos);
+    for (const auto& note : jm["notes"])
+        CHECK(shown.output.find("note: " + note.get<std::string>()) != std::string::npos);
     REQUIRE(jm["overhead"].is_object());
     CHECK(jm["overhead"]["windows"] ==
           ja["overhead"]["windows"].get<int>() + jb["overhead"]["windows"].get<int>());
@@ -194,7 +208,7 @@ TEST_CASE("merge of overhead runs keeps the overhead and the stream figures", "[
           Approx(ttft_a->percentile_ns(99) / 1e6).margin(0.001));
     CHECK(jm["stream"]["chunks"] == ja["stream"]["chunks"].get<int>() + jb["stream"]["chunks"].get<int>());
     CHECK(jm["direct"]["stream"].is_object());
-    for (const auto& f : {a, b, m})
+    for (const auto& f : {a, b, m, html})
         std::remove(f.c_str());
 }
 

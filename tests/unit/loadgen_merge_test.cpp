@@ -6,6 +6,7 @@
 #include "bench/loadgen/report.hpp"
 #include "bench/loadgen/result_blocks.hpp"
 #include "bench/loadgen/result_notes.hpp"
+#include "bench/loadgen/result_table.hpp"
 
 #include <catch2/catch.hpp>
 #include <random>
@@ -608,6 +609,43 @@ TEST_CASE("the table says which tail percentiles rest on too few requests", "[un
         e["succeeded"] = n;
         CHECK(loadgen::result_notes(e).empty());
     }
+}
+
+TEST_CASE("the table prints any entry: a field of the wrong type shows as absent", "[unit][loadgen][results]")
+{
+    // bench report prints files that may be hand-edited: every field, at the top, in direct and in
+    // the overhead, replaced in turn by a string, an array and null.
+    auto e = entry_at_40(20, 1);
+    e["error_latency"] = {{"count", 3}, {"p50_ms", 0.3}};
+    e["drop_reasons"] = {{"timeout", 2}, {"unsent", 1}};
+    e["stream"] = {{"ttft_ms", {{"p50", 1.0}}}, {"gap_ms", 2}, {"chunks_per_second", 9.5}};
+    e["find_max"] = {{"max_rate", 123.5}, {"slo_ms", 50}, {"trials", json::array()}};
+    const std::string whole = loadgen::format_table("bifrost", e);
+    CHECK_THAT(whole,
+               Catch::Contains("find-max: highest rate within p99 <= 50 ms and < 0.1% errors: 123.5 req/s"));
+    CHECK_THAT(whole, Catch::Contains("no response: 3 (timeout 2, unsent 1)"));
+    CHECK_THAT(whole,
+               Catch::Contains("stream: ttft p50 1.000 ms p99 - ms, gap p50 - ms p99 - ms, 9.5 chunks/s"));
+    std::size_t variants = 0;
+    for (const json& odd : {json("x"), json::array({1}), json(nullptr)}) {
+        for (const char* block : {"", "direct", "overhead"}) {
+            const json& at = *block ? e[block] : e;
+            for (const auto& [k, v] : at.items()) {
+                auto copy = e;
+                (*block ? copy[block][k] : copy[k]) = odd;
+                std::string table;
+                REQUIRE_NOTHROW(table = loadgen::format_table("bifrost", copy));
+                CHECK_THAT(table, Catch::StartsWith("target "));
+                ++variants;
+            }
+        }
+    }
+    CHECK(variants > 150);
+    auto copy = e;
+    copy["p50_latency_ms"] = "fast";
+    CHECK_THAT(loadgen::format_table("bifrost", copy),
+               Catch::Contains("     -     3.3")); // p50 absent, p90 shown
+    CHECK_NOTHROW(loadgen::format_table("bifrost", json("not an entry")));
 }
 
 TEST_CASE("merge: the tail counts are those of the pooled window pairs", "[unit][loadgen][results]")
