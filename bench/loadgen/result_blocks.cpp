@@ -2,8 +2,10 @@
 #include "bench/loadgen/result_blocks.hpp"
 
 #include "bench/loadgen/histogram_codec.hpp"
+#include "bench/loadgen/json_fields.hpp"
 #include "bench/loadgen/overhead.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace loadgen {
@@ -215,6 +217,25 @@ std::optional<std::vector<window_pair_data>> windows_from_json(const json& j, st
         out.push_back(std::move(d));
     }
     return out;
+}
+
+json load_generator_json(unsigned threads, const std::vector<double>& thread_cpu_percent)
+{
+    if (thread_cpu_percent.empty())
+        return nullptr;
+    double busiest = *std::max_element(thread_cpu_percent.begin(), thread_cpu_percent.end());
+    return {{"threads", threads}, {"busiest_thread_cpu_percent", std::round(busiest * 10.0) / 10.0}};
+}
+
+json merge_load_generator(const json& a, const json& b)
+{
+    auto threads = [](const json& j) { return field(j, "threads"); };
+    auto busiest = [](const json& j) { return field(j, "busiest_thread_cpu_percent"); };
+    if (!threads(a).is_number_unsigned() || !threads(b).is_number_unsigned() || !busiest(a).is_number() ||
+        !busiest(b).is_number())
+        return nullptr;
+    return {{"threads", threads(a).get<std::uint64_t>() + threads(b).get<std::uint64_t>()},
+            {"busiest_thread_cpu_percent", std::max(busiest(a).get<double>(), busiest(b).get<double>())}};
 }
 
 json overhead_from_pairs(const std::vector<window_pair_data>& pairs, std::uint64_t seed, bool stream)

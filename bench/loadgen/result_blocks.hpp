@@ -55,6 +55,15 @@ nlohmann::json stream_json(const common::histogram& ttft, const common::histogra
 // null when no request succeeded, so that no figure stands for nothing.
 nlohmann::json baseline_json(std::uint64_t requests, const common::histogram& ok);
 
+// The "load_generator" block: bench's own worker threads over the measured phase, {"threads",
+// "busiest_thread_cpu_percent"} (% of one core); null when no thread measured it (a load that
+// ended in its warm-up). A worker near a whole core delays what it sends and reads, and its
+// latencies include that delay.
+nlohmann::json load_generator_json(unsigned threads, const std::vector<double>& thread_cpu_percent);
+// Runs side by side (bench merge): the threads add up and the busiest is the busier of the two;
+// null unless both inputs have the block with numbers in it.
+nlohmann::json merge_load_generator(const nlohmann::json& a, const nlohmann::json& b);
+
 // One alternation window pair (proxy window and direct window) as the bootstrap needs it.
 struct window_pair_data
 {

@@ -12,6 +12,25 @@ namespace {
 
 using nlohmann::json;
 
+// bench itself near a whole core: a worker thread that busy answers late to what it reads and
+// sends late what is due, so every latency it records includes time spent waiting for bench.
+// 80%, like the server heuristic below: queueing grows steeply towards a whole core.
+void load_generator_note(const json& e, std::vector<std::string>& out)
+{
+    const auto& lg = field(e, "load_generator");
+    const auto& busiest = field(lg, "busiest_thread_cpu_percent");
+    if (!busiest.is_number() || busiest.get<double>() < 80.0)
+        return;
+    double late = number_field(e, "late_sends") + number_field(field(e, "direct"), "late_sends");
+    double threads = number_field(lg, "threads");
+    out.push_back(fmt::format(
+        "bench's busiest worker thread used {:.0f}% of a CPU core over the measured phase ({:.0f} worker "
+        "thread{}): near its limit, bench answers late to what it reads and sends late what is due ({:.0f} "
+        "late sends), so the latencies here include time spent waiting for bench itself; give it more "
+        "-threads, a core of its own (taskset), or a lower -rate",
+        busiest.get<double>(), threads, threads == 1 ? "" : "s", late));
+}
+
 void overhead_notes(const json& e, std::vector<std::string>& out)
 {
     const auto& o = field(e, "overhead");
@@ -170,6 +189,7 @@ void load_note(const json& side, const char* what, std::vector<std::string>& out
 std::vector<std::string> result_notes(const json& entry)
 {
     std::vector<std::string> out;
+    load_generator_note(entry, out);
     overhead_notes(entry, out);
     tail_note(entry, out);
     // A queue at the direct target (the candidate's upstream) explains the candidate's latency

@@ -119,6 +119,10 @@ std::string format_table(const std::string& key, const json& e)
         out += fmt::format("server (pid {}): RSS peak {} MiB avg {} MiB, CPU avg {}%\n",
                            count(e, "server_pid"), num(e, "server_peak_memory_mb", 1),
                            num(e, "server_avg_memory_mb", 1), num(field(e, "server_cpu_percent"), "avg", 1));
+    if (const json* lg = object(e, "load_generator"))
+        out += fmt::format("load generator: {} worker thread{}, the busiest at {}% of a CPU core\n",
+                           count(*lg, "threads"), number_field(*lg, "threads") == 1 ? "" : "s",
+                           num(*lg, "busiest_thread_cpu_percent", 1));
     for (const auto& note : result_notes(e))
         out += "note: " + note + "\n";
     return out;

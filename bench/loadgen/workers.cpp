@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 #include <thread>
+#include <time.h>
 
 namespace loadgen {
 namespace {
@@ -25,6 +26,14 @@ std::uint64_t splitmix(std::uint64_t x)
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
+}
+
+// CPU time of the calling thread.
+std::chrono::nanoseconds thread_cpu_time()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
 std::uint64_t unix_ms()
@@ -53,6 +62,7 @@ public:
     {
         ++tasks_;
         net::co_spawn(ioc_, sweep(), [](std::exception_ptr e) { common::log_coroutine_exception(e); });
+        net::co_spawn(ioc_, meter_cpu(), [](std::exception_ptr e) { common::log_coroutine_exception(e); });
         if (live_)
             net::co_spawn(ioc_, publish(), [](std::exception_ptr e) { common::log_coroutine_exception(e); });
         if (plan_.open_loop) {
@@ -66,6 +76,8 @@ public:
     }
 
     recorder& rec() { return rec_; }
+    // This thread's CPU over the measured phase, in % of a core; none when the load ended before it.
+    std::optional<double> cpu_percent() const { return cpu_percent_; }
 
 private:
     template <typename Make>
@@ -265,6 +277,25 @@ private:
                 if (c->busy() && now - c->busy_since() > plan_.timeout)
                     c->abort_for_timeout();
         }
+        cpu_timer_.cancel(); // a load that ended early: the phase measured so far
+    }
+
+    // A worker near a whole core delays its own sends and reads: every latency it records then
+    // includes time spent waiting for bench, on both sides of an overhead run. Measured from the
+    // start to the end of the measured phase (or to the end of the load, when that comes first).
+    task<void> meter_cpu()
+    {
+        cpu_timer_.expires_at(measure_start_);
+        auto [ec] = co_await cpu_timer_.async_wait(use_nothrow);
+        if (ec || tasks_ == 0)
+            co_return;
+        auto cpu_from = thread_cpu_time();
+        auto wall_from = clock::now();
+        cpu_timer_.expires_at(end_);
+        co_await cpu_timer_.async_wait(use_nothrow);
+        std::chrono::duration<double> cpu = thread_cpu_time() - cpu_from, wall = clock::now() - wall_from;
+        if (wall.count() > 0)
+            cpu_percent_ = 100.0 * cpu.count() / wall.count();
     }
 
     // Copies the latency histogram for the progress line once a second.
@@ -296,6 +327,8 @@ private:
     std::uint64_t end_index_ = 0;
     unsigned max_conns_ = 1; // per target
     int tasks_ = 0;          // running load coroutines; the sweep stops when they are done
+    net::steady_timer cpu_timer_{ioc_};
+    std::optional<double> cpu_percent_;
 };
 
 } // namespace
@@ -341,9 +374,12 @@ run_output run_load(const run_plan& plan, progress* live)
         threads.emplace_back([&w] { w->run(); });
     for (auto& t : threads)
         t.join();
-    run_output out{recorder(plan.targets.size()), std::chrono::duration<double>(plan.duration).count()};
-    for (auto& w : workers)
+    run_output out{recorder(plan.targets.size()), std::chrono::duration<double>(plan.duration).count(), {}};
+    for (auto& w : workers) {
         out.rec.merge(w->rec());
+        if (auto p = w->cpu_percent())
+            out.thread_cpu_percent.push_back(*p);
+    }
     return out;
 }
 } // namespace loadgen

@@ -58,7 +58,8 @@ struct progress
 struct run_output
 {
     recorder rec;
-    double measured_s = 0; // length of the measure phase
+    double measured_s = 0;                  // length of the measure phase
+    std::vector<double> thread_cpu_percent; // per worker thread, over the measured phase
 };
 
 // Which target window k belongs to: pairs of windows, the order inside each pair drawn from the

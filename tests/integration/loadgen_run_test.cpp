@@ -108,6 +108,11 @@ TEST_CASE("overhead mode finds the latency one target adds", "[integration][load
     CHECK(e["baseline"]["p50_ms"].get<double>() == Approx(5.0).margin(1.5));
     REQUIRE(e["direct"]["baseline"].is_object());
     CHECK(e["direct"]["baseline"]["p50_ms"].get<double>() < 2.0);
+    // bench's own thread over the measured phase: at 200 req/s, far from a whole core.
+    REQUIRE(e["load_generator"].is_object());
+    CHECK(e["load_generator"]["threads"] == 1);
+    CHECK(e["load_generator"]["busiest_thread_cpu_percent"].get<double>() > 0.0);
+    CHECK(e["load_generator"]["busiest_thread_cpu_percent"].get<double>() < 80.0);
     // Only what this short run is too short for: the interval (4 pairs) and the tail (fewer than
     // 1,000 successes a side leave p99 and p99.9 among the slowest few).
     REQUIRE(e["overhead"]["smaller_side"].get<int>() < 1000);

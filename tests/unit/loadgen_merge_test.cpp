@@ -648,6 +648,54 @@ TEST_CASE("the table prints any entry: a field of the wrong type shows as absent
     CHECK_NOTHROW(loadgen::format_table("bifrost", json("not an entry")));
 }
 
+TEST_CASE("bench's own CPU: its block, its table line, its note, its merge", "[unit][loadgen][results]")
+{
+    using loadgen::load_generator_json;
+    using loadgen::merge_load_generator;
+    CHECK(load_generator_json(1, {}).is_null()); // the load ended in its warm-up
+    auto lg = load_generator_json(2, {12.34, 56.78});
+    CHECK(lg == json{{"threads", 2}, {"busiest_thread_cpu_percent", 56.8}});
+    CHECK(merge_load_generator(lg, load_generator_json(1, {91.0})) ==
+          json{{"threads", 3}, {"busiest_thread_cpu_percent", 91.0}});
+    CHECK(merge_load_generator(lg, nullptr).is_null());
+    CHECK(merge_load_generator(lg, json{{"threads", -1}, {"busiest_thread_cpu_percent", 5}}).is_null());
+    CHECK(merge_load_generator(json{{"threads", 1}, {"busiest_thread_cpu_percent", "x"}}, lg).is_null());
+
+    auto e = steady_entry(20, 1);
+    CHECK(e["load_generator"].is_null()); // a synthetic run measured no thread
+    e["load_generator"] = load_generator_json(1, {12.3});
+    e["late_sends"] = 40;
+    e["direct"]["late_sends"] = 35;
+    CHECK_THAT(loadgen::format_table("bifrost", e),
+               Catch::Contains("load generator: 1 worker thread, the busiest at 12.3% of a CPU core\n"));
+    CHECK(loadgen::result_notes(e).empty());
+    e["load_generator"] = load_generator_json(2, {93.4, 40.0});
+    auto notes = loadgen::result_notes(e);
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0] ==
+          "bench's busiest worker thread used 93% of a CPU core over the measured phase (2 worker "
+          "threads): near its limit, bench answers late to what it reads and sends late what is due "
+          "(75 late sends), so the latencies here include time spent waiting for bench itself; give "
+          "it more -threads, a core of its own (taskset), or a lower -rate");
+    CHECK_THAT(loadgen::format_table("bifrost", e),
+               Catch::Contains("load generator: 2 worker threads, the busiest at 93.4%"));
+    e["load_generator"]["busiest_thread_cpu_percent"] = "busy"; // hand-edited: no note, a dash
+    CHECK(loadgen::result_notes(e).empty());
+    CHECK_THAT(loadgen::format_table("bifrost", e), Catch::Contains("the busiest at -% of a CPU core"));
+
+    // Merged: the busier machine speaks for the merged entry.
+    auto a = steady_entry(20, 1), b = steady_entry(20, 2);
+    a["load_generator"] = load_generator_json(1, {20.0});
+    b["load_generator"] = load_generator_json(1, {85.0});
+    std::string error;
+    auto m = loadgen::merge_results({json{{"bifrost", a}}, json{{"bifrost", b}}}, error);
+    INFO(error);
+    REQUIRE(m);
+    CHECK((*m)["bifrost"]["load_generator"] == json{{"threads", 2}, {"busiest_thread_cpu_percent", 85.0}});
+    CHECK_THAT((*m)["bifrost"]["notes"][0].get<std::string>(),
+               Catch::StartsWith("bench's busiest worker thread used 85%"));
+}
+
 TEST_CASE("merge: the tail counts are those of the pooled window pairs", "[unit][loadgen][results]")
 {
     std::string error;

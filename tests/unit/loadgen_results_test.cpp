@@ -93,6 +93,7 @@ TEST_CASE("an entry has every field of the agreed schema", "[unit][loadgen][resu
                    "histogram",
                    "direct_histogram",
                    "baseline",
+                   "load_generator",
                    "config"})
         CHECK(e.contains(k));
     CHECK(e["format_version"] == 2);

@@ -478,3 +478,16 @@ TEST_CASE("report: a percentile with few requests beyond it is starred", "[unit]
     e["overhead"]["p999_ms"]["tail_samples"] = 10;
     CHECK(loadgen::render_html_report(results).find("Fewer than 10 requests beyond") == std::string::npos);
 }
+
+TEST_CASE("report: bench's own CPU is shown, and its note when it was near a core", "[unit][report]")
+{
+    auto results = load_fixture("report_two_providers.json");
+    CHECK(loadgen::render_html_report(results).find("<dt>bench CPU</dt><dd>not measured</dd>") !=
+          std::string::npos);
+    auto& e = results.begin().value();
+    e["load_generator"] = {{"threads", 2}, {"busiest_thread_cpu_percent", 91.5}};
+    const std::string page = loadgen::render_html_report(results);
+    check_markup_whitelist(page);
+    CHECK(page.find("<dt>bench CPU</dt><dd>2 worker threads, the busiest at 91.5") != std::string::npos);
+    CHECK(page.find("<li>bench&#39;s busiest worker thread used 92% of a CPU core") != std::string::npos);
+}

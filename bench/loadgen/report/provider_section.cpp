@@ -313,6 +313,19 @@ std::string latency_alone(const json& side)
            number(get_number(*b, "succeeded"), 0) + " sequential requests";
 }
 
+// bench's own worker threads over the measured phase ("load_generator"): a busy one delays what it
+// measures; "not measured" without the block.
+std::string load_generator(const json& r)
+{
+    const json* lg = html::get_object(r, "load_generator");
+    if (!lg)
+        return "not measured";
+    auto threads = get_number(*lg, "threads");
+    return number(threads, 0) + (threads && *threads == 1 ? " worker thread" : " worker threads") +
+           ", the busiest at " + html::with_unit(get_number(*lg, "busiest_thread_cpu_percent"), 1, "%") +
+           " of a core";
+}
+
 std::string meta(const json& r, const json* direct)
 {
     auto str = [](const json& o, const char* k) { return escape(html::get_string(o, k).value_or("n/a")); };
@@ -336,7 +349,7 @@ std::string meta(const json& r, const json* direct)
                       error_latency(r) + (direct ? " (direct: " + error_latency(*direct) + ")" : "")) +
            html::term("latency alone",
                       latency_alone(r) + (direct ? " (direct: " + latency_alone(*direct) + ")" : "")) +
-           html::term("timestamp", str(r, "timestamp"));
+           html::term("bench CPU", load_generator(r)) + html::term("timestamp", str(r, "timestamp"));
     return out + "</dl>";
 }
 
