@@ -36,6 +36,22 @@ std::optional<std::string> read_file(const std::string& path)
     return s.str();
 }
 
+// A results file as the subcommands read it: a JSON object, or nullopt with `error` saying why.
+std::optional<nlohmann::json> read_results(const std::string& path, std::string& error)
+{
+    auto text = read_file(path);
+    if (!text) {
+        error = "cannot read " + path;
+        return std::nullopt;
+    }
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        error = path + " is not a results.json object";
+        return std::nullopt;
+    }
+    return j;
+}
+
 int write_report(const std::string& path, const nlohmann::json& entries)
 {
 #ifdef LGB_HAVE_HTML_REPORT
@@ -99,13 +115,10 @@ int merge_main(const std::vector<std::string>& args)
         return fail(std::string("merge: ") + usage);
     std::vector<nlohmann::json> files;
     for (const auto& path : inputs) {
-        auto text = read_file(path);
-        if (!text)
-            return fail("merge: cannot read " + path);
-        auto j = nlohmann::json::parse(*text, nullptr, false);
-        if (j.is_discarded() || !j.is_object())
-            return fail("merge: " + path + " is not a results.json object");
-        files.push_back(std::move(j));
+        auto j = read_results(path, error);
+        if (!j)
+            return fail("merge: " + error);
+        files.push_back(std::move(*j));
     }
     auto merged = loadgen::merge_results(files, error);
     if (!merged)
@@ -136,12 +149,10 @@ int report_main(const std::vector<std::string>& args)
     }
     if (input.empty())
         return fail(std::string("report: ") + usage);
-    auto text = read_file(input);
-    if (!text)
-        return fail("report: cannot read " + input);
-    auto all = nlohmann::json::parse(*text, nullptr, false);
-    if (all.is_discarded() || !all.is_object())
-        return fail("report: " + input + " is not a results.json object");
+    auto file = read_results(input, error);
+    if (!file)
+        return fail("report: " + error);
+    const auto& all = *file;
     if (all.empty())
         return fail("report: " + input + " has no entries");
     for (const auto& [key, entry] : all.items()) {
