@@ -491,3 +491,26 @@ TEST_CASE("report: bench's own CPU is shown, and its note when it was near a cor
     CHECK(page.find("<dt>bench CPU</dt><dd>2 worker threads, the busiest at 91.5") != std::string::npos);
     CHECK(page.find("<li>bench&#39;s busiest worker thread used 92% of a CPU core") != std::string::npos);
 }
+
+TEST_CASE("report: the percentile chart says where its curve runs out of requests", "[unit][report]")
+{
+    auto results = load_fixture("report_two_providers.json");
+    auto& e = results.begin().value();
+    REQUIRE(e["direct"].is_object());
+    e["succeeded"] = 2000;
+    e["direct"]["succeeded"] = 123;
+    auto page = loadgen::render_html_report(results);
+    CHECK(page.find("With 123 successes on the smaller side, the curve past p91.87 rests on fewer than 10 "
+                    "requests, and past p99.19 it is the slowest request.") != std::string::npos);
+    e["direct"]["succeeded"] = 5;
+    page = loadgen::render_html_report(results);
+    CHECK(page.find(
+              "With 5 successes on the smaller side, the whole curve rests on fewer than 10 requests, and "
+              "past p80 it is the slowest request.") != std::string::npos);
+    e["direct"]["succeeded"] = 10000;
+    e["succeeded"] = 20000;
+    CHECK(loadgen::render_html_report(results).find("runs out") == std::string::npos);
+    CHECK(loadgen::render_html_report(results).find("rests on fewer than 10") == std::string::npos);
+    e["direct"]["succeeded"] = "many"; // unknown: nothing said
+    CHECK(loadgen::render_html_report(results).find("rests on fewer than 10") == std::string::npos);
+}

@@ -91,6 +91,27 @@ bool any_positive(const std::vector<svg::point>& pts)
     return false;
 }
 
+// Where the percentile curve runs out of requests: past 100(1 - 10/n) fewer than 10 lie beyond a
+// point (bench's rule for a steady percentile, overhead.hpp), past 100(1 - 1/n) it is the slowest
+// request alone; n is the smaller side's successes. Empty from 10,000 on, where p99.9 is steady.
+std::string thin_tail_caption(const json& r, const json* direct)
+{
+    auto n = get_number(r, "succeeded");
+    if (direct) {
+        auto d = get_number(*direct, "succeeded");
+        n = n && d ? std::optional(std::min(*n, *d)) : std::nullopt;
+    }
+    if (!n || *n < 1 || *n >= 10'000)
+        return {};
+    std::string count = number(*n, 0) + (direct ? " successes on the smaller side" : " successes");
+    std::string slowest =
+        "past p" + html::trimmed(100.0 * (1.0 - 1.0 / *n), 2) + " it is the slowest request";
+    if (*n <= 10)
+        return " With " + count + ", the whole curve rests on fewer than 10 requests, and " + slowest + ".";
+    return " With " + count + ", the curve past p" + html::trimmed(100.0 * (1.0 - 10.0 / *n), 2) +
+           " rests on fewer than 10 requests, and " + slowest + ".";
+}
+
 std::string percentile_chart(const json& r, const json* direct)
 {
     svg::line_chart chart{"Latency by percentile",
@@ -105,7 +126,8 @@ std::string percentile_chart(const json& r, const json* direct)
         chart.lines.push_back({"direct to upstream", svg::color_direct, percentile_points(*direct), true});
     return figure(chart.title, svg::render(chart),
                   "Each point is the latency below which that share of requests finished "
-                  "(coordinated omission corrected in open loop). Hover a point for its value.");
+                  "(coordinated omission corrected in open loop). Hover a point for its value." +
+                      thin_tail_caption(r, direct));
 }
 
 std::string latency_timeline_chart(const json& r, const json* direct)
