@@ -286,6 +286,7 @@ std::optional<json> merge_entries(json a, const json& b, std::string& error)
         out["proxy_server_timing_ms"] = nullptr;
     }
     out["load_generator"] = merge_load_generator(field(a, "load_generator"), field(b, "load_generator"));
+    out["machine"] = merge_machine(field(a, "machine"), field(b, "machine"));
     out.erase("find_max"); // a search's trials belong to one run
     out["merged_from"] = count(a, "merged_from", 1) + count(b, "merged_from", 1);
     out["notes"] = result_notes(out); // of the union: two thin intervals may make one that is not

@@ -5,6 +5,7 @@
 #include "bench/loadgen/config.hpp"
 #include "bench/loadgen/result_blocks.hpp"
 #include "bench/loadgen/workers.hpp"
+#include "common/machine_load.hpp"
 #include "common/process_sampler.hpp"
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@ struct run_summary
     std::vector<nlohmann::json> baselines;              // per target: baseline_json, or null (-baseline 0)
     bool proxied = false; // the target is the proxy (a provider, not mock or -url)
     std::string effective_model;
+    std::optional<common::machine_load> machine; // all CPUs over the load
 };
 
 nlohmann::json build_entry(const run_summary& s);

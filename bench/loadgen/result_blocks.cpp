@@ -238,6 +238,27 @@ json merge_load_generator(const json& a, const json& b)
             {"busiest_thread_cpu_percent", std::max(busiest(a).get<double>(), busiest(b).get<double>())}};
 }
 
+json machine_json(const std::optional<common::machine_load>& m)
+{
+    if (!m)
+        return nullptr;
+    return {{"cpus", m->cpus},
+            {"busy_percent", std::round(m->busy_percent * 10.0) / 10.0},
+            {"steal_percent", std::round(m->steal_percent * 10.0) / 10.0}};
+}
+
+json merge_machine(const json& a, const json& b)
+{
+    json out = json::object();
+    for (auto k : {"cpus", "busy_percent", "steal_percent"}) {
+        const auto &x = field(a, k), &y = field(b, k);
+        if (!x.is_number() || !y.is_number())
+            return nullptr;
+        out[k] = std::max(x.get<double>(), y.get<double>());
+    }
+    return out;
+}
+
 json overhead_from_pairs(const std::vector<window_pair_data>& pairs, std::uint64_t seed, bool stream)
 {
     std::vector<window_pair> lat, ttft;

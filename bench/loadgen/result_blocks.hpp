@@ -5,6 +5,7 @@
 #pragma once
 
 #include "common/histogram.hpp"
+#include "common/machine_load.hpp"
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -63,6 +64,13 @@ nlohmann::json load_generator_json(unsigned threads, const std::vector<double>& 
 // Runs side by side (bench merge): the threads add up and the busiest is the busier of the two;
 // null unless both inputs have the block with numbers in it.
 nlohmann::json merge_load_generator(const nlohmann::json& a, const nlohmann::json& b);
+
+// The "machine" block: all CPUs over the load, {"cpus", "busy_percent", "steal_percent"}; null
+// when /proc/stat could not be read.
+nlohmann::json machine_json(const std::optional<common::machine_load>& m);
+// Runs on several machines (bench merge): the busiest and the most stolen of them, since either
+// reaches the merged latencies; null unless both inputs have the block with numbers in it.
+nlohmann::json merge_machine(const nlohmann::json& a, const nlohmann::json& b);
 
 // One alternation window pair (proxy window and direct window) as the bootstrap needs it.
 struct window_pair_data

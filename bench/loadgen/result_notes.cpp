@@ -31,6 +31,29 @@ void load_generator_note(const json& e, std::vector<std::string>& out)
         busiest.get<double>(), threads, threads == 1 ? "" : "s", late));
 }
 
+// The machine itself: time the hypervisor withheld (steal) stalls every process at random
+// moments, and CPUs busy nearly all the time make bench, the candidate and its upstream wait for
+// each other. Either reaches every latency here, and neither is the candidate's doing.
+void machine_note(const json& e, std::vector<std::string>& out)
+{
+    const auto& m = field(e, "machine");
+    const auto &steal = field(m, "steal_percent"), &busy = field(m, "busy_percent");
+    if (steal.is_number() && steal.get<double>() >= 5.0)
+        out.push_back(
+            fmt::format("the hypervisor withheld {:.1f}% of this machine's CPU time during the run "
+                        "(steal): every process here waited for a physical CPU at moments of the "
+                        "neighbours' choosing, and the latencies include those waits; figures from "
+                        "such a machine move from run to run: repeat it, or measure on one without steal",
+                        steal.get<double>()));
+    if (busy.is_number() && busy.get<double>() >= 90.0)
+        out.push_back(
+            fmt::format("this machine's {:.0f} CPUs were {:.0f}% busy during the run: bench, the "
+                        "servers and any other work on the machine competed for them, and the "
+                        "latencies include that wait; measure on an otherwise idle machine, pin the "
+                        "processes apart (taskset), or lower -rate",
+                        number_field(m, "cpus"), busy.get<double>()));
+}
+
 void overhead_notes(const json& e, std::vector<std::string>& out)
 {
     const auto& o = field(e, "overhead");
@@ -190,6 +213,7 @@ std::vector<std::string> result_notes(const json& entry)
 {
     std::vector<std::string> out;
     load_generator_note(entry, out);
+    machine_note(entry, out);
     overhead_notes(entry, out);
     tail_note(entry, out);
     // A queue at the direct target (the candidate's upstream) explains the candidate's latency

@@ -13,6 +13,8 @@ namespace loadgen {
 // In this order, each when it applies:
 //  - bench's busiest worker thread used at least 80% of a core over the measured phase
 //    ("load_generator"): the latencies include bench's own delays;
+//  - the hypervisor withheld at least 5% of the machine's CPU time (steal), then its CPUs were at
+//    least 90% busy ("machine");
 //  - the overhead interval comes from fewer than min_pairs_for_interval window pairs;
 //  - the overhead p50 interval lies over 1 ms away from the proxy's own time (its Server-Timing,
 //    present when the candidate is this project's proxy), so the difference arose elsewhere;

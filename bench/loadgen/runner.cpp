@@ -4,6 +4,7 @@
 #include "bench/loadgen/report.hpp"
 #include "bench/loadgen/result_table.hpp"
 #include "bench/loadgen/targets.hpp"
+#include "common/machine_load.hpp"
 #include "common/providers.hpp"
 
 #include <algorithm>
@@ -169,10 +170,14 @@ measured measure(const config& c, const resolved_run& r, const std::vector<json>
     }
     progress live;
     run_output out;
+    auto cpu_before = common::read_cpu_times();
     {
         progress_printer printer(live, isatty(STDOUT_FILENO) && !c.quiet && !c.json);
         out = run_load(plan_for(c, r), &live);
     }
+    auto machine =
+        common::machine_load_between(cpu_before, common::read_cpu_times(),
+                                     static_cast<unsigned>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN))));
     measured m;
     m.summary.key = r.key;
     m.summary.cfg = &c;
@@ -181,6 +186,7 @@ measured measure(const config& c, const resolved_run& r, const std::vector<json>
     m.summary.proxied = r.proxied;
     m.summary.baselines = baselines;
     m.summary.effective_model = r.model;
+    m.summary.machine = machine;
     for (std::size_t i = 0; i < samplers.size(); ++i) {
         if (!samplers[i])
             continue;

@@ -696,6 +696,36 @@ TEST_CASE("bench's own CPU: its block, its table line, its note, its merge", "[u
                Catch::StartsWith("bench's busiest worker thread used 85%"));
 }
 
+TEST_CASE("the machine: its block, its table line, its notes, its merge", "[unit][loadgen][results]")
+{
+    CHECK(loadgen::machine_json(std::nullopt).is_null());
+    auto m = loadgen::machine_json(common::machine_load{2, 34.56, 0.04});
+    CHECK(m == json{{"cpus", 2}, {"busy_percent", 34.6}, {"steal_percent", 0.0}});
+    CHECK(loadgen::merge_machine(m, json{{"cpus", 4}, {"busy_percent", 20}, {"steal_percent", 6.5}}) ==
+          json{{"cpus", 4}, {"busy_percent", 34.6}, {"steal_percent", 6.5}});
+    CHECK(loadgen::merge_machine(m, nullptr).is_null());
+    CHECK(
+        loadgen::merge_machine(m, json{{"cpus", 4}, {"busy_percent", "x"}, {"steal_percent", 1}}).is_null());
+
+    auto e = steady_entry(20, 1);
+    CHECK(e["machine"].is_null()); // synthetic: nothing read
+    e["machine"] = m;
+    CHECK_THAT(loadgen::format_table("bifrost", e),
+               Catch::Contains("machine: 2 CPUs, 34.6% busy, 0.0% stolen by the hypervisor over the run\n"));
+    CHECK(loadgen::result_notes(e).empty());
+    e["machine"]["steal_percent"] = 7.25;
+    e["machine"]["busy_percent"] = 95.0;
+    auto notes = loadgen::result_notes(e);
+    REQUIRE(notes.size() == 2);
+    CHECK_THAT(notes[0],
+               Catch::StartsWith("the hypervisor withheld 7.2% of this machine's CPU time during the "
+                                 "run (steal)"));
+    CHECK_THAT(notes[1], Catch::StartsWith("this machine's 2 CPUs were 95% busy during the run"));
+    e["machine"]["steal_percent"] = 4.9;
+    e["machine"]["busy_percent"] = 89.9;
+    CHECK(loadgen::result_notes(e).empty());
+}
+
 TEST_CASE("merge: the tail counts are those of the pooled window pairs", "[unit][loadgen][results]")
 {
     std::string error;

@@ -94,6 +94,7 @@ TEST_CASE("an entry has every field of the agreed schema", "[unit][loadgen][resu
                    "direct_histogram",
                    "baseline",
                    "load_generator",
+                   "machine",
                    "config"})
         CHECK(e.contains(k));
     CHECK(e["format_version"] == 2);

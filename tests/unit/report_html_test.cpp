@@ -490,6 +490,12 @@ TEST_CASE("report: bench's own CPU is shown, and its note when it was near a cor
     check_markup_whitelist(page);
     CHECK(page.find("<dt>bench CPU</dt><dd>2 worker threads, the busiest at 91.5") != std::string::npos);
     CHECK(page.find("<li>bench&#39;s busiest worker thread used 92% of a CPU core") != std::string::npos);
+    CHECK(page.find("<dt>machine</dt><dd>not measured</dd>") != std::string::npos);
+    e["machine"] = {{"cpus", 2}, {"busy_percent", 40.5}, {"steal_percent", 6.0}};
+    const std::string with_machine = loadgen::render_html_report(results);
+    CHECK(with_machine.find("<dt>machine</dt><dd>2 CPUs, 40.5") != std::string::npos);
+    CHECK(with_machine.find("<li>the hypervisor withheld 6.0% of this machine&#39;s CPU time") !=
+          std::string::npos);
 }
 
 TEST_CASE("report: the percentile chart says where its curve runs out of requests", "[unit][report]")

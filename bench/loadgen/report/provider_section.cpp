@@ -348,6 +348,18 @@ std::string load_generator(const json& r)
            " of a core";
 }
 
+// The whole machine over the load ("machine"): how busy its CPUs were and what the hypervisor
+// withheld; "not measured" without the block.
+std::string machine(const json& r)
+{
+    const json* m = html::get_object(r, "machine");
+    if (!m)
+        return "not measured";
+    return number(get_number(*m, "cpus"), 0) + " CPUs, " +
+           html::with_unit(get_number(*m, "busy_percent"), 1, "%") + " busy, " +
+           html::with_unit(get_number(*m, "steal_percent"), 1, "%") + " stolen by the hypervisor";
+}
+
 std::string meta(const json& r, const json* direct)
 {
     auto str = [](const json& o, const char* k) { return escape(html::get_string(o, k).value_or("n/a")); };
@@ -371,7 +383,8 @@ std::string meta(const json& r, const json* direct)
                       error_latency(r) + (direct ? " (direct: " + error_latency(*direct) + ")" : "")) +
            html::term("latency alone",
                       latency_alone(r) + (direct ? " (direct: " + latency_alone(*direct) + ")" : "")) +
-           html::term("bench CPU", load_generator(r)) + html::term("timestamp", str(r, "timestamp"));
+           html::term("bench CPU", load_generator(r)) + html::term("machine", machine(r)) +
+           html::term("timestamp", str(r, "timestamp"));
     return out + "</dl>";
 }
 
