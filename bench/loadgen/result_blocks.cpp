@@ -26,6 +26,12 @@ json percentile_curve(const common::histogram& h)
     return out;
 }
 
+// Shares of a CPU, in percent: a tenth is as fine as /proc's clock ticks allow over seconds.
+double round1(double v)
+{
+    return std::round(v * 10.0) / 10.0;
+}
+
 json interval_json(const interval& i)
 {
     return {{"value", round3(i.value)}, {"ci_low", round3(i.ci_low)}, {"ci_high", round3(i.ci_high)}};
@@ -224,7 +230,7 @@ json load_generator_json(unsigned threads, const std::vector<double>& thread_cpu
     if (thread_cpu_percent.empty())
         return nullptr;
     double busiest = *std::max_element(thread_cpu_percent.begin(), thread_cpu_percent.end());
-    return {{"threads", threads}, {"busiest_thread_cpu_percent", std::round(busiest * 10.0) / 10.0}};
+    return {{"threads", threads}, {"busiest_thread_cpu_percent", round1(busiest)}};
 }
 
 json merge_load_generator(const json& a, const json& b)
@@ -243,8 +249,8 @@ json machine_json(const std::optional<common::machine_load>& m)
     if (!m)
         return nullptr;
     return {{"cpus", m->cpus},
-            {"busy_percent", std::round(m->busy_percent * 10.0) / 10.0},
-            {"steal_percent", std::round(m->steal_percent * 10.0) / 10.0}};
+            {"busy_percent", round1(m->busy_percent)},
+            {"steal_percent", round1(m->steal_percent)}};
 }
 
 json merge_machine(const json& a, const json& b)
