@@ -54,6 +54,30 @@ void machine_note(const json& e, std::vector<std::string>& out)
                         number_field(m, "cpus"), busy.get<double>()));
 }
 
+// -find-max: the lowest rate over the SLO bounds the rate found. When bench's busiest worker
+// thread was near a whole core in that trial, the bound may be bench's own, not the target's.
+void find_max_note(const json& e, std::vector<std::string>& out)
+{
+    const auto& trials = field(field(e, "find_max"), "trials");
+    if (!trials.is_array())
+        return;
+    const json* bound = nullptr;
+    for (const auto& t : trials) {
+        const auto& ok = field(t, "ok");
+        if (ok.is_boolean() && !ok.get<bool>() && field(t, "rate").is_number() &&
+            (!bound || number_field(t, "rate") < number_field(*bound, "rate")))
+            bound = &t;
+    }
+    if (!bound || !field(*bound, "bench_cpu_percent").is_number() ||
+        number_field(*bound, "bench_cpu_percent") < 80.0)
+        return;
+    out.push_back(
+        fmt::format("find-max: in the lowest trial over the SLO ({:g} req/s), bench's busiest worker "
+                    "thread used {:.0f}% of a CPU core: the highest rate found may be bench's limit, "
+                    "not the target's; give bench more -threads or a core of its own and search again",
+                    number_field(*bound, "rate"), number_field(*bound, "bench_cpu_percent")));
+}
+
 void overhead_notes(const json& e, std::vector<std::string>& out)
 {
     const auto& o = field(e, "overhead");
@@ -213,6 +237,7 @@ std::vector<std::string> result_notes(const json& entry)
 {
     std::vector<std::string> out;
     load_generator_note(entry, out);
+    find_max_note(entry, out);
     machine_note(entry, out);
     overhead_notes(entry, out);
     tail_note(entry, out);

@@ -13,6 +13,8 @@ namespace loadgen {
 // In this order, each when it applies:
 //  - bench's busiest worker thread used at least 80% of a core over the measured phase
 //    ("load_generator"): the latencies include bench's own delays;
+//  - -find-max: in the lowest trial over the SLO, bench's busiest worker thread used at least 80%
+//    of a core, so the rate found may be bench's limit;
 //  - the hypervisor withheld at least 5% of the machine's CPU time (steal), then its CPUs were at
 //    least 90% busy ("machine");
 //  - the overhead interval comes from fewer than min_pairs_for_interval window pairs;

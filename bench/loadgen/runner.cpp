@@ -1,6 +1,7 @@
 // The session: providers in turn, probe, sampling, load, results.
 #include "bench/loadgen/runner.hpp"
 
+#include "bench/loadgen/json_fields.hpp"
 #include "bench/loadgen/report.hpp"
 #include "bench/loadgen/result_table.hpp"
 #include "bench/loadgen/targets.hpp"
@@ -228,12 +229,14 @@ measured find_max(const config& base, const resolved_run& r, const std::vector<j
                 std::min<std::chrono::nanoseconds>(base.cooldown, std::chrono::seconds(1)));
         auto m = measure(c, r, baselines);
         bool ok = meets_slo(base, m.entry);
-        trials.push_back({{"rate", c.rate},
-                          {"achieved_rate", m.entry["achieved_rate"]},
-                          {"p99_ms", m.entry["p99_latency_ms"]},
-                          {"success_rate", m.entry["success_rate"]},
-                          {"succeeded", m.entry["succeeded"]},
-                          {"ok", ok}});
+        trials.push_back(
+            {{"rate", c.rate},
+             {"achieved_rate", m.entry["achieved_rate"]},
+             {"p99_ms", m.entry["p99_latency_ms"]},
+             {"success_rate", m.entry["success_rate"]},
+             {"succeeded", m.entry["succeeded"]},
+             {"bench_cpu_percent", field(m.entry["load_generator"], "busiest_thread_cpu_percent")},
+             {"ok", ok}});
         spdlog::info("find-max: {:g} req/s -> p99 {:.3f} ms, {:.2f}% ok: {}", c.rate,
                      m.entry["p99_latency_ms"].get<double>(), m.entry["success_rate"].get<double>(),
                      ok ? "within SLO" : "over");

@@ -256,6 +256,7 @@ TEST_CASE("find-max: a connection-bound mock has a known highest rate", "[integr
             failed = true;
         }
         CHECK(t.contains("achieved_rate"));
+        CHECK(t["bench_cpu_percent"].is_number()); // bench's busiest thread in that trial
         if (rate >= 115) // well over what two connections can serve: never within the SLO
             CHECK_FALSE(t["ok"].get<bool>());
     }
@@ -268,5 +269,7 @@ TEST_CASE("find-max: a connection-bound mock has a known highest rate", "[integr
     CHECK(f["trials"].size() >= 4);
     CHECK(e["target_rate"].get<double>() == best); // the entry is the best trial's
     CHECK(e["p99_latency_ms"].get<double>() <= 60.0);
+    for (const auto& n : e["notes"]) // the mock's two connections bound the rate, not bench
+        CHECK_THAT(n.get<std::string>(), !Catch::StartsWith("find-max:"));
     std::remove(out.c_str());
 }

@@ -696,6 +696,31 @@ TEST_CASE("bench's own CPU: its block, its table line, its note, its merge", "[u
                Catch::StartsWith("bench's busiest worker thread used 85%"));
 }
 
+TEST_CASE("find-max says when the rate it found may be bench's own limit", "[unit][loadgen][results]")
+{
+    auto e = steady_entry(20, 1);
+    auto trial = [](double rate, bool ok, json cpu) {
+        return json{{"rate", rate}, {"ok", ok}, {"bench_cpu_percent", std::move(cpu)}};
+    };
+    e["find_max"] = {{"max_rate", 10000},
+                     {"slo_ms", 50},
+                     {"trials",
+                      {trial(5000, true, 30.0), trial(10000, true, 55.0), trial(20000, false, 97.4),
+                       trial(15000, false, 85.0), trial(12500, true, 70.0)}}};
+    auto notes = loadgen::result_notes(e);
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0] ==
+          "find-max: in the lowest trial over the SLO (15000 req/s), bench's busiest worker thread "
+          "used 85% of a CPU core: the highest rate found may be bench's limit, not the target's; "
+          "give bench more -threads or a core of its own and search again");
+    e["find_max"]["trials"][3]["bench_cpu_percent"] = 60.0; // the target's limit: bench had room
+    CHECK(loadgen::result_notes(e).empty());
+    e["find_max"]["trials"][3]["bench_cpu_percent"] = nullptr; // a file from before the field
+    CHECK(loadgen::result_notes(e).empty());
+    e["find_max"]["trials"] = "garbled";
+    CHECK(loadgen::result_notes(e).empty());
+}
+
 TEST_CASE("the machine: its block, its table line, its notes, its merge", "[unit][loadgen][results]")
 {
     CHECK(loadgen::machine_json(std::nullopt).is_null());
