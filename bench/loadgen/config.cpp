@@ -237,20 +237,31 @@ std::chrono::nanoseconds default_window(std::chrono::nanoseconds duration)
     return std::clamp<std::chrono::nanoseconds>(duration / (2 * min_pairs_for_interval), 100ms, 1s);
 }
 
+std::optional<flag_parts> split_flag(std::string_view arg)
+{
+    if (arg.size() < 2 || arg[0] != '-')
+        return std::nullopt;
+    flag_parts f;
+    std::string_view body = arg.substr(arg[1] == '-' ? 2 : 1);
+    if (auto eq = body.find('='); eq != std::string_view::npos) {
+        f.value = std::string(body.substr(eq + 1));
+        body = body.substr(0, eq);
+    }
+    f.name = body;
+    return f;
+}
+
 std::variant<config, std::string> parse_args(const std::vector<std::string>& args)
 {
     config c;
     std::set<std::string> seen;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string a = args[i];
-        if (a.size() < 2 || a[0] != '-')
+        const std::string& a = args[i];
+        auto flag = split_flag(a);
+        if (!flag)
             return "unexpected argument '" + a + "' (flags start with - or --; see -help)";
-        std::string body = a.substr(a[1] == '-' ? 2 : 1);
-        std::optional<std::string> value;
-        if (auto eq = body.find('='); eq != std::string::npos) {
-            value = body.substr(eq + 1);
-            body.resize(eq);
-        }
+        const std::string& body = flag->name;
+        std::optional<std::string>& value = flag->value;
         if (body == "help" || body == "h")
             return std::string("help");
         bool is_bool = bool_flags.contains(body);

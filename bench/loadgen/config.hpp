@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -74,6 +75,16 @@ struct config
 };
 
 inline constexpr unsigned max_baseline_requests = 1000;
+
+// One command-line argument as bench spells flags: one or two dashes, then the name, then the
+// value after '=' when there is one (otherwise it is the next argument, or none for a boolean).
+// nullopt when `arg` is not a flag. Shared by parse_args and the merge and report subcommands.
+struct flag_parts
+{
+    std::string name;
+    std::optional<std::string> value;
+};
+std::optional<flag_parts> split_flag(std::string_view arg);
 
 // Returns the config or one line describing the first problem. Never exits, never reads files.
 std::variant<config, std::string> parse_args(const std::vector<std::string>& args);

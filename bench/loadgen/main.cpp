@@ -13,7 +13,6 @@
 #endif
 
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -67,29 +66,20 @@ int write_report(const std::string& path, const nlohmann::json& entries)
 #endif
 }
 
-// The flags of the subcommands: "-NAME V", "--NAME V", "-NAME=V" or "--NAME=V". Returns false when
+// A flag of the subcommands, spelled as bench's other flags (split_flag). Returns false when
 // args[i] is not NAME; `error` is set when NAME has no value.
 bool take_flag(const std::vector<std::string>& args, std::size_t& i, const char* name, std::string& value,
                std::string& error)
 {
-    const auto& a = args[i];
-    std::string_view rest = a;
-    if (!rest.starts_with('-'))
+    auto flag = loadgen::split_flag(args[i]);
+    if (!flag || flag->name != name)
         return false;
-    rest.remove_prefix(rest.starts_with("--") ? 2 : 1);
-    if (!rest.starts_with(name))
-        return false;
-    rest.remove_prefix(std::strlen(name));
-    if (rest.starts_with('=')) {
-        value = rest.substr(1);
-    } else if (!rest.empty()) {
-        return false;
-    } else if (i + 1 < args.size()) {
+    if (flag->value)
+        value = *flag->value;
+    else if (i + 1 < args.size())
         value = args[++i];
-    } else {
-        error = std::string("-") + name + " needs a file name";
-        return true;
-    }
+    else
+        value.clear();
     if (value.empty())
         error = std::string("-") + name + " needs a file name";
     return true;
