@@ -12,14 +12,19 @@ namespace {
 
 using nlohmann::json;
 
+// A single-threaded process past this share of a core is near its limit: queueing grows steeply
+// towards a whole core, and one that shares its core with another busy process gets less than
+// the whole of it (LiteLLM, saturated, 89% beside a fuzzing run). Used for bench's own worker
+// threads and for the servers without a baseline.
+constexpr double near_a_whole_core_percent = 80.0;
+
 // bench itself near a whole core: a worker thread that busy answers late to what it reads and
 // sends late what is due, so every latency it records includes time spent waiting for bench.
-// 80%, like the server heuristic below: queueing grows steeply towards a whole core.
 void load_generator_note(const json& e, std::vector<std::string>& out)
 {
     const auto& lg = field(e, "load_generator");
     const auto& busiest = field(lg, "busiest_thread_cpu_percent");
-    if (!busiest.is_number() || busiest.get<double>() < 80.0)
+    if (!busiest.is_number() || busiest.get<double>() < near_a_whole_core_percent)
         return;
     double late = number_field(e, "late_sends") + number_field(field(e, "direct"), "late_sends");
     double threads = number_field(lg, "threads");
@@ -69,7 +74,7 @@ void find_max_note(const json& e, std::vector<std::string>& out)
             bound = &t;
     }
     if (!bound || !field(*bound, "bench_cpu_percent").is_number() ||
-        number_field(*bound, "bench_cpu_percent") < 80.0)
+        number_field(*bound, "bench_cpu_percent") < near_a_whole_core_percent)
         return;
     out.push_back(
         fmt::format("find-max: in the lowest trial over the SLO ({:g} req/s), bench's busiest worker "
@@ -203,8 +208,7 @@ void queue_note(const json& side, const char* what, bool upstream, std::vector<s
 // its median latency rose far above its fastest answer is most likely past its capacity.
 // Single-threaded servers (LiteLLM's Python worker, Portkey's Node) reach this at rates a Go or
 // C++ one does not: on this project's two-core machine, LiteLLM in front of mock-llm at 50 req/s
-// (the quick start). 80%, not 100%: a saturated single-threaded server that shares its core with
-// another busy process gets less than the whole core (LiteLLM, saturated, 89% beside a fuzzing run).
+// (the quick start). Near a whole core (near_a_whole_core_percent), not at it.
 void saturation_note(const json& side, const char* what, std::vector<std::string>& out)
 {
     const auto& cpu = field(side, "server_cpu_percent");
@@ -212,7 +216,7 @@ void saturation_note(const json& side, const char* what, std::vector<std::string
         return;
     double busy = number_field(cpu, "avg"), p50 = number_field(side, "p50_latency_ms"),
            fastest = number_field(side, "min_latency_ms");
-    if (busy < 80.0 || p50 <= 1.5 * fastest + 1.0)
+    if (busy < near_a_whole_core_percent || p50 <= 1.5 * fastest + 1.0)
         return;
     out.push_back(
         fmt::format("the {} (pid {:.0f}) used {:.0f}% of a CPU core on average while its p50 ({:.3f} ms) "

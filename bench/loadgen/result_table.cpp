@@ -23,10 +23,7 @@ std::string format_table(const std::string& key, const json& e)
         const auto& v = field(j, k);
         return v.is_number() ? fmt::format("{:g}", v.get<double>()) : std::string("-");
     };
-    auto count = [](const json& j, const char* k) {
-        const auto& v = field(j, k);
-        return v.is_number() ? fmt::format("{:.0f}", v.get<double>()) : std::string("-");
-    };
+    auto count = [&](const json& j, const char* k) { return num(j, k, 0); };
     auto object = [](const json& j, const char* k) -> const json* {
         const auto& v = field(j, k);
         return v.is_object() ? &v : nullptr;

@@ -2,6 +2,7 @@
 // null field removes a series or a row and the page says why, it is never drawn as zero.
 #include "bench/loadgen/report/provider_section.hpp"
 
+#include "bench/loadgen/overhead.hpp"
 #include "bench/loadgen/report/html_util.hpp"
 #include "bench/loadgen/report/svg_chart.hpp"
 #include "bench/loadgen/result_notes.hpp"
@@ -101,15 +102,17 @@ std::string thin_tail_caption(const json& r, const json* direct)
         auto d = get_number(*direct, "succeeded");
         n = n && d ? std::optional(std::min(*n, *d)) : std::nullopt;
     }
-    if (!n || *n < 1 || *n >= 10'000)
+    const auto few = static_cast<double>(min_tail_samples);
+    if (!n || *n < 1 || *n >= few * 1000) // p99.9 steady
         return {};
     std::string count = number(*n, 0) + (direct ? " successes on the smaller side" : " successes");
+    std::string fewer = " rests on fewer than " + number(few, 0) + " requests, and ";
     std::string slowest =
         "past p" + html::trimmed(100.0 * (1.0 - 1.0 / *n), 2) + " it is the slowest request";
-    if (*n <= 10)
-        return " With " + count + ", the whole curve rests on fewer than 10 requests, and " + slowest + ".";
-    return " With " + count + ", the curve past p" + html::trimmed(100.0 * (1.0 - 10.0 / *n), 2) +
-           " rests on fewer than 10 requests, and " + slowest + ".";
+    if (*n <= few)
+        return " With " + count + ", the whole curve" + fewer + slowest + ".";
+    return " With " + count + ", the curve past p" + html::trimmed(100.0 * (1.0 - few / *n), 2) + fewer +
+           slowest + ".";
 }
 
 std::string percentile_chart(const json& r, const json* direct)
