@@ -410,38 +410,10 @@ if [[ $bench -eq 1 ]]; then
     "$bin/bench" report "$results" -report "$run_dir/report.html" >/dev/null 2>>"$run_dir/bench.log" || rc=1
   fi
   # The comparison table, from results.json: direct vs through the proxy, and the overhead with
-  # its 95% interval (bench's alternating windows).
-  if [[ -f "$results" ]] && command -v python3 >/dev/null; then
-    python3 - "$results" <<'PY' | tee -a "$run_dir/bench.out"
-import json, sys
-d = json.load(open(sys.argv[1]))
-def f(x): return "-" if x is None else f"{x:.3f}"
-# A p99 with fewer than 10 requests beyond it (bench's rule, result_notes) is one of the slowest
-# few: marked '*', with one legend line instead of each provider's note repeating it.
-def thin_side(s): return isinstance(s.get("succeeded"), int) and s["succeeded"] * 10 // 1000 < 10
-def p99(s): return f(s.get("p99_latency_ms")) + ("*" if s and thin_side(s) else "")
-def ov(e, k):
-    o = (e.get("overhead") or {}).get(k)
-    if not o: return "-"
-    thin = isinstance(o.get("tail_samples"), int) and o["tail_samples"] < 10
-    return f"{o['value']:+.3f} [{o['ci_low']:+.3f}, {o['ci_high']:+.3f}]" + ("*" if thin else "")
-rows = [(k, e, e.get("direct") or {}) for k, e in d.items()]
-print()
-print(f"{'provider':<11} {'ok%':>6} {'direct p50':>10} {'proxy p50':>10} {'direct p99':>11} {'proxy p99':>11}  {'overhead p50 ms [95% CI]':<28} {'overhead p99 ms [95% CI]':<28}")
-for k, e, dr in rows:
-    print(f"{k:<11} {e.get('success_rate', 0):>6.2f} {f(dr.get('p50_latency_ms')):>10} {f(e.get('p50_latency_ms')):>10} "
-          f"{p99(dr):>11} {p99(e):>11}  {ov(e, 'p50_ms'):<28} {ov(e, 'p99_ms'):<28}")
-print("latencies in ms; 'direct' = the upstream without the proxy")
-tail = ("rest on too few requests", "rests on too few requests")
-marked = [k for k, e, dr in rows if "*" in p99(dr) + p99(e) + ov(e, "p99_ms")]
-if marked:
-    print("* from fewer than 1,000 requests a side: p99 is among the slowest few, not a steady figure; "
-          "a longer -duration or a higher -rate gives one")
-for k, e, dr in rows:
-    for n in e.get("notes") or []:
-        if not (k in marked and any(t in n.split(":")[0] for t in tail)):
-            print(f"note ({k}): {n}")
-PY
+  # its 95% interval (bench's alternating windows), then the notes.
+  if [[ -f "$results" ]]; then
+    echo | tee -a "$run_dir/bench.out"
+    "$bin/bench" summary "$results" 2>>"$run_dir/bench.log" | tee -a "$run_dir/bench.out" || rc=1
   fi
   if has_flag output; then
     echo "results: as given by -output (run folder: $run_dir)"

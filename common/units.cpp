@@ -137,4 +137,15 @@ std::string format_duration(std::chrono::nanoseconds d)
     return fmt::format("{:.0f}s", ns / 1e9);
 }
 
+std::string format_count(std::uint64_t n)
+{
+    std::string digits = std::to_string(n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i != 0 && (digits.size() - i) % 3 == 0)
+            out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
 } // namespace common

@@ -30,4 +30,7 @@ std::optional<double> parse_count(std::string_view text);
 // "1.5ms", "250us", "2s": the shortest exact-enough rendering, for logs and tables.
 std::string format_duration(std::chrono::nanoseconds d);
 
+// "1,000", "10,000": a count with its thousands grouped, for sentences and tables.
+std::string format_count(std::uint64_t n);
+
 } // namespace common

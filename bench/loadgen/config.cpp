@@ -290,6 +290,7 @@ std::string usage()
     return R"(usage: bench [flags]            load one provider (or all) and write results.json
        bench merge A.json B.json... -output OUT.json [-report OUT.html]   merge runs exactly (histograms add)
        bench report results.json [-report OUT.html]   print a results file's tables (and write its page)
+       bench summary results.json   one row per provider: direct against proxy, the overhead, the notes
 target:  -provider NAME (bifrost openrouter litellm braintrust portkey mock all; default mock)
          -url URL  -host H  -suffix v1  -path chat/completions  -direct auto|off|URL  -header 'K: V'
          -ca-file F (HTTPS: CA certificates trusted besides the system store)

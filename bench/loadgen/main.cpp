@@ -1,8 +1,9 @@
 // bench: the load generator. Parses the command line, sets up logging, runs the session (or the
-// merge and report subcommands), writes the HTML report when asked.
+// merge, report and summary subcommands), writes the HTML report when asked.
 #include "bench/loadgen/config.hpp"
 #include "bench/loadgen/merge.hpp"
 #include "bench/loadgen/report.hpp"
+#include "bench/loadgen/result_summary.hpp"
 #include "bench/loadgen/result_table.hpp"
 #include "bench/loadgen/runner.hpp"
 #include "common/dotenv.hpp"
@@ -155,6 +156,23 @@ int report_main(const std::vector<std::string>& args)
     return report.empty() ? 0 : write_report(report, all);
 }
 
+// bench summary results.json: one row per entry, direct against the candidate and the overhead
+// with its interval, then the notes (what run-servers.sh prints after a run).
+int summary_main(const std::vector<std::string>& args)
+{
+    const char* usage = "usage: bench summary results.json";
+    if (args.size() != 1 || args[0].starts_with("-"))
+        return fail(std::string("summary: ") + usage);
+    std::string error;
+    auto file = read_results(args[0], error);
+    if (!file)
+        return fail("summary: " + error);
+    if (file->empty())
+        return fail("summary: " + args[0] + " has no entries");
+    std::fputs(loadgen::format_summary(*file).c_str(), stdout);
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -164,6 +182,8 @@ int main(int argc, char** argv)
         return merge_main({args.begin() + 1, args.end()});
     if (!args.empty() && args[0] == "report")
         return report_main({args.begin() + 1, args.end()});
+    if (!args.empty() && args[0] == "summary")
+        return summary_main({args.begin() + 1, args.end()});
 
     auto parsed = loadgen::parse_args(args);
     if (auto* e = std::get_if<std::string>(&parsed)) {

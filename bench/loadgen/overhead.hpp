@@ -31,6 +31,12 @@ struct overhead_estimate
 // requests for p90, 1,000 for p99, 10,000 for p99.9.
 constexpr std::uint64_t min_tail_samples = 10;
 
+// The requests a percentile needs for min_tail_samples beyond it (p99, per_mille 10: 1,000).
+constexpr std::uint64_t steady_count(std::uint64_t per_mille)
+{
+    return min_tail_samples * 1000 / per_mille;
+}
+
 // How many of n samples lie beyond the percentile whose share beyond it is per_mille/1000
 // (p90: 100, p99: 10, p99.9: 1), rounded down.
 constexpr std::uint64_t tail_samples(std::uint64_t n, std::uint64_t per_mille)

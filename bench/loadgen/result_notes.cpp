@@ -3,6 +3,7 @@
 
 #include "bench/loadgen/json_fields.hpp"
 #include "bench/loadgen/overhead.hpp"
+#include "common/units.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -133,9 +134,8 @@ void tail_note(const json& e, std::vector<std::string>& out)
     {
         const char* name;
         std::uint64_t per_mille;
-        const char* needs;
     };
-    static constexpr level levels[] = {{"p90", 100, "100"}, {"p99", 10, "1,000"}, {"p99.9", 1, "10,000"}};
+    static constexpr level levels[] = {{"p90", 100}, {"p99", 10}, {"p99.9", 1}};
     auto count = static_cast<std::uint64_t>(n);
     std::vector<std::string> names, beyond, needs;
     for (const auto& l : levels) {
@@ -144,7 +144,8 @@ void tail_note(const json& e, std::vector<std::string>& out)
             continue;
         names.push_back(l.name);
         beyond.push_back(fmt::format("{} beyond {}", k, l.name));
-        needs.push_back(fmt::format("{} requests for {}", l.needs, l.name));
+        needs.push_back(
+            fmt::format("{} requests for {}", common::format_count(steady_count(l.per_mille)), l.name));
     }
     if (names.empty())
         return;
@@ -185,8 +186,11 @@ bool queued(const json& side)
 // The direct target of an overhead run is the candidate's upstream: the candidate's requests wait
 // in its queue too, so its note speaks for both sides. The candidate's process may be idle meanwhile
 // (a proxy in front of a saturated LiteLLM used 1% of a core), and the CPU figure shows where the
-// queue is not.
-void queue_note(const json& side, const char* what, bool upstream, std::vector<std::string>& out)
+// queue is not. When only the candidate's side queued, `behind` is the direct target: its
+// process's CPU says whether the queue was most likely there (LiteLLM's worker at 88% of a core,
+// its p50 1.2x its alone figure, while the proxy's side measured 2.2x).
+void queue_note(const json& side, const char* what, const json* behind, bool upstream,
+                std::vector<std::string>& out)
 {
     const auto& baseline = field(side, "baseline");
     double p50 = number_field(side, "p50_latency_ms"), alone = number_field(baseline, "p50_ms");
@@ -195,13 +199,28 @@ void queue_note(const json& side, const char* what, bool upstream, std::vector<s
                            ? fmt::format(", its process (pid {:.0f}) using {:.0f}% of a CPU core",
                                          number_field(side, "server_pid"), number_field(cpu, "avg"))
                            : std::string();
+    const json* behind_cpu = behind ? &field(*behind, "server_cpu_percent") : nullptr;
+    bool behind_busy = false;
+    if (behind_cpu && behind_cpu->is_object()) {
+        double percent = number_field(*behind_cpu, "avg");
+        double pid = number_field(*behind, "server_pid");
+        behind_busy = percent >= near_a_whole_core_percent;
+        busy +=
+            busy.empty()
+                ? fmt::format(", its upstream's process (the direct target, pid {:.0f}) using {:.0f}% of a "
+                              "CPU core",
+                              pid, percent)
+                : fmt::format(" and its upstream's (the direct target, pid {:.0f}) {:.0f}%", pid, percent);
+    }
     out.push_back(fmt::format(
         "the {}'s p50 under load ({:.3f} ms) was {:.1f}x its p50 alone ({:.3f} ms over {:.0f} sequential "
         "requests before the load){}: at this rate {}; a lower -rate measures it closer to unloaded",
         what, p50, p50 / std::max(alone, 0.001), alone, number_field(baseline, "succeeded"), busy,
-        upstream ? "requests queue there, and the latencies of both sides here are mostly waiting (the "
-                   "candidate's requests reach it too)"
-                 : "its requests queue (in it or behind it), and its latency here is mostly waiting"));
+        upstream      ? "requests queue there, and the latencies of both sides here are mostly waiting (the "
+                        "candidate's requests reach it too)"
+        : behind_busy ? "its requests queue, most likely at its upstream, which was near a whole core, "
+                        "and its latency here is mostly waiting"
+                      : "its requests queue (in it or behind it), and its latency here is mostly waiting"));
 }
 
 // Without a baseline (-baseline 0, or files from before it): a server that used a whole core while
@@ -227,33 +246,35 @@ void saturation_note(const json& side, const char* what, std::vector<std::string
 }
 
 // A side with a baseline is judged by it alone; one without falls back on the CPU heuristic.
-void load_note(const json& side, const char* what, std::vector<std::string>& out)
+// `behind`: the direct target, for the candidate's side of an overhead run.
+void load_note(const json& side, const char* what, const json* behind, std::vector<std::string>& out)
 {
     if (!field(side, "baseline").is_object())
         saturation_note(side, what, out);
     else if (queued(side))
-        queue_note(side, what, false, out);
+        queue_note(side, what, behind, false, out);
 }
 
 } // namespace
 
-std::vector<std::string> result_notes(const json& entry)
+std::vector<std::string> result_notes(const json& entry, tail_notes tails)
 {
     std::vector<std::string> out;
     load_generator_note(entry, out);
     find_max_note(entry, out);
     machine_note(entry, out);
     overhead_notes(entry, out);
-    tail_note(entry, out);
+    if (tails == tail_notes::include)
+        tail_note(entry, out);
     // A queue at the direct target (the candidate's upstream) explains the candidate's latency
     // too: its note says so, alone. Otherwise one note per side that queued or looks saturated.
     const auto& direct = field(entry, "direct");
     if (direct.is_object() && queued(direct)) {
-        queue_note(direct, "direct target", true, out);
+        queue_note(direct, "direct target", nullptr, true, out);
         return out;
     }
-    load_note(entry, "server", out);
-    load_note(direct, "direct target", out);
+    load_note(entry, "server", direct.is_object() ? &direct : nullptr, out);
+    load_note(direct, "direct target", nullptr, out);
     return out;
 }
 

@@ -24,10 +24,18 @@ namespace loadgen {
 //    smaller side over its window pairs, or of the sides' successes without an overhead);
 //  - the candidate's, then the direct target's, p50 under load was over twice its p50 alone (its
 //    "baseline", plus 1 ms): it queued. A queue at the direct target (the candidate's upstream)
-//    gives one note, on the direct target, for both sides. Without a baseline: its sampled process
-//    used at least 80% of a core while its p50 was over 1.5x its fastest answer (plus 1 ms):
-//    likely past its capacity.
+//    gives one note, on the direct target, for both sides; the candidate's note names the direct
+//    target's CPU, and where it was near a whole core, the queue most likely there. Without a
+//    baseline: its sampled process used at least 80% of a core while its p50 was over 1.5x its
+//    fastest answer (plus 1 ms): likely past its capacity.
 // Fields absent, null or of the wrong type (a hand-edited or merged file) give no note.
-std::vector<std::string> result_notes(const nlohmann::json& entry);
+// tail_notes::leave_out drops the note on thin tail percentiles, for a summary that marks those
+// figures itself (`bench summary`).
+enum class tail_notes
+{
+    include,
+    leave_out
+};
+std::vector<std::string> result_notes(const nlohmann::json& entry, tail_notes tails = tail_notes::include);
 
 } // namespace loadgen

@@ -112,10 +112,18 @@ std::string format_table(const std::string& key, const json& e)
             "find-max: highest rate within p99 <= {} ms and < 0.1% errors: {} req/s ({} trials)\n",
             general(*fm, "slo_ms"), general(*fm, "max_rate"), trials.is_array() ? trials.size() : 0);
     }
-    if (field(e, "server_peak_memory_mb").is_number())
-        out += fmt::format("server (pid {}): RSS peak {} MiB avg {} MiB, CPU avg {}%\n",
-                           count(e, "server_pid"), num(e, "server_peak_memory_mb", 1),
-                           num(e, "server_avg_memory_mb", 1), num(field(e, "server_cpu_percent"), "avg", 1));
+    // The process on each side's port: in overhead mode the direct target's is the candidate's
+    // upstream, where a queue that the candidate's latency shows usually is.
+    auto server_row = [&](const std::string& name, const json& j) {
+        if (!field(j, "server_peak_memory_mb").is_number())
+            return;
+        out += fmt::format("{} (pid {}): RSS peak {} MiB avg {} MiB, CPU avg {}%\n", name,
+                           count(j, "server_pid"), num(j, "server_peak_memory_mb", 1),
+                           num(j, "server_avg_memory_mb", 1), num(field(j, "server_cpu_percent"), "avg", 1));
+    };
+    server_row("server", e);
+    if (direct)
+        server_row("  direct server", *direct);
     if (const json* lg = object(e, "load_generator"))
         out += fmt::format("load generator: {} worker thread{}, the busiest at {}% of a CPU core\n",
                            count(*lg, "threads"), number_field(*lg, "threads") == 1 ? "" : "s",

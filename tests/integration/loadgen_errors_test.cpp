@@ -167,3 +167,29 @@ TEST_CASE("report rejects what is not a results file, and prints what it can of 
     CHECK(r.output.find("bench: cannot write /nonexistent/r.html") != std::string::npos);
     std::remove(path.c_str());
 }
+
+TEST_CASE("summary rejects what is not a results file, and prints what it can of one",
+          "[integration][loadgen]")
+{
+    auto path = temp_file("summary.json");
+    auto write = [&](const char* text) {
+        std::ofstream f(path, std::ios::trunc);
+        f << text;
+    };
+    expect_rejected({"summary"}, "usage: bench summary results.json");
+    expect_rejected({"summary", "/nonexistent/r.json"}, "cannot read /nonexistent/r.json");
+    write("[1, 2]");
+    expect_rejected({"summary", path}, "is not a results.json object");
+    write("{}");
+    expect_rejected({"summary", path}, "has no entries");
+    expect_rejected({"summary", path, path}, "usage");
+    expect_rejected({"summary", "-report", path}, "usage");
+    write(
+        R"({"a": 5, "b": {"success_rate": "x", "p50_latency_ms": [1], "direct": 3, "overhead": {"p50_ms": 7}}})");
+    auto r = run_bench({"summary", path}, {}, std::chrono::seconds(10));
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("a           not a results entry (number)") != std::string::npos);
+    CHECK(r.output.find("0.000") == std::string::npos); // absent figures print as "-", never 0
+    std::remove(path.c_str());
+}

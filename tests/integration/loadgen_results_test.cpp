@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <fmt/format.h>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -173,6 +174,21 @@ TEST_CASE("merge of overhead runs keeps the overhead and the stream figures", "[
     CHECK(shown.output.find("stream: ttft p50 ") != std::string::npos);
     for (const auto& note : jm["notes"])
         CHECK(shown.output.find("note: " + note.get<std::string>()) != std::string::npos);
+    // Its summary row: the two sides' p50s and the overhead with its interval, as the file has them.
+    auto summary = run_bench({"summary", m});
+    INFO(summary.output);
+    CHECK(summary.exit_code == 0);
+    CHECK(summary.output.find(fmt::format("url         {:>6.2f} {:>10.3f} {:>10.3f}",
+                                          jm["success_rate"].get<double>(),
+                                          jm["direct"]["p50_latency_ms"].get<double>(),
+                                          jm["p50_latency_ms"].get<double>())) != std::string::npos);
+    CHECK(summary.output.find(
+              fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", jm["overhead"]["p50_ms"]["value"].get<double>(),
+                          jm["overhead"]["p50_ms"]["ci_low"].get<double>(),
+                          jm["overhead"]["p50_ms"]["ci_high"].get<double>())) != std::string::npos);
+    // About 100 requests a side: the p99s are starred, and the legend replaces the tail note.
+    CHECK(summary.output.find("* from fewer than 1,000 requests a side") != std::string::npos);
+    CHECK(summary.output.find("rest on too few requests") == std::string::npos);
     REQUIRE(jm["overhead"].is_object());
     CHECK(jm["overhead"]["windows"] ==
           ja["overhead"]["windows"].get<int>() + jb["overhead"]["windows"].get<int>());

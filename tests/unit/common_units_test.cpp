@@ -70,3 +70,13 @@ TEST_CASE("durations format readably", "[unit][units]")
     CHECK(common::parse_duration(common::format_duration(std::chrono::hours(24 * 365))) ==
           std::chrono::hours(24 * 365));
 }
+
+TEST_CASE("format_count groups thousands")
+{
+    CHECK(common::format_count(0) == "0");
+    CHECK(common::format_count(999) == "999");
+    CHECK(common::format_count(1000) == "1,000");
+    CHECK(common::format_count(10000) == "10,000");
+    CHECK(common::format_count(123456789) == "123,456,789");
+    CHECK(common::format_count(UINT64_MAX) == "18,446,744,073,709,551,615");
+}

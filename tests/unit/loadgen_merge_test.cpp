@@ -6,9 +6,12 @@
 #include "bench/loadgen/report.hpp"
 #include "bench/loadgen/result_blocks.hpp"
 #include "bench/loadgen/result_notes.hpp"
+#include "bench/loadgen/result_summary.hpp"
 #include "bench/loadgen/result_table.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <random>
 
 using nlohmann::json;
@@ -554,7 +557,125 @@ TEST_CASE("with a baseline, the table says when a side's p50 under load is far a
     e["p50_latency_ms"] = 40.0;
     auto own = loadgen::format_table("litellm", e);
     CHECK_THAT(own, Catch::Contains("note: the server's p50 under load (40.000 ms)"));
-    CHECK_THAT(own, Catch::Contains("its requests queue (in it or behind it)"));
+    // Its upstream, the direct target, near a whole core: the queue is most likely there, although
+    // the direct side's own p50 stayed within the rule (the quick start's LiteLLM, 1.2x against the
+    // proxy's side's 2.2x).
+    CHECK_THAT(own,
+               Catch::Contains("before the load), its upstream's process (the direct target, pid 11667) "
+                               "using 96% of a CPU core: at this rate its requests queue, most likely at "
+                               "its upstream, which was near a whole core, and its latency here is mostly "
+                               "waiting"));
+    e["server_pid"] = 4242;
+    e["server_cpu_percent"] = {{"avg", 1.2}, {"peak", 5.0}};
+    CHECK_THAT(loadgen::format_table("litellm", e),
+               Catch::Contains("its process (pid 4242) using 1% of a CPU core and its upstream's (the direct "
+                               "target, pid 11667) 96%: at this rate its requests queue, most likely at its "
+                               "upstream"));
+    d["server_cpu_percent"] = {{"avg", 30.0}, {"peak", 50.0}}; // an upstream with room: either may queue
+    CHECK_THAT(loadgen::format_table("litellm", e),
+               Catch::Contains("and its upstream's (the direct target, pid 11667) 30%: at this rate its "
+                               "requests queue (in it or behind it)"));
+    d["server_cpu_percent"] = "busy"; // hand-edited: as if not sampled
+    CHECK_THAT(
+        loadgen::format_table("litellm", e),
+        Catch::Contains("using 1% of a CPU core: at this rate its requests queue (in it or behind it)"));
+    e["direct"] = nullptr; // measured alone: nothing behind it to name
+    CHECK_THAT(
+        loadgen::format_table("litellm", e),
+        Catch::Contains("using 1% of a CPU core: at this rate its requests queue (in it or behind it)"));
+}
+
+TEST_CASE("the table has a line for each side's server process", "[unit][loadgen][results]")
+{
+    auto e = steady_entry(20, 1);
+    CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("server (pid"));
+    e["server_pid"] = 4242;
+    e["server_peak_memory_mb"] = 9.8;
+    e["server_avg_memory_mb"] = 9.75;
+    e["server_cpu_percent"] = {{"avg", 0.8}, {"peak", 5.0}};
+    auto& d = e["direct"];
+    d["server_pid"] = 11667;
+    d["server_peak_memory_mb"] = 180.25;
+    d["server_avg_memory_mb"] = 179.0;
+    d["server_cpu_percent"] = {{"avg", 87.56}, {"peak", 105.0}};
+    auto table = loadgen::format_table("litellm", e);
+    CHECK_THAT(table,
+               Catch::Contains("\nserver (pid 4242): RSS peak 9.8 MiB avg 9.8 MiB, CPU avg 0.8%\n"
+                               "  direct server (pid 11667): RSS peak 180.2 MiB avg 179.0 MiB, CPU avg "
+                               "87.6%\n"));
+    d["server_peak_memory_mb"] = nullptr; // not found on its port
+    CHECK_THAT(loadgen::format_table("litellm", e), !Catch::Contains("direct server"));
+}
+
+TEST_CASE("bench summary: one row per entry, thin p99s starred once, the other notes after",
+          "[unit][loadgen][results]")
+{
+    // 10 pairs at 40 req/s: 360 successes on the smaller side, 1 of the notes on thin tails.
+    auto thin = entry_at_40(20, 1);
+    REQUIRE(thin["overhead"]["p99_ms"]["tail_samples"] == 3);
+    auto steady = entry_at_40(20, 1);
+    steady["succeeded"] = 5000;
+    steady["direct"]["succeeded"] = 5000;
+    steady["overhead"]["smaller_side"] = 5000;
+    steady["overhead"]["p99_ms"]["tail_samples"] = 50;
+    steady["overhead"]["p999_ms"]["tail_samples"] = 5;
+    auto row_of = [](const std::string& text, const std::string& key) {
+        auto at = text.find("\n" + key + " ");
+        REQUIRE(at != std::string::npos);
+        return text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+    };
+
+    auto both = loadgen::format_summary(json{{"bifrost", thin}, {"portkey", steady}});
+    CHECK_THAT(both, Catch::StartsWith("provider       ok% direct p50  proxy p50  direct p99   proxy p99  "
+                                       "overhead p50 ms [95% CI]     overhead p99 ms [95% CI]\n"));
+    auto starred = row_of(both, "bifrost");
+    CHECK(std::count(starred.begin(), starred.end(), '*') == 3); // both sides' p99 and the overhead's
+    CHECK_THAT(starred, Catch::EndsWith("]*"));
+    auto plain = row_of(both, "portkey");
+    CHECK(plain.find('*') == std::string::npos);
+    CHECK_THAT(both,
+               Catch::Contains("\n* from fewer than 1,000 requests a side: p99 is among the slowest few"));
+    // The starred entry's tail note is the legend's; the steady one keeps its p99.9 note.
+    CHECK_THAT(both, !Catch::Contains("note (bifrost): p99 and p99.9 rest on too few requests"));
+    CHECK_THAT(both, Catch::Contains("note (portkey): p99.9 rests on too few requests: 5000 successes"));
+    // The starred entry's other notes stay.
+    CHECK(loadgen::result_notes(thin).size() == 1);
+    CHECK(loadgen::result_notes(thin, loadgen::tail_notes::leave_out).empty());
+
+    auto alone = loadgen::format_summary(json{{"portkey", steady}});
+    CHECK_THAT(alone, !Catch::Contains("* from fewer"));
+    CHECK_THAT(row_of(alone, "portkey"),
+               Catch::Contains(fmt::format("{:.3f}", steady["direct"]["p50_latency_ms"].get<double>())));
+
+    // Anything a hand-edited file holds: a name longer than the column, one with a control byte,
+    // an entry that is not an object, fields of the wrong type; no throw, absent figures as "-".
+    auto odd = thin;
+    odd["overhead"] = "none";
+    odd["direct"]["p99_latency_ms"] = json::array();
+    odd["success_rate"] = nullptr;
+    odd["succeeded"] = -3;
+    auto text = loadgen::format_summary(
+        json{{"a-provider-named-at-length", steady}, {"bad\x1b", odd}, {"broken", "text"}});
+    // The name column is one wider than the longest name (26 characters).
+    CHECK_THAT(text, Catch::StartsWith("provider" + std::string(27 - 8 + 1 + 3, ' ') + "ok%"));
+    auto bad = row_of(text, "bad\\x1b");
+    CHECK_THAT(bad, Catch::Contains("      -"));
+    CHECK(std::count(bad.begin(), bad.end(), '*') == 0); // no counts to judge by: no stars
+    CHECK_THAT(text,
+               Catch::Contains("\nbroken" + std::string(27 - 6 + 1, ' ') + "not a results entry (string)\n"));
+    std::size_t variants = 0;
+    for (const json& wrong : {json("x"), json::array({1}), json(nullptr), json(-1e300)}) {
+        for (const char* block : {"", "direct", "overhead"}) {
+            const json& at = *block ? thin[block] : thin;
+            for (const auto& [k, v] : at.items()) {
+                auto copy = thin;
+                (*block ? copy[block][k] : copy[k]) = wrong;
+                REQUIRE_NOTHROW(loadgen::format_summary(json{{"bifrost", copy}}));
+                ++variants;
+            }
+        }
+    }
+    CHECK(variants > 200);
 }
 
 TEST_CASE("the table says which tail percentiles rest on too few requests", "[unit][loadgen][results]")

@@ -2,9 +2,11 @@
 // providers, then one section per provider (see provider_section.cpp).
 #include "bench/loadgen/report/html_report.hpp"
 
+#include "bench/loadgen/overhead.hpp"
 #include "bench/loadgen/report/html_util.hpp"
 #include "bench/loadgen/report/provider_section.hpp"
 #include "bench/loadgen/result_notes.hpp"
+#include "common/units.hpp"
 
 #include <algorithm>
 #include <map>
@@ -175,10 +177,12 @@ std::string comparison_table(const json& results, const std::vector<std::string>
            "</tbody></table></div><p class=\"note\">Overhead = latency through the proxy minus "
            "latency direct to the upstream, measured in alternating windows; n/a where a run had no "
            "direct baseline. Server figures are for the process listening on the target port." +
-           (marked ? " * Fewer than 10 requests beyond that percentile on the smaller side (a p99 from under "
-                     "1,000 requests a side): it is one of the slowest few requests and its interval their "
-                     "spread, not a steady figure; a longer run or a higher rate gives one."
-                   : "") +
+           (marked ? " * Fewer than " + std::to_string(min_tail_samples) +
+                         " requests beyond that percentile on the smaller side (a p99 from under " +
+                         common::format_count(steady_count(10 /* p99 */)) +
+                         " requests a side): it is one of the slowest few requests and its interval their "
+                         "spread, not a steady figure; a longer run or a higher rate gives one."
+                   : std::string()) +
            "</p>";
 }
 

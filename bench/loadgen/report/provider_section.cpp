@@ -208,9 +208,10 @@ std::string few_beyond_caption(const std::vector<svg::interval_bar>& bars)
 {
     for (const auto& b : bars)
         if (b.label.ends_with('*'))
-            return " * Fewer than 10 requests beyond that percentile on the smaller side: the bar is one of "
-                   "the slowest few requests and its whiskers only their spread, not a steady figure; a "
-                   "longer run or a higher rate gives one.";
+            return " * Fewer than " + std::to_string(min_tail_samples) +
+                   " requests beyond that percentile on the smaller side: the bar is one of the slowest few "
+                   "requests and its whiskers only their spread, not a steady figure; a longer run or a "
+                   "higher rate gives one.";
     return "";
 }
 
