@@ -10,6 +10,13 @@
 #
 #   docs/bench/proxy_sched.sh [ROUNDS=4] [CANDIDATES="build/bin/proxy haproxy-tcp"]
 #   e.g. docs/bench/proxy_sched.sh 6 "/tmp/proxy-before build/bin/proxy haproxy-tcp"
+#        docs/bench/proxy_sched.sh 6 "build/bin/proxy haproxy-tcp haproxy-tcp2"
+#
+# haproxy-tcp2 is a second, identical HAProxy tcp process: the A/A control, whose ratio to
+# haproxy-tcp shows how far apart two identical relays measure in the same rounds. After the
+# rounds, the medians per candidate and, when haproxy-tcp ran, each candidate's per-round ratios
+# to it (req/s and relay CPU per request) with their medians: the figures of issue 3's two
+# closed-loop goals.
 #
 # Needs wrk, nginx, haproxy, curl.
 set -euo pipefail
@@ -40,10 +47,15 @@ sample() {
 hz=$(getconf CLK_TCK)
 
 printf '%-5s %-28s %8s %10s %10s %14s %12s\n' round candidate req/s relay_us nginx_us relay_preempt nginx_sleep
+lines=$tmp/lines
+read -ra all <<<"$candidates"
 for r in $(seq "$rounds"); do
-  for c in $candidates; do
+  # Each round starts one candidate further on, so that no candidate always runs first (on a
+  # fresh nginx worker) or last.
+  order=("${all[@]:$(((r - 1) % ${#all[@]}))}" "${all[@]:0:$(((r - 1) % ${#all[@]}))}")
+  for c in "${order[@]}"; do
     port=$(free_ports 1)
-    if [[ $c == haproxy-tcp ]]; then
+    if [[ $c == haproxy-tcp || $c == haproxy-tcp2 ]]; then
       haproxy_conf tcp "$port" "$uport" > "$tmp/haproxy.cfg"
       taskset -c 0 haproxy -db -f "$tmp/haproxy.cfg" > "$tmp/haproxy.log" 2>&1 &
     else
@@ -65,6 +77,33 @@ for r in $(seq "$rounds"); do
     rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
     awk -v r="$r" -v c="$c" -v rps="$rps" -v q="$reqs" -v hz="$hz" -v rt=$((rt1 - rt0)) -v nt=$((nt1 - nt0)) \
       -v rn=$((rn1 - rn0)) -v nv=$((nv1 - nv0)) \
-      'BEGIN { printf "%-5s %-28s %8.0f %10.2f %10.2f %14.3f %12.3f\n", r, c, rps, rt * 1e6 / hz / q, nt * 1e6 / hz / q, rn / q, nv / q }'
+      'BEGIN { printf "%-5s %-28s %8.0f %10.2f %10.2f %14.3f %12.3f\n", r, c, rps, rt * 1e6 / hz / q, nt * 1e6 / hz / q, rn / q, nv / q }' |
+      tee -a "$lines"
   done
 done
+
+# Medians over the rounds, and the per-round ratios to haproxy-tcp (the same round's figures, so
+# that what the machine did in that round cancels out).
+awk '
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { r = $1; c = $2; rps[r, c] = $3; us[r, c] = $4; rounds[r] = 1
+    if (!(c in seen)) { seen[c] = 1; order[++nc] = c } }
+  END {
+    printf "\n%-28s %14s %17s %24s %26s\n", "median over the rounds", "req/s", "relay us/req", "req/s / haproxy-tcp", "relay us / haproxy-tcp"
+    for (i = 1; i <= nc; i++) {
+      c = order[i]; lr = lu = qr = qu = ""
+      for (r in rounds) {
+        if ((r, c) in rps) { lr = lr " " rps[r, c]; lu = lu " " us[r, c] }
+        if (c != "haproxy-tcp" && (r, c) in rps && (r, "haproxy-tcp") in rps && rps[r, "haproxy-tcp"] > 0 && us[r, "haproxy-tcp"] > 0) {
+          qr = qr " " rps[r, c] / rps[r, "haproxy-tcp"]; qu = qu " " us[r, c] / us[r, "haproxy-tcp"]
+        }
+      }
+      printf "%-28s %14.0f %17.2f", c, median(lr), median(lu)
+      if (qr != "") printf " %24.3f %26.3f", median(qr), median(qu)
+      printf "\n"
+    }
+  }' "$lines"
