@@ -2,6 +2,7 @@
 // server sampling, overhead mode, closed loop, merge).
 #include "common/histogram.hpp"
 #include "tests/integration/loadgen_support.hpp"
+#include "tests/support/http_client.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -24,6 +25,16 @@ std::vector<std::string> run_notes(const json& entry)
             out.push_back(s);
     }
     return out;
+}
+
+// mock-llm's /stats, on a connection of its own.
+json mock_stats(std::uint16_t port)
+{
+    auto reply =
+        test_support::raw_request(port, "GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    auto body = reply.find("\r\n\r\n");
+    REQUIRE(body != std::string::npos);
+    return json::parse(reply.substr(body + 4));
 }
 
 } // namespace
@@ -146,6 +157,46 @@ TEST_CASE("overhead mode finds the latency one target adds", "[integration][load
     CHECK_THAT(notes[1],
                Catch::StartsWith("p99 and p99.9 rest on too few requests: " +
                                  e["overhead"]["smaller_side"].dump() + " successes (the smaller side"));
+    std::remove(out.c_str());
+}
+
+TEST_CASE("with a direct target the baselines run candidate, direct, candidate", "[integration][loadgen]")
+{
+    // A server still warming up gets faster over the baseline's requests; split around the direct
+    // target's, the candidate's halves sit at the same mean time as them.
+    auto a = start_mock();
+    auto b = start_mock();
+    auto url = [](int port) { return "http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions"; };
+    auto out = temp_file("abba.json");
+    auto r = run_bench({"-url", url(a.port), "-direct", url(b.port), "-users", "1", "-duration", "0.5",
+                        "-baseline", "5", "-output", out, "-log-level", "debug"});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto first = r.output.find("url: baseline: 3 sequential requests");
+    auto direct = r.output.find("direct: baseline: 5 sequential requests");
+    auto second = r.output.find("url: baseline: 2 sequential requests");
+    REQUIRE(first != std::string::npos);
+    REQUIRE(direct != std::string::npos);
+    REQUIRE(second != std::string::npos);
+    CHECK(first < direct);
+    CHECK(direct < second);
+    auto e = read_json(out)["url"];
+    CHECK(e["baseline"]["requests"] == 5); // the halves together
+    CHECK(e["baseline"]["succeeded"] == 5);
+    CHECK(e["direct"]["baseline"]["requests"] == 5);
+    // Each half on a connection of its own: the candidate saw the probe's, two baseline
+    // connections, its one user's and this /stats; the direct target one baseline connection.
+    CHECK(mock_stats(a.port)["accepted_connections"] == 1 + 2 + 1 + 1);
+    CHECK(mock_stats(b.port)["accepted_connections"] == 1 + 1 + 1 + 1);
+    std::remove(out.c_str());
+
+    // Alone: one run of all of them.
+    r = run_bench({"-url", url(a.port), "-rate", "50", "-duration", "0.5", "-baseline", "5", "-output", out,
+                   "-log-level", "debug"});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("url: baseline: 5 sequential requests") != std::string::npos);
+    CHECK(read_json(out)["url"]["baseline"]["requests"] == 5);
     std::remove(out.c_str());
 }
 
