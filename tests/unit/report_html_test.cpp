@@ -498,6 +498,29 @@ TEST_CASE("report: bench's own CPU is shown, and its note when it was near a cor
           std::string::npos);
 }
 
+TEST_CASE("report: each side's server process, the direct target's included", "[unit][report]")
+{
+    auto results = load_fixture("report_two_providers.json");
+    auto& e = results.begin().value();
+    REQUIRE(e["direct"].is_object());
+    e["server_pid"] = 4242;
+    e["server_peak_memory_mb"] = 9.8;
+    e["server_cpu_percent"] = {{"avg", 0.8}, {"peak", 5.0}};
+    e["direct"]["server_pid"] = 11667;
+    e["direct"]["server_peak_memory_mb"] = 334.0;
+    e["direct"]["server_cpu_percent"] = {{"avg", 87.56}, {"peak", 105.0}};
+    std::string page = loadgen::render_html_report(results);
+    check_markup_whitelist(page);
+    CHECK(page.find("<dt>server process</dt><dd>pid 4242: RSS peak 9.8 MiB, CPU avg 0.8 % (direct: pid "
+                    "11667: RSS peak 334.0 MiB, CPU avg 87.6 %)</dd>") != std::string::npos);
+    // Not found on its port (a remote target), or hand-edited: said so, nothing invented.
+    e["direct"].erase("server_peak_memory_mb");
+    e["server_cpu_percent"] = "busy";
+    page = loadgen::render_html_report(results);
+    CHECK(page.find("<dt>server process</dt><dd>pid 4242: RSS peak 9.8 MiB, CPU avg n/a (direct: not "
+                    "found)</dd>") != std::string::npos);
+}
+
 TEST_CASE("report: the percentile chart says where its curve runs out of requests", "[unit][report]")
 {
     auto results = load_fixture("report_two_providers.json");

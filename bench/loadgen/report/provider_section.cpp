@@ -364,6 +364,20 @@ std::string machine(const json& r)
            html::with_unit(get_number(*m, "steal_percent"), 1, "%") + " stolen by the hypervisor";
 }
 
+// The process on a side's port ("server_*"): in overhead mode the direct target's is the
+// candidate's upstream, where a queue the candidate's latency shows usually is; "not found"
+// without its figures (a remote target, or no process found on the port).
+std::string server_process(const json& side)
+{
+    auto memory = get_number(side, "server_peak_memory_mb");
+    if (!memory)
+        return "not found";
+    const json* cpu = html::get_object(side, "server_cpu_percent");
+    return "pid " + number(get_number(side, "server_pid"), 0) + ": RSS peak " +
+           html::with_unit(memory, 1, "MiB") + ", CPU avg " +
+           html::with_unit(cpu ? get_number(*cpu, "avg") : std::nullopt, 1, "%");
+}
+
 std::string meta(const json& r, const json* direct)
 {
     auto str = [](const json& o, const char* k) { return escape(html::get_string(o, k).value_or("n/a")); };
@@ -387,6 +401,8 @@ std::string meta(const json& r, const json* direct)
                       error_latency(r) + (direct ? " (direct: " + error_latency(*direct) + ")" : "")) +
            html::term("latency alone",
                       latency_alone(r) + (direct ? " (direct: " + latency_alone(*direct) + ")" : "")) +
+           html::term("server process",
+                      server_process(r) + (direct ? " (direct: " + server_process(*direct) + ")" : "")) +
            html::term("bench CPU", load_generator(r)) + html::term("machine", machine(r)) +
            html::term("timestamp", str(r, "timestamp"));
     return out + "</dl>";
