@@ -24,6 +24,12 @@ std::string ms(const json& j, const char* k)
     return v.is_number() ? fmt::format("{:.3f}", v.get<double>()) : std::string("-");
 }
 
+std::string percent(const json& j, const char* k)
+{
+    const auto& v = field(j, k);
+    return v.is_number() ? fmt::format("{:.2f}", v.get<double>()) : std::string("-");
+}
+
 // A side's p99 from fewer than 1,000 successes: one of its slowest few requests.
 bool thin_p99(const json& side)
 {
@@ -72,16 +78,16 @@ std::string format_summary(const json& results)
     std::size_t width = 11; // "provider", and the five providers' names
     for (const auto& [key, entry] : results.items())
         width = std::max(width, common::printable_line(key).size() + 1);
-    auto line = [&](const std::string& name, const std::string& ok, const std::string& dp50,
-                    const std::string& pp50, const std::string& dp99, const std::string& pp99,
-                    const std::string& o50, const std::string& o99) {
-        auto l = fmt::format("{:<{}} {:>6} {:>10} {:>10} {:>11} {:>11}  {:<28} {}", name, width, ok, dp50,
-                             pp50, dp99, pp99, o50, o99);
+    auto line = [&](const std::string& name, const std::string& dok, const std::string& pok,
+                    const std::string& dp50, const std::string& pp50, const std::string& dp99,
+                    const std::string& pp99, const std::string& o50, const std::string& o99) {
+        auto l = fmt::format("{:<{}} {:>10} {:>9} {:>10} {:>10} {:>11} {:>11}  {:<28} {}", name, width, dok,
+                             pok, dp50, pp50, dp99, pp99, o50, o99);
         trim_right(l);
         return l + "\n";
     };
-    std::string out = line("provider", "ok%", "direct p50", "proxy p50", "direct p99", "proxy p99",
-                           "overhead p50 ms [95% CI]", "overhead p99 ms [95% CI]");
+    std::string out = line("provider", "direct ok%", "proxy ok%", "direct p50", "proxy p50", "direct p99",
+                           "proxy p99", "overhead p50 ms [95% CI]", "overhead p99 ms [95% CI]");
     bool any_marked = false;
     std::string notes;
     for (const auto& [key, e] : results.items()) {
@@ -92,10 +98,9 @@ std::string format_summary(const json& results)
         }
         const auto& direct = field(e, "direct");
         bool marked = false;
-        const auto& ok = field(e, "success_rate");
         auto dp99 = side_p99(direct, marked), pp99 = side_p99(e, marked);
         auto o50 = overhead_cell(e, "p50_ms", marked), o99 = overhead_cell(e, "p99_ms", marked);
-        out += line(name, ok.is_number() ? fmt::format("{:.2f}", ok.get<double>()) : "-",
+        out += line(name, percent(direct, "success_rate"), percent(e, "success_rate"),
                     ms(direct, "p50_latency_ms"), ms(e, "p50_latency_ms"), dp99, pp99, o50, o99);
         // A starred entry's note on thin tails would repeat the legend; the other notes stay.
         for (const auto& n : result_notes(e, marked ? tail_notes::leave_out : tail_notes::include))

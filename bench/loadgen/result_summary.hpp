@@ -1,6 +1,7 @@
 // The comparison `run-servers.sh` prints after a run (`bench summary results.json`): one row per
-// entry, direct against the candidate at p50 and p99, and the overhead with its 95% interval;
-// then each entry's notes. Sans-I/O: a results file in, text out; any field may be missing or of
+// entry, direct against the candidate in success rate, p50 and p99 (a direct side whose requests
+// failed shows beside the candidate's), and the overhead with its 95% interval; then each entry's
+// notes. Sans-I/O: a results file in, text out; any field may be missing or of
 // another type.
 #pragma once
 

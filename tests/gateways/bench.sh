@@ -25,7 +25,7 @@ for p in ["bifrost", "openrouter", "litellm", "braintrust", "portkey"]:
 PY
 # 2 s at 20 req/s leave about 20 requests a side: every p99 in the summary is starred, once
 # explained, and the providers' notes on it are not repeated under the summary.
-summary=$(sed -n '/^provider  *ok%/,$p' "$TMP/bench.out")
+summary=$(sed -n '/^provider  *direct ok%/,$p' "$TMP/bench.out")
 [[ $(grep -c '^[a-z]* .*[0-9]\*  .*\]\*' <<<"$summary") -eq 5 ]] || fail "summary rows without starred p99s"
 grep -q '^\* from fewer than 1,000 requests a side: p99 is among the slowest few' <<<"$summary" ||
   fail "no legend for the starred p99s"

@@ -178,7 +178,8 @@ TEST_CASE("merge of overhead runs keeps the overhead and the stream figures", "[
     auto summary = run_bench({"summary", m});
     INFO(summary.output);
     CHECK(summary.exit_code == 0);
-    CHECK(summary.output.find(fmt::format("url         {:>6.2f} {:>10.3f} {:>10.3f}",
+    CHECK(summary.output.find(fmt::format("url         {:>10.2f} {:>9.2f} {:>10.3f} {:>10.3f}",
+                                          jm["direct"]["success_rate"].get<double>(),
                                           jm["success_rate"].get<double>(),
                                           jm["direct"]["p50_latency_ms"].get<double>(),
                                           jm["p50_latency_ms"].get<double>())) != std::string::npos);

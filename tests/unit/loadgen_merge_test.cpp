@@ -626,8 +626,13 @@ TEST_CASE("bench summary: one row per entry, thin p99s starred once, the other n
     };
 
     auto both = loadgen::format_summary(json{{"bifrost", thin}, {"portkey", steady}});
-    CHECK_THAT(both, Catch::StartsWith("provider       ok% direct p50  proxy p50  direct p99   proxy p99  "
-                                       "overhead p50 ms [95% CI]     overhead p99 ms [95% CI]\n"));
+    CHECK_THAT(both,
+               Catch::StartsWith("provider    direct ok% proxy ok% direct p50  proxy p50  direct p99   proxy "
+                                 "p99  overhead p50 ms [95% CI]     overhead p99 ms [95% CI]\n"));
+    // Both sides' success rates: a direct side that failed shows beside the candidate's.
+    CHECK_THAT(both, Catch::Contains(fmt::format("\nbifrost     {:>10.2f} {:>9.2f} ",
+                                                 thin["direct"]["success_rate"].get<double>(),
+                                                 thin["success_rate"].get<double>())));
     auto starred = row_of(both, "bifrost");
     CHECK(std::count(starred.begin(), starred.end(), '*') == 3); // both sides' p99 and the overhead's
     CHECK_THAT(starred, Catch::EndsWith("]*"));
@@ -657,7 +662,7 @@ TEST_CASE("bench summary: one row per entry, thin p99s starred once, the other n
     auto text = loadgen::format_summary(
         json{{"a-provider-named-at-length", steady}, {"bad\x1b", odd}, {"broken", "text"}});
     // The name column is one wider than the longest name (26 characters).
-    CHECK_THAT(text, Catch::StartsWith("provider" + std::string(27 - 8 + 1 + 3, ' ') + "ok%"));
+    CHECK_THAT(text, Catch::StartsWith("provider" + std::string(27 - 8 + 1, ' ') + "direct ok%"));
     auto bad = row_of(text, "bad\\x1b");
     CHECK_THAT(bad, Catch::Contains("      -"));
     CHECK(std::count(bad.begin(), bad.end(), '*') == 0); // no counts to judge by: no stars
