@@ -3,7 +3,9 @@
 // behaviour for a missing key, and get<double>() throws on a string.
 #pragma once
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace loadgen {
 
@@ -22,6 +24,13 @@ inline double number_field(const nlohmann::json& j, const char* k)
 {
     const auto& v = field(j, k);
     return v.is_number() ? v.get<double>() : 0.0;
+}
+
+// j[k] with `decimals` digits, for tables: "-" when it is absent or not a number, never 0.
+inline std::string fixed_or_dash(const nlohmann::json& j, const char* k, int decimals)
+{
+    const auto& v = field(j, k);
+    return v.is_number() ? fmt::format("{:.{}f}", v.get<double>(), decimals) : std::string("-");
 }
 
 } // namespace loadgen

@@ -31,6 +31,9 @@ struct overhead_estimate
 // requests for p90, 1,000 for p99, 10,000 for p99.9.
 constexpr std::uint64_t min_tail_samples = 10;
 
+// The share of requests beyond each percentile bench reports, per mille.
+constexpr std::uint64_t p50_per_mille = 500, p90_per_mille = 100, p99_per_mille = 10, p999_per_mille = 1;
+
 // The requests a percentile needs for min_tail_samples beyond it (p99, per_mille 10: 1,000).
 constexpr std::uint64_t steady_count(std::uint64_t per_mille)
 {

@@ -49,10 +49,10 @@ json percentile_json(const interval& i, std::uint64_t smaller_side, std::uint64_
 json overhead_json(const overhead_estimate& e)
 {
     auto n = e.smaller_side;
-    return {{"p50_ms", percentile_json(e.p50, n, 500)},
-            {"p90_ms", percentile_json(e.p90, n, 100)},
-            {"p99_ms", percentile_json(e.p99, n, 10)},
-            {"p999_ms", percentile_json(e.p999, n, 1)},
+    return {{"p50_ms", percentile_json(e.p50, n, p50_per_mille)},
+            {"p90_ms", percentile_json(e.p90, n, p90_per_mille)},
+            {"p99_ms", percentile_json(e.p99, n, p99_per_mille)},
+            {"p999_ms", percentile_json(e.p999, n, p999_per_mille)},
             {"mean_ms", interval_json(e.mean)},
             {"windows", e.windows},
             {"smaller_side", n}};

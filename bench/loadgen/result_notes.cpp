@@ -135,7 +135,8 @@ void tail_note(const json& e, std::vector<std::string>& out)
         const char* name;
         std::uint64_t per_mille;
     };
-    static constexpr level levels[] = {{"p90", 100}, {"p99", 10}, {"p99.9", 1}};
+    static constexpr level levels[] = {
+        {"p90", p90_per_mille}, {"p99", p99_per_mille}, {"p99.9", p999_per_mille}};
     auto count = static_cast<std::uint64_t>(n);
     std::vector<std::string> names, beyond, needs;
     for (const auto& l : levels) {

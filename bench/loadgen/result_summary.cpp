@@ -16,18 +16,14 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::uint64_t p99_per_mille = 10; // the share of requests beyond p99
-
 std::string ms(const json& j, const char* k)
 {
-    const auto& v = field(j, k);
-    return v.is_number() ? fmt::format("{:.3f}", v.get<double>()) : std::string("-");
+    return fixed_or_dash(j, k, 3);
 }
 
 std::string percent(const json& j, const char* k)
 {
-    const auto& v = field(j, k);
-    return v.is_number() ? fmt::format("{:.2f}", v.get<double>()) : std::string("-");
+    return fixed_or_dash(j, k, 2);
 }
 
 // A side's p99 from fewer than 1,000 successes: one of its slowest few requests.

@@ -15,10 +15,7 @@ std::string format_table(const std::string& key, const json& e)
     // Every field through field()/number_field(): `bench report` prints files that may be
     // hand-edited or written by another tool, where any field may be missing or of another type.
     // A figure the entry lacks prints as "-", never as 0.
-    auto num = [](const json& j, const char* k, int decimals = 3) {
-        const auto& v = field(j, k);
-        return v.is_number() ? fmt::format("{:.{}f}", v.get<double>(), decimals) : std::string("-");
-    };
+    auto num = [](const json& j, const char* k, int decimals = 3) { return fixed_or_dash(j, k, decimals); };
     auto general = [](const json& j, const char* k) {
         const auto& v = field(j, k);
         return v.is_number() ? fmt::format("{:g}", v.get<double>()) : std::string("-");

@@ -133,7 +133,7 @@ TEST_CASE("merge rejects missing and foreign files", "[integration][loadgen]")
     std::remove(good.c_str());
 }
 
-TEST_CASE("report rejects what is not a results file, and prints what it can of one",
+TEST_CASE("report and summary reject what is not a results file, and print what they can of one",
           "[integration][loadgen]")
 {
     auto path = temp_file("shown.json");
@@ -141,55 +141,39 @@ TEST_CASE("report rejects what is not a results file, and prints what it can of 
         std::ofstream f(path, std::ios::trunc);
         f << text;
     };
-    expect_rejected({"report"}, "usage: bench report results.json");
-    expect_rejected({"report", "/nonexistent/r.json"}, "cannot read /nonexistent/r.json");
-    write("[1, 2]");
-    expect_rejected({"report", path}, "is not a results.json object");
-    write("{\"bifrost\": ");
-    expect_rejected({"report", path}, "is not a results.json object");
-    write("{}");
-    expect_rejected({"report", path}, "has no entries");
+    // Both read the file the same way (read_results), and refuse the same things.
+    for (std::string sub : {"report", "summary"}) {
+        expect_rejected({sub}, "usage: bench " + sub + " results.json");
+        expect_rejected({sub, "/nonexistent/r.json"}, "cannot read /nonexistent/r.json");
+        write("[1, 2]");
+        expect_rejected({sub, path}, "is not a results.json object");
+        write("{\"bifrost\": ");
+        expect_rejected({sub, path}, "is not a results.json object");
+        write("{}");
+        expect_rejected({sub, path}, "has no entries");
+    }
     expect_rejected({"report", path, path}, "unexpected");
     expect_rejected({"report", path, "-bogus"}, "unexpected '-bogus'");
+    expect_rejected({"summary", path, path}, "usage");
+    expect_rejected({"summary", "-report", path}, "usage");
     // A hand-edited file: an entry that is not one, another with fields of the wrong type. What is
     // missing prints as "-", never as 0, and nothing is refused.
-    write(
-        R"({"a": 5, "b": {"requests": "x", "p50_latency_ms": [1], "direct": 3, "overhead": {"p50_ms": 7}}})");
+    write(R"({"a": 5, "b": {"requests": "x", "success_rate": "x", "p50_latency_ms": [1], "direct": 3, )"
+          R"("overhead": {"p50_ms": 7}}})");
     auto r = run_bench({"report", path}, {}, std::chrono::seconds(10));
     INFO(r.output);
     CHECK(r.exit_code == 0);
     CHECK(r.output.find("a: not a results entry (number)") != std::string::npos);
     CHECK(r.output.find("p50_ms - [-, -]") != std::string::npos);
     CHECK(r.output.find("0.000") == std::string::npos);
+    r = run_bench({"summary", path}, {}, std::chrono::seconds(10));
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("a           not a results entry (number)") != std::string::npos);
+    CHECK(r.output.find("0.000") == std::string::npos);
     // A page that cannot be written: exit 1, after the tables.
     r = run_bench({"report", path, "-report", "/nonexistent/r.html"}, {}, std::chrono::seconds(10));
     CHECK(r.exit_code == 1);
     CHECK(r.output.find("bench: cannot write /nonexistent/r.html") != std::string::npos);
-    std::remove(path.c_str());
-}
-
-TEST_CASE("summary rejects what is not a results file, and prints what it can of one",
-          "[integration][loadgen]")
-{
-    auto path = temp_file("summary.json");
-    auto write = [&](const char* text) {
-        std::ofstream f(path, std::ios::trunc);
-        f << text;
-    };
-    expect_rejected({"summary"}, "usage: bench summary results.json");
-    expect_rejected({"summary", "/nonexistent/r.json"}, "cannot read /nonexistent/r.json");
-    write("[1, 2]");
-    expect_rejected({"summary", path}, "is not a results.json object");
-    write("{}");
-    expect_rejected({"summary", path}, "has no entries");
-    expect_rejected({"summary", path, path}, "usage");
-    expect_rejected({"summary", "-report", path}, "usage");
-    write(
-        R"({"a": 5, "b": {"success_rate": "x", "p50_latency_ms": [1], "direct": 3, "overhead": {"p50_ms": 7}}})");
-    auto r = run_bench({"summary", path}, {}, std::chrono::seconds(10));
-    INFO(r.output);
-    CHECK(r.exit_code == 0);
-    CHECK(r.output.find("a           not a results entry (number)") != std::string::npos);
-    CHECK(r.output.find("0.000") == std::string::npos); // absent figures print as "-", never 0
     std::remove(path.c_str());
 }

@@ -179,7 +179,7 @@ std::string comparison_table(const json& results, const std::vector<std::string>
            "direct baseline. Server figures are for the process listening on the target port." +
            (marked ? " * Fewer than " + std::to_string(min_tail_samples) +
                          " requests beyond that percentile on the smaller side (a p99 from under " +
-                         common::format_count(steady_count(10 /* p99 */)) +
+                         common::format_count(steady_count(p99_per_mille)) +
                          " requests a side): it is one of the slowest few requests and its interval their "
                          "spread, not a steady figure; a longer run or a higher rate gives one."
                    : std::string()) +

@@ -103,7 +103,7 @@ std::string thin_tail_caption(const json& r, const json* direct)
         n = n && d ? std::optional(std::min(*n, *d)) : std::nullopt;
     }
     const auto few = static_cast<double>(min_tail_samples);
-    if (!n || *n < 1 || *n >= few * 1000) // p99.9 steady
+    if (!n || *n < 1 || *n >= static_cast<double>(steady_count(p999_per_mille)))
         return {};
     std::string count = number(*n, 0) + (direct ? " successes on the smaller side" : " successes");
     std::string fewer = " rests on fewer than " + number(few, 0) + " requests, and ";
