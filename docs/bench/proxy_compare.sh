@@ -3,7 +3,8 @@
 # against HAProxy 2.6 (tcp and http mode, nbthread 1), nginx 1.22 proxy_pass (one worker) and the
 # original FastAPI+httpx wrapper (one uvicorn worker), all in front of the same fixed upstream
 # (nginx `return 200` with a 500-byte JSON). Servers are pinned to CPU 0, the load generators to
-# CPU 1; candidates are alternated inside each round; medians over rounds are reported.
+# CPU 1; candidates are alternated inside each round, each round starting one candidate further
+# on; medians over rounds are reported.
 #
 #   docs/bench/proxy_compare.sh [ROUNDS=3] [DURATION_S=5] [CANDIDATES="direct proxy haproxy-tcp haproxy-http nginx fastapi"]
 #
@@ -115,6 +116,13 @@ rss_under_load() { # name -> RSS MB with 1000 connections at 5000 req/s
 }
 
 for n in $candidates; do start_candidate "$n"; done
+# The candidates in round R's order: each round starts one further on, so that no candidate always
+# runs first (right after the warm-up or another round) or last.
+read -ra all_candidates <<<"$candidates"
+round_order() {
+  local k=$((($1 - 1) % ${#all_candidates[@]}))
+  echo "${all_candidates[@]:$k}" "${all_candidates[@]:0:$k}"
+}
 echo "# upstream nginx pid $upstream_pid port $uport; candidates: $candidates; rounds $rounds x ${dur}s"
 # Warm-up (not recorded).
 for n in $candidates; do taskset -c 1 wrk -t1 -c32 -d1s -s $here/proxy_post_chat.lua "http://127.0.0.1:${port[$n]}/v1/chat/completions" >/dev/null; done
@@ -122,7 +130,7 @@ for n in $candidates; do taskset -c 1 wrk -t1 -c32 -d1s -s $here/proxy_post_chat
 results=$tmp/results.txt
 [[ ${OVERHEAD_ONLY:-0} == 1 ]] || {
 for r in $(seq "$rounds"); do
-  for n in $candidates; do
+  for n in $(round_order "$r"); do
     read -r rps cpu ucpu <<< "$(closed_loop "$n")"
     if [[ $n == fastapi ]]; then
       read -r a50 a99 aok <<< "$(open_loop "$n" 500 10)"; b50=nan; b99=nan; bok=0
@@ -167,7 +175,7 @@ if [[ ${BENCH_OVERHEAD:-1} == 1 && -x $bench_bin ]]; then
   : > "$ov"
   for rate in 1000 5000; do
     for r in $(seq "$rounds"); do
-      for n in $candidates; do
+      for n in $(round_order "$r"); do
         [[ $n == direct || $n == fastapi || $n == "$versus" ]] && continue
         line=$(taskset -c 1 "$bench_bin" -url "http://127.0.0.1:${port[$n]}/v1/chat/completions" \
           -direct "$base_url" -rate "$rate" -duration "$bdur" -warmup 1 \
