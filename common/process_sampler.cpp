@@ -1,6 +1,8 @@
 // /proc readers and the sampling thread.
 #include "common/process_sampler.hpp"
 
+#include "common/process_census.hpp"
+
 #include <algorithm>
 #include <dirent.h>
 #include <fstream>
@@ -92,27 +94,11 @@ std::vector<pid_t> find_listening_pids(std::uint16_t port)
 process_reading read_process(pid_t pid)
 {
     process_reading r;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    auto close = text.rfind(')'); // the command name may hold spaces and parentheses
-    if (close == std::string::npos)
+    auto p = read_process_stat(pid);
+    if (!p)
         return r;
-    std::istringstream s(text.substr(close + 2));
-    std::string field;
-    std::uint64_t utime = 0, stime = 0;
-    long rss_pages = 0;
-    // Fields after the name start at 3 (state); utime is 14, stime 15, rss 24.
-    for (int i = 3; i <= 24 && s >> field; ++i) {
-        if (i == 14)
-            utime = std::stoull(field);
-        else if (i == 15)
-            stime = std::stoull(field);
-        else if (i == 24)
-            rss_pages = std::stol(field);
-    }
-    r.cpu_ticks = utime + stime;
-    r.rss_bytes = static_cast<std::uint64_t>(std::max(0L, rss_pages)) *
-                  static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+    r.cpu_ticks = p->cpu_ticks;
+    r.rss_bytes = p->rss_pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
     r.ok = true;
     return r;
 }
