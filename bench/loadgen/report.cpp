@@ -214,7 +214,7 @@ json build_entry(const run_summary& s)
                               {"avg_memory_mb", round3(s.server->avg_rss_mb)},
                               {"cpu_percent_avg", round3(s.server->cpu_percent_avg)}};
     e["load_generator"] = load_generator_json(s.cfg->threads, s.out.thread_cpu_percent);
-    e["machine"] = machine_json(s.machine);
+    e["machine"] = machine_json(s.machine, s.other_processes);
     e["config"] = config_json(s);
     e["notes"] = result_notes(e);
     return e;

@@ -6,6 +6,7 @@
 #include "bench/loadgen/result_blocks.hpp"
 #include "bench/loadgen/workers.hpp"
 #include "common/machine_load.hpp"
+#include "common/process_census.hpp"
 #include "common/process_sampler.hpp"
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,8 @@ struct run_summary
     bool proxied = false; // the target is the proxy (a provider, not mock or -url)
     std::string effective_model;
     std::optional<common::machine_load> machine; // all CPUs over the load
+    // The processes other than bench and the sampled servers over the load.
+    std::optional<common::other_processes_cpu> other_processes;
 };
 
 nlohmann::json build_entry(const run_summary& s);

@@ -244,13 +244,22 @@ json merge_load_generator(const json& a, const json& b)
             {"busiest_thread_cpu_percent", std::max(busiest(a).get<double>(), busiest(b).get<double>())}};
 }
 
-json machine_json(const std::optional<common::machine_load>& m)
+json machine_json(const std::optional<common::machine_load>& m,
+                  const std::optional<common::other_processes_cpu>& others)
 {
     if (!m)
         return nullptr;
+    json other = nullptr;
+    if (others) {
+        json busiest = json::array();
+        for (const auto& p : others->busiest)
+            busiest.push_back({{"pid", p.pid}, {"name", p.name}, {"cpu_percent", round1(p.cpu_percent)}});
+        other = {{"cpu_percent", round1(others->cpu_percent)}, {"busiest", std::move(busiest)}};
+    }
     return {{"cpus", m->cpus},
             {"busy_percent", round1(m->busy_percent)},
-            {"steal_percent", round1(m->steal_percent)}};
+            {"steal_percent", round1(m->steal_percent)},
+            {"other_processes", std::move(other)}};
 }
 
 json merge_machine(const json& a, const json& b)
@@ -262,6 +271,13 @@ json merge_machine(const json& a, const json& b)
             return nullptr;
         out[k] = std::max(x.get<double>(), y.get<double>());
     }
+    // The busier of the inputs' other processes, or the one input's that has them.
+    const auto &x = field(a, "other_processes"), &y = field(b, "other_processes");
+    bool has_x = field(x, "cpu_percent").is_number(), has_y = field(y, "cpu_percent").is_number();
+    if (has_x && has_y)
+        out["other_processes"] = number_field(y, "cpu_percent") > number_field(x, "cpu_percent") ? y : x;
+    else
+        out["other_processes"] = has_x ? x : has_y ? y : json(nullptr);
     return out;
 }
 

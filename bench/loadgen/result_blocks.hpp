@@ -6,6 +6,7 @@
 
 #include "common/histogram.hpp"
 #include "common/machine_load.hpp"
+#include "common/process_census.hpp"
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -65,11 +66,16 @@ nlohmann::json load_generator_json(unsigned threads, const std::vector<double>& 
 // null unless both inputs have the block with numbers in it.
 nlohmann::json merge_load_generator(const nlohmann::json& a, const nlohmann::json& b);
 
-// The "machine" block: all CPUs over the load, {"cpus", "busy_percent", "steal_percent"}; null
-// when /proc/stat could not be read.
-nlohmann::json machine_json(const std::optional<common::machine_load>& m);
-// Runs on several machines (bench merge): the busiest and the most stolen of them, since either
-// reaches the merged latencies; null unless both inputs have the block with numbers in it.
+// The "machine" block: all CPUs over the load, {"cpus", "busy_percent", "steal_percent",
+// "other_processes"}; null when /proc/stat could not be read. "other_processes" is
+// {"cpu_percent", "busiest": [{"pid", "name", "cpu_percent"}...]} (% of one core), the processes
+// other than bench and the servers it sampled (process_census.hpp), or null when /proc could not
+// be read for them.
+nlohmann::json machine_json(const std::optional<common::machine_load>& m,
+                            const std::optional<common::other_processes_cpu>& others);
+// Runs on several machines (bench merge): the busiest and the most stolen of them, and the inputs'
+// busier "other_processes", since each reaches the merged latencies; null unless both inputs have
+// the block with numbers in it.
 nlohmann::json merge_machine(const nlohmann::json& a, const nlohmann::json& b);
 
 // One alternation window pair (proxy window and direct window) as the bootstrap needs it.

@@ -3,6 +3,8 @@
 
 #include "bench/loadgen/json_fields.hpp"
 #include "bench/loadgen/overhead.hpp"
+#include "common/logging.hpp"
+#include "common/process_census.hpp"
 #include "common/units.hpp"
 
 #include <algorithm>
@@ -58,6 +60,18 @@ void machine_note(const json& e, std::vector<std::string>& out)
                         "latencies include that wait; measure on an otherwise idle machine, pin the "
                         "processes apart (taskset), or lower -rate",
                         number_field(m, "cpus"), busy.get<double>()));
+    const auto& others = field(m, "other_processes");
+    const auto& others_cpu = field(others, "cpu_percent");
+    if (others_cpu.is_number() && others_cpu.get<double>() >= other_processes_note_percent) {
+        auto busiest = busiest_other_processes(others);
+        out.push_back(
+            fmt::format("processes other than bench and the servers it sampled used {:.0f}% of a CPU core "
+                        "during the run{}: they competed with bench and the servers for the CPUs, and the "
+                        "latencies include that wait. An upstream behind a measured server (a gateway's "
+                        "provider) counts among them, as bench only samples the processes on its targets' "
+                        "ports; anything else, stop it or measure on another machine",
+                        others_cpu.get<double>(), busiest.empty() ? "" : " (the busiest: " + busiest + ")"));
+    }
 }
 
 // -find-max: the lowest rate over the SLO bounds the rate found. When bench's busiest worker
@@ -257,6 +271,26 @@ void load_note(const json& side, const char* what, const json* behind, std::vect
 }
 
 } // namespace
+
+std::string busiest_other_processes(const json& other_processes)
+{
+    std::string out;
+    const auto& busiest = field(other_processes, "busiest");
+    if (!busiest.is_array())
+        return out;
+    std::size_t listed = 0;
+    for (const auto& p : busiest) {
+        const auto &name = field(p, "name"), &pid = field(p, "pid"), &cpu = field(p, "cpu_percent");
+        if (!name.is_string() || !pid.is_number_integer() || !cpu.is_number())
+            continue;
+        if (listed++ == common::busiest_kept) // a hand-edited file may list any number
+            break;
+        out += fmt::format("{}{} (pid {}) {:.1f}%", out.empty() ? "" : ", ",
+                           common::printable_line(name.get<std::string>()), pid.get<std::int64_t>(),
+                           cpu.get<double>());
+    }
+    return out;
+}
 
 std::vector<std::string> result_notes(const json& entry, tail_notes tails)
 {

@@ -16,7 +16,8 @@ namespace loadgen {
 //  - -find-max: in the lowest trial over the SLO, bench's busiest worker thread used at least 80%
 //    of a core, so the rate found may be bench's limit;
 //  - the hypervisor withheld at least 5% of the machine's CPU time (steal), then its CPUs were at
-//    least 90% busy ("machine");
+//    least 90% busy, then processes other than bench and the sampled servers used at least
+//    other_processes_note_percent of a core together ("machine");
 //  - the overhead interval comes from fewer than min_pairs_for_interval window pairs;
 //  - the overhead p50 interval lies over 1 ms away from the proxy's own time (its Server-Timing,
 //    present when the candidate is this project's proxy), so the difference arose elsewhere;
@@ -37,5 +38,13 @@ enum class tail_notes
     leave_out
 };
 std::vector<std::string> result_notes(const nlohmann::json& entry, tail_notes tails = tail_notes::include);
+
+// Half a core: on this project's two-core machine, a neighbour that busy takes a quarter of all the
+// CPU time a run has, while an idle desktop's background stays at a few percent.
+inline constexpr double other_processes_note_percent = 50.0;
+
+// The busiest other processes of a "machine" block's "other_processes", for a line of text:
+// "cc1plus (pid 1234) 55.0%, make (pid 99) 4.0%"; names made printable. Empty without them.
+std::string busiest_other_processes(const nlohmann::json& other_processes);
 
 } // namespace loadgen

@@ -125,9 +125,15 @@ std::string format_table(const std::string& key, const json& e)
         out += fmt::format("load generator: {} worker thread{}, the busiest at {}% of a CPU core\n",
                            count(*lg, "threads"), number_field(*lg, "threads") == 1 ? "" : "s",
                            num(*lg, "busiest_thread_cpu_percent", 1));
-    if (const json* m = object(e, "machine"))
+    if (const json* m = object(e, "machine")) {
         out += fmt::format("machine: {} CPUs, {}% busy, {}% stolen by the hypervisor over the run\n",
                            count(*m, "cpus"), num(*m, "busy_percent", 1), num(*m, "steal_percent", 1));
+        if (const json* others = object(*m, "other_processes")) {
+            auto busiest = busiest_other_processes(*others);
+            out += fmt::format("other processes: {}% of a CPU core{}\n", num(*others, "cpu_percent", 1),
+                               busiest.empty() ? "" : ", the busiest " + busiest);
+        }
+    }
     for (const auto& note : result_notes(e))
         out += "note: " + note + "\n";
     return out;

@@ -6,6 +6,7 @@
 #include "bench/loadgen/result_table.hpp"
 #include "bench/loadgen/targets.hpp"
 #include "common/machine_load.hpp"
+#include "common/process_census.hpp"
 #include "common/providers.hpp"
 
 #include <algorithm>
@@ -198,9 +199,11 @@ struct measured
 measured measure(const config& c, const resolved_run& r, const std::vector<json>& baselines)
 {
     std::vector<std::unique_ptr<common::process_sampler>> samplers;
+    std::vector<pid_t> measured_pids{getpid()}; // what the census of other processes leaves out
     for (std::size_t i = 0; i < r.targets.size(); ++i) {
         auto pids = r.targets[i].endpoint.address().is_loopback() ? common::find_listening_pids(r.ports[i])
                                                                   : std::vector<pid_t>{};
+        measured_pids.insert(measured_pids.end(), pids.begin(), pids.end());
         samplers.push_back(pids.empty() ? nullptr : std::make_unique<common::process_sampler>(pids));
         if (samplers.back())
             samplers.back()->start();
@@ -210,6 +213,8 @@ measured measure(const config& c, const resolved_run& r, const std::vector<json>
     }
     progress live;
     run_output out;
+    auto census_before = common::take_process_census();
+    auto census_at = std::chrono::steady_clock::now();
     auto cpu_before = common::read_cpu_times();
     {
         progress_printer printer(live, isatty(STDOUT_FILENO) && !c.quiet && !c.json);
@@ -218,6 +223,10 @@ measured measure(const config& c, const resolved_run& r, const std::vector<json>
     auto machine =
         common::machine_load_between(cpu_before, common::read_cpu_times(),
                                      static_cast<unsigned>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN))));
+    auto others = common::other_processes_between(
+        census_before, common::take_process_census(), measured_pids,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - census_at).count(),
+        sysconf(_SC_CLK_TCK));
     measured m;
     m.summary.key = r.key;
     m.summary.cfg = &c;
@@ -227,6 +236,7 @@ measured measure(const config& c, const resolved_run& r, const std::vector<json>
     m.summary.baselines = baselines;
     m.summary.effective_model = r.model;
     m.summary.machine = machine;
+    m.summary.other_processes = others;
     for (std::size_t i = 0; i < samplers.size(); ++i) {
         if (!samplers[i])
             continue;

@@ -21,7 +21,8 @@ std::vector<std::string> run_notes(const json& entry)
     std::vector<std::string> out;
     for (const auto& n : entry["notes"]) {
         auto s = n.get<std::string>();
-        if (!s.starts_with("this machine's ") && !s.starts_with("the hypervisor withheld "))
+        if (!s.starts_with("this machine's ") && !s.starts_with("the hypervisor withheld ") &&
+            !s.starts_with("processes other than bench "))
             out.push_back(s);
     }
     return out;
@@ -60,6 +61,36 @@ TEST_CASE("open loop holds the target rate and samples the mock's process", "[in
     CHECK(e["server_pid"] == mock.proc.pid());
     CHECK(e["server_peak_memory_mb"].get<double>() > 0.5);
     CHECK(e["histogram"]["total"] == 600);
+    std::remove(out.c_str());
+}
+
+TEST_CASE("a process competing for the CPUs is named among the other processes", "[integration][loadgen]")
+{
+    auto mock = start_mock();
+    // A busy loop that bench did not measure. Its own time limit only guards against a leak (a
+    // test that crashes): the destructor kills it.
+    test_support::child_process spinner("/bin/bash", {"-c", "while ((SECONDS < 30)); do :; done"});
+    auto out = temp_file("others.json");
+    auto r = run_bench({"-provider", "mock", "-rate", "200", "-duration", "1.5", "-output", out, "-env-file",
+                        "/nonexistent"},
+                       {{"MOCK_PORT", std::to_string(mock.port)}});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto results = read_json(out);
+    const auto& others = results["mock"]["machine"]["other_processes"];
+    INFO(others.dump());
+    REQUIRE(others.is_object());
+    // A whole core when it has one; half of one beside a parallel test on two cores.
+    CHECK(others["cpu_percent"].get<double>() >= 25.0);
+    bool spinner_listed = false;
+    for (const auto& p : others["busiest"]) {
+        CHECK(p["pid"] != mock.proc.pid()); // the measured server is not an other process
+        spinner_listed |=
+            p["pid"] == spinner.pid() && p["name"] == "bash" && p["cpu_percent"].get<double>() >= 25.0;
+    }
+    CHECK(spinner_listed);
+    CHECK(r.output.find("other processes: ") != std::string::npos);
+    CHECK(r.output.find("(pid " + std::to_string(spinner.pid()) + ")") != std::string::npos);
     std::remove(out.c_str());
 }
 

@@ -849,11 +849,12 @@ TEST_CASE("find-max says when the rate it found may be bench's own limit", "[uni
 
 TEST_CASE("the machine: its block, its table line, its notes, its merge", "[unit][loadgen][results]")
 {
-    CHECK(loadgen::machine_json(std::nullopt).is_null());
-    auto m = loadgen::machine_json(common::machine_load{2, 34.56, 0.04});
-    CHECK(m == json{{"cpus", 2}, {"busy_percent", 34.6}, {"steal_percent", 0.0}});
+    CHECK(loadgen::machine_json(std::nullopt, std::nullopt).is_null());
+    auto m = loadgen::machine_json(common::machine_load{2, 34.56, 0.04}, std::nullopt);
+    CHECK(m ==
+          json{{"cpus", 2}, {"busy_percent", 34.6}, {"steal_percent", 0.0}, {"other_processes", nullptr}});
     CHECK(loadgen::merge_machine(m, json{{"cpus", 4}, {"busy_percent", 20}, {"steal_percent", 6.5}}) ==
-          json{{"cpus", 4}, {"busy_percent", 34.6}, {"steal_percent", 6.5}});
+          json{{"cpus", 4}, {"busy_percent", 34.6}, {"steal_percent", 6.5}, {"other_processes", nullptr}});
     CHECK(loadgen::merge_machine(m, nullptr).is_null());
     CHECK(
         loadgen::merge_machine(m, json{{"cpus", 4}, {"busy_percent", "x"}, {"steal_percent", 1}}).is_null());
@@ -861,8 +862,10 @@ TEST_CASE("the machine: its block, its table line, its notes, its merge", "[unit
     auto e = steady_entry(20, 1);
     CHECK(e["machine"].is_null()); // synthetic: nothing read
     e["machine"] = m;
-    CHECK_THAT(loadgen::format_table("bifrost", e),
+    auto table = loadgen::format_table("bifrost", e);
+    CHECK_THAT(table,
                Catch::Contains("machine: 2 CPUs, 34.6% busy, 0.0% stolen by the hypervisor over the run\n"));
+    CHECK_THAT(table, !Catch::Contains("other processes"));
     CHECK(loadgen::result_notes(e).empty());
     e["machine"]["steal_percent"] = 7.25;
     e["machine"]["busy_percent"] = 95.0;
@@ -875,6 +878,74 @@ TEST_CASE("the machine: its block, its table line, its notes, its merge", "[unit
     e["machine"]["steal_percent"] = 4.9;
     e["machine"]["busy_percent"] = 89.9;
     CHECK(loadgen::result_notes(e).empty());
+}
+
+TEST_CASE("the machine's other processes: block, table line, note at half a core, merge",
+          "[unit][loadgen][results]")
+{
+    common::other_processes_cpu others{61.26,
+                                       {{4242, "cc1plus", 55.04}, {17, "make", 4.0}, {901, "bash", 2.22}}};
+    auto m = loadgen::machine_json(common::machine_load{2, 40.0, 0.0}, others);
+    CHECK(m["other_processes"] == json{{"cpu_percent", 61.3},
+                                       {"busiest",
+                                        {{{"pid", 4242}, {"name", "cc1plus"}, {"cpu_percent", 55.0}},
+                                         {{"pid", 17}, {"name", "make"}, {"cpu_percent", 4.0}},
+                                         {{"pid", 901}, {"name", "bash"}, {"cpu_percent", 2.2}}}}});
+    CHECK(loadgen::busiest_other_processes(m["other_processes"]) ==
+          "cc1plus (pid 4242) 55.0%, make (pid 17) 4.0%, bash (pid 901) 2.2%");
+
+    auto e = steady_entry(20, 1);
+    e["machine"] = m;
+    CHECK_THAT(loadgen::format_table("bifrost", e),
+               Catch::Contains("other processes: 61.3% of a CPU core, the busiest cc1plus (pid 4242) 55.0%, "
+                               "make (pid 17) 4.0%, bash (pid 901) 2.2%\n"));
+    auto notes = loadgen::result_notes(e);
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0] ==
+          "processes other than bench and the servers it sampled used 61% of a CPU core during the run "
+          "(the busiest: cc1plus (pid 4242) 55.0%, make (pid 17) 4.0%, bash (pid 901) 2.2%): they "
+          "competed with bench and the servers for the CPUs, and the latencies include that wait. An "
+          "upstream behind a measured server (a gateway's provider) counts among them, as bench only "
+          "samples the processes on its targets' ports; anything else, stop it or measure on another "
+          "machine");
+
+    // The threshold is half a core, all of them together.
+    e["machine"]["other_processes"]["cpu_percent"] = loadgen::other_processes_note_percent - 0.1;
+    CHECK(loadgen::result_notes(e).empty());
+    e["machine"]["other_processes"]["cpu_percent"] = loadgen::other_processes_note_percent;
+    CHECK(loadgen::result_notes(e).size() == 1);
+
+    // Hand-edited: a name with control bytes is escaped, wrong-typed entries are skipped, at most
+    // busiest_kept are listed, and a block without its figure gives no note.
+    e["machine"]["other_processes"]["busiest"] = {
+        {{"pid", 5}, {"name", "evil\x1b[2J\n"}, {"cpu_percent", 60}},
+        {{"pid", "6"}, {"name", "x"}, {"cpu_percent", 1}},
+        {{"pid", 7}, {"name", 7}, {"cpu_percent", 1}},
+        "garbled",
+        {{"pid", 8}, {"name", "a"}, {"cpu_percent", 1}},
+        {{"pid", 9}, {"name", "b"}, {"cpu_percent", 1}},
+        {{"pid", 10}, {"name", "c"}, {"cpu_percent", 1}}};
+    CHECK(loadgen::busiest_other_processes(e["machine"]["other_processes"]) ==
+          "evil\\x1b[2J\\x0a (pid 5) 60.0%, a (pid 8) 1.0%, b (pid 9) 1.0%");
+    e["machine"]["other_processes"]["busiest"] = "garbled";
+    CHECK(loadgen::busiest_other_processes(e["machine"]["other_processes"]).empty());
+    CHECK_THAT(loadgen::format_table("bifrost", e),
+               Catch::Contains("other processes: 50.0% of a CPU core\n"));
+    CHECK_THAT(loadgen::result_notes(e).at(0),
+               Catch::Contains("used 50% of a CPU core during the run: they"));
+    e["machine"]["other_processes"] = json{{"cpu_percent", "x"}};
+    CHECK(loadgen::result_notes(e).empty());
+    CHECK_THAT(loadgen::format_table("bifrost", e), Catch::Contains("other processes: -% of a CPU core\n"));
+
+    // Merged: the busier input's block, or the one input's that has one.
+    auto quiet =
+        loadgen::machine_json(common::machine_load{2, 10.0, 0.0}, common::other_processes_cpu{3.0, {}});
+    auto none = loadgen::machine_json(common::machine_load{2, 10.0, 0.0}, std::nullopt);
+    CHECK(loadgen::merge_machine(quiet, m)["other_processes"] == m["other_processes"]);
+    CHECK(loadgen::merge_machine(m, quiet)["other_processes"] == m["other_processes"]);
+    CHECK(loadgen::merge_machine(none, quiet)["other_processes"] == quiet["other_processes"]);
+    CHECK(loadgen::merge_machine(quiet, none)["other_processes"] == quiet["other_processes"]);
+    CHECK(loadgen::merge_machine(none, none)["other_processes"].is_null());
 }
 
 TEST_CASE("merge: the tail counts are those of the pooled window pairs", "[unit][loadgen][results]")

@@ -496,6 +496,21 @@ TEST_CASE("report: bench's own CPU is shown, and its note when it was near a cor
     CHECK(with_machine.find("<dt>machine</dt><dd>2 CPUs, 40.5") != std::string::npos);
     CHECK(with_machine.find("<li>the hypervisor withheld 6.0% of this machine&#39;s CPU time") !=
           std::string::npos);
+    CHECK(with_machine.find("<dt>other processes</dt><dd>not measured</dd>") != std::string::npos);
+    // The other processes' names come from the machine's processes: escaped like any text.
+    e["machine"]["other_processes"] = {{"cpu_percent", 72.0},
+                                       {"busiest",
+                                        {{{"pid", 77}, {"name", "<b>cc1plus"}, {"cpu_percent", 70.0}},
+                                         {{"pid", 8}, {"name", "make"}, {"cpu_percent", 2.0}}}}};
+    const std::string with_others = loadgen::render_html_report(results);
+    check_markup_whitelist(with_others);
+    CHECK(with_others.find("<dt>other processes</dt><dd>72.0") != std::string::npos);
+    CHECK(
+        with_others.find("of a core, the busiest &lt;b&gt;cc1plus (pid 77) 70.0%, make (pid 8) 2.0%</dd>") !=
+        std::string::npos);
+    CHECK(with_others.find(
+              "<li>processes other than bench and the servers it sampled used 72% of a CPU core") !=
+          std::string::npos);
 }
 
 TEST_CASE("report: each side's server process, the direct target's included", "[unit][report]")

@@ -364,6 +364,19 @@ std::string machine(const json& r)
            html::with_unit(get_number(*m, "steal_percent"), 1, "%") + " stolen by the hypervisor";
 }
 
+// The processes other than bench and the sampled servers over the load ("machine" ->
+// "other_processes"): what competed with the run for the CPUs; "not measured" without them.
+std::string other_processes(const json& r)
+{
+    const json* m = html::get_object(r, "machine");
+    const json* others = m ? html::get_object(*m, "other_processes") : nullptr;
+    if (!others)
+        return "not measured";
+    auto busiest = busiest_other_processes(*others);
+    return html::with_unit(get_number(*others, "cpu_percent"), 1, "%") + " of a core" +
+           (busiest.empty() ? "" : ", the busiest " + escape(busiest));
+}
+
 // The process on a side's port ("server_*"): in overhead mode the direct target's is the
 // candidate's upstream, where a queue the candidate's latency shows usually is; "not found"
 // without its figures (a remote target, or no process found on the port).
@@ -404,7 +417,7 @@ std::string meta(const json& r, const json* direct)
            html::term("server process",
                       server_process(r) + (direct ? " (direct: " + server_process(*direct) + ")" : "")) +
            html::term("bench CPU", load_generator(r)) + html::term("machine", machine(r)) +
-           html::term("timestamp", str(r, "timestamp"));
+           html::term("other processes", other_processes(r)) + html::term("timestamp", str(r, "timestamp"));
     return out + "</dl>";
 }
 
