@@ -4,9 +4,10 @@
 # and HAProxy tcp mode, each reporting
 #   req/s, the relay's CPU µs per request, nginx's CPU µs per request,
 #   the relay's involuntary context switches per request (nginx preempting it),
-#   nginx's voluntary ones (it ran out of requests and slept).
-# The last two say how many requests each wake-up of nginx served: fewer means more switches and
-# more epoll_wait calls per request on both sides.
+#   nginx's voluntary ones (it ran out of requests and slept),
+#   the relay's voluntary ones (it ran out of events and slept in epoll_wait).
+# The preemptions and nginx's sleeps say how many requests each wake-up of nginx served: fewer
+# means more switches and more epoll_wait calls per request on both sides.
 #
 #   docs/bench/proxy_sched.sh [ROUNDS=4] [CANDIDATES="build/bin/proxy haproxy-tcp"]
 #   e.g. docs/bench/proxy_sched.sh 6 "/tmp/proxy-before build/bin/proxy haproxy-tcp"
@@ -46,7 +47,7 @@ sample() {
 }
 hz=$(getconf CLK_TCK)
 
-printf '%-5s %-28s %8s %10s %10s %14s %12s\n' round candidate req/s relay_us nginx_us relay_preempt nginx_sleep
+printf '%-5s %-28s %8s %10s %10s %14s %12s %12s\n' round candidate req/s relay_us nginx_us relay_preempt nginx_sleep relay_sleep
 lines=$tmp/lines
 read -ra all <<<"$candidates"
 for r in $(seq "$rounds"); do
@@ -76,8 +77,8 @@ for r in $(seq "$rounds"); do
     reqs=$(echo "$out" | awk '/requests in/ {print $1}')
     rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
     awk -v r="$r" -v c="$c" -v rps="$rps" -v q="$reqs" -v hz="$hz" -v rt=$((rt1 - rt0)) -v nt=$((nt1 - nt0)) \
-      -v rn=$((rn1 - rn0)) -v nv=$((nv1 - nv0)) \
-      'BEGIN { printf "%-5s %-28s %8.0f %10.2f %10.2f %14.3f %12.3f\n", r, c, rps, rt * 1e6 / hz / q, nt * 1e6 / hz / q, rn / q, nv / q }' |
+      -v rn=$((rn1 - rn0)) -v nv=$((nv1 - nv0)) -v rv=$((rv1 - rv0)) \
+      'BEGIN { printf "%-5s %-28s %8.0f %10.2f %10.2f %14.3f %12.3f %12.3f\n", r, c, rps, rt * 1e6 / hz / q, nt * 1e6 / hz / q, rn / q, nv / q, rv / q }' |
       tee -a "$lines"
   done
 done
