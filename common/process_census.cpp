@@ -18,6 +18,8 @@ constexpr std::uint64_t pf_kthread = 0x00200000; // include/linux/sched.h
 constexpr int flags_field = 9, utime_field = 14, stime_field = 15, cutime_field = 16, cstime_field = 17,
               starttime_field = 22, rss_field = 24;
 
+// Not printable_line (logging.hpp): that keeps bytes over 0x7f, which need not be UTF-8, and the
+// names go into results.json, which nlohmann writes only from valid UTF-8.
 std::string printable(std::string_view s)
 {
     std::string out(s);
@@ -84,9 +86,9 @@ std::optional<process_stat> read_process_stat(pid_t pid)
     return parse_process_stat(text);
 }
 
-process_census take_process_census()
+std::vector<pid_t> list_pids()
 {
-    process_census out;
+    std::vector<pid_t> out;
     DIR* d = opendir("/proc");
     if (!d)
         return out;
@@ -94,14 +96,21 @@ process_census take_process_census()
         long pid = 0;
         std::string_view name(e->d_name);
         auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
-        if (ec != std::errc() || end != name.data() + name.size() || pid <= 0)
-            continue;
-        // A process that ends between readdir and the read is simply not in this census.
-        if (auto p = read_process_stat(static_cast<pid_t>(pid)))
-            out.push_back(std::move(*p));
+        if (ec == std::errc() && end == name.data() + name.size() && pid > 0)
+            out.push_back(static_cast<pid_t>(pid));
     }
     closedir(d);
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.pid < b.pid; });
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+process_census take_process_census()
+{
+    process_census out;
+    for (auto pid : list_pids()) // sorted, so the census is too
+        // A process that ends between the listing and the read is simply not in this census.
+        if (auto p = read_process_stat(pid))
+            out.push_back(std::move(*p));
     return out;
 }
 

@@ -32,6 +32,9 @@ struct process_stat
 std::optional<process_stat> parse_process_stat(std::string_view text);
 std::optional<process_stat> read_process_stat(pid_t pid);
 
+// The pids of every process /proc shows, sorted.
+std::vector<pid_t> list_pids();
+
 // Every process /proc shows, sorted by pid.
 using process_census = std::vector<process_stat>;
 process_census take_process_census();

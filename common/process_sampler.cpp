@@ -35,11 +35,6 @@ void listening_inodes(const char* path, std::uint16_t port, std::vector<std::str
     }
 }
 
-bool is_number(std::string_view s)
-{
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // True when one of pid's descriptors is "socket:[inode]" for an inode of `targets`.
 bool holds_socket(const std::string& pid, const std::vector<std::string>& targets)
 {
@@ -79,15 +74,9 @@ std::vector<pid_t> find_listening_pids(std::uint16_t port)
     std::vector<pid_t> pids;
     if (inodes.empty())
         return pids;
-    DIR* d = opendir("/proc");
-    if (!d)
-        return pids;
-    while (auto* e = readdir(d)) {
-        if (is_number(e->d_name) && holds_socket(e->d_name, inodes))
-            pids.push_back(static_cast<pid_t>(std::stol(e->d_name)));
-    }
-    closedir(d);
-    std::sort(pids.begin(), pids.end());
+    for (auto pid : list_pids()) // sorted, so the result is too
+        if (holds_socket(std::to_string(pid), inodes))
+            pids.push_back(pid);
     return pids;
 }
 

@@ -129,7 +129,10 @@ TEST_CASE("other processes' CPU between two censuses", "[unit][common]")
     CHECK_FALSE(other_processes_between({}, after, excluded, 1.0, 100)); // /proc could not be read
     CHECK_FALSE(other_processes_between(before, {}, excluded, 1.0, 100));
 
-    // This machine's: a census lists this process, and excluding it leaves it out.
+    // This machine's: the pids and the census list this process, in order.
+    auto pids = common::list_pids();
+    CHECK(std::find(pids.begin(), pids.end(), getpid()) != pids.end());
+    CHECK(std::is_sorted(pids.begin(), pids.end()));
     auto census = common::take_process_census();
     REQUIRE_FALSE(census.empty());
     CHECK(std::any_of(census.begin(), census.end(), [](const auto& p) { return p.pid == getpid(); }));
